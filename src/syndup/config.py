@@ -1,0 +1,287 @@
+"""Frozen configuration for every stage; round-trips to dict and TOML.
+
+Config is plain data: it knows nothing of engines. ``Config.from_toml(path)`` reads a file
+with one table per stage (``[lsh]``, ``[verify]``, ...); unknown keys are errors, not ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from syndup.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """Text cleanup. Learned boilerplate needs several articles per outlet to fire."""
+
+    strip_datelines: bool = True
+    strip_bylines: bool = True
+    strip_boilerplate: bool = True
+    strip_aggregator_tails: bool = True
+    learn_boilerplate: bool = True
+    boilerplate_min_docs: int = 3
+    boilerplate_min_docs_global: int = 8
+    boilerplate_max_words: int = 60
+    infer_headlines: bool = True
+    title_max_words: int = 20
+    extra_boilerplate: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SignatureConfig:
+    """MinHash settings. Values follow datasketch's ``affine32`` scheme for ``seed``.
+
+    More permutations give tighter Jaccard estimates (standard error ~ sqrt(J(1-J)/num_perm))
+    at a linear cost in time and memory.
+    """
+
+    num_perm: int = 128
+    headline_num_perm: int = 128
+    lead_num_perm: int = 64
+    seed: int = 1
+    body_ngram: int = 5
+    headline_ngram: int = 3  # characters
+    lead_words: int = 60
+    batch_size: int = 2000
+    workers: int = 2
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """Banding thresholds. Bands x rows follow datasketch's optimal-parameter rule.
+
+    A lower threshold finds more distant copies (write-throughs, heavy trims) at the cost of
+    more candidate pairs to verify. Buckets larger than ``max_bucket`` pair each member with
+    only the bucket's first ``max_bucket`` members, which keeps a 10,000-copy story linear.
+    """
+
+    body_threshold: float = 0.3
+    lead_threshold: float = 0.5
+    headline_threshold: float = 0.3
+    max_bucket: int = 64
+
+
+def _default_rules() -> tuple[Rule, ...]:
+    return (
+        Rule(
+            "near_identical_body",
+            ("body_jaccard >= 0.6", "shorter_shingles >= 8"),
+            "the bodies share most of their word 5-grams",
+        ),
+        Rule(
+            "contained_body",
+            ("body_containment >= 0.7", "unquoted_containment >= 0.5", "shorter_shingles >= 20"),
+            "the shorter body is almost all inside the longer one (trimmed copy)",
+        ),
+        Rule(
+            "write_through",
+            (
+                "body_containment >= 0.45",
+                "unquoted_containment >= 0.35",
+                "lead_jaccard >= 0.15",
+                "same_outlet == 0",
+                "shorter_shingles >= 40",
+            ),
+            "another outlet's version of the story: much narrative shared, not only "
+            "quotations, and the lead partly kept (independent rewrites of one press "
+            "release share facts but reword the lead)",
+        ),
+        Rule(
+            "same_outlet_update",
+            (
+                "body_containment >= 0.6",
+                "unquoted_containment >= 0.5",
+                "lead_jaccard >= 0.3",
+                "shorter_shingles >= 40",
+            ),
+            "an outlet's update of its own story: same lead, most text kept (outlets reuse "
+            "their own background paragraphs in follow-ups, so this needs more)",
+        ),
+        Rule(
+            "same_headline",
+            (
+                "body_missing >= 1",
+                "headline_ratio >= 92",
+                "headline_words >= 5",
+                "headline_generic == 0",
+            ),
+            "headline-only record with a near-identical, specific headline",
+        ),
+        Rule(
+            "headline_extended",
+            (
+                "body_missing >= 1",
+                "headline_partial >= 92",
+                "headline_words >= 7",
+                "headline_generic == 0",
+            ),
+            "headline-only record whose headline is contained in the other's",
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named conjunction of conditions ``"feature op value"`` over pair features."""
+
+    name: str
+    when: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    """The fuzzy stage. A pair matches when any rule's conditions all hold; rules are tried
+    in order and the first that holds is recorded as the reason."""
+
+    rules: tuple[Rule, ...] = field(default_factory=_default_rules)
+    lead_chars: int = 400
+    generic_headlines: tuple[str, ...] = (
+        "letters to the editor",
+        "letter to the editor",
+        "weather",
+        "police blotter",
+        "obituaries",
+        "corrections",
+        "today in history",
+        "horoscope",
+        "crossword",
+        "news briefs",
+        "sports briefs",
+        "lottery",
+        "editorial",
+        "morning briefing",
+        "evening briefing",
+        "the latest",
+        "photos of the day",
+        "in brief",
+    )
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    """Clustering and canonical choice.
+
+    Chaining guard: after connected components, a member whose similarity to the cluster's
+    canonical is below ``guard_similarity`` is split off, so one bridging article cannot join
+    two stories. Canonical rules are tried in order; the first that separates the best
+    member from the runner-up is recorded as the deciding rule.
+    """
+
+    guard_similarity: float = 0.3
+    canonical_rules: tuple[str, ...] = (
+        "wire_outlet",
+        "wire_byline",
+        "earliest_published",
+        "most_complete",
+        "smallest_id",
+    )
+    wire_outlets: tuple[str, ...] = (
+        "associated press",
+        "ap",
+        "apnews.com",
+        "reuters",
+        "reuters.com",
+        "afp",
+        "agence france-presse",
+        "upi",
+        "cnn wire",
+        "bloomberg",
+    )
+
+
+@dataclass(frozen=True)
+class Config:
+    """All stage configs. ``Config()`` is the tuned default."""
+
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    signature: SignatureConfig = field(default_factory=SignatureConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of lists and scalars (TOML/JSON friendly)."""
+        return _plain(dataclasses.asdict(self))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        """Build from a dict; missing keys take defaults, unknown keys raise ConfigError."""
+        parts: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            section = data.get(f.name, {})
+            sub_cls = type(getattr(cls(), f.name))
+            parts[f.name] = _build(sub_cls, section, f.name)
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown config section(s): {', '.join(sorted(unknown))}")
+        return cls(**parts)
+
+    def to_toml(self) -> str:
+        import tomli_w
+
+        return tomli_w.dumps(self.to_dict())
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> Config:
+        try:
+            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: config file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        try:
+            return cls.from_dict(data)
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _build(cls: type, section: Any, where: str) -> Any:
+    if not isinstance(section, dict):
+        raise ConfigError(f"[{where}] must be a table")
+    if cls is Rule:
+        when = section.get("when")
+        if not isinstance(section.get("name"), str) or not isinstance(when, list):
+            raise ConfigError(f"[{where}] each rule needs a 'name' and a 'when' list")
+        return Rule(section["name"], tuple(str(w) for w in when), section.get("description", ""))
+    names = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = set(section) - set(names)
+    if unknown:
+        raise ConfigError(f"unknown key(s) in [{where}]: {', '.join(sorted(unknown))}")
+    defaults = cls()
+    kwargs: dict[str, Any] = {}
+    for key, value in section.items():
+        default = getattr(defaults, key)
+        if key == "rules":
+            kwargs[key] = tuple(_build(Rule, r, f"{where}.rules") for r in value)
+        elif isinstance(default, tuple):
+            if not isinstance(value, list):
+                raise ConfigError(f"[{where}] {key} must be a list")
+            kwargs[key] = tuple(value)
+        elif isinstance(default, bool) != isinstance(value, bool) or not isinstance(
+            value, (type(default), int) if isinstance(default, float) else type(default)
+        ):
+            raise ConfigError(
+                f"[{where}] {key} must be {type(default).__name__}, got {value!r}"
+            )
+        else:
+            kwargs[key] = value
+    return cls(**kwargs)

@@ -1,0 +1,99 @@
+"""LSH banding: band parameters, band keys, candidate pairs joined in polars.
+
+Two documents become candidates when all ``r`` rows of any one of ``b`` bands agree; the
+probability for Jaccard ``s`` is ``1 - (1 - s^r)^b``. ``band_params`` picks ``(b, r)`` with
+datasketch's optimal-parameter rule (minimise the integrated false-positive plus
+false-negative probability around the threshold), so our candidates are the ones
+``datasketch.MinHashLSH(threshold, num_perm)`` would return.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import numpy as np
+import polars as pl
+
+from syndup.signature import EMPTY
+
+log = logging.getLogger("syndup")
+
+_BAND_MULT = np.array(
+    [(0x9E3779B97F4A7C15 + 2 * i * 0x632BE59BD9B4E019) % (1 << 64) for i in range(64)],
+    dtype=np.uint64,
+)
+
+
+@lru_cache(maxsize=64)
+def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` minimising equal-weight false positive and negative probability."""
+    from datasketch.lsh import _optimal_param
+
+    if not 0.0 < threshold < 1.0:
+        raise ValueError(f"LSH threshold must be in (0, 1), got {threshold}")
+    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    return int(b), int(r)
+
+
+def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
+    """64-bit key per (document, band): ``(n_docs, bands)`` uint64.
+
+    The band index is mixed into the key, so keys of different bands never meet. Empty
+    signatures get key 0 in every band and are never paired.
+    """
+    n = signatures.shape[0]
+    keys = np.zeros((n, bands), dtype=np.uint64)
+    for band in range(bands):
+        acc = np.full(n, ((band + 1) * 0xD6E8FEB86659FD93) % (1 << 64), dtype=np.uint64)
+        for j in range(rows):
+            acc ^= signatures[:, band * rows + j].astype(np.uint64) * _BAND_MULT[j]
+            acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
+        keys[:, band] = acc | np.uint64(1)
+    empty = (signatures == EMPTY).all(axis=1)
+    keys[empty] = 0
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 64, index: str = "body") -> pl.DataFrame:
+    """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key.
+
+    A bucket with more than ``max_bucket`` members pairs every member with the bucket's
+    first ``max_bucket`` members only (a warning says how many buckets were capped):
+    linear instead of quadratic, and every member still reaches the same anchors, so
+    connected components are unchanged for true copies.
+    """
+    n, bands = keys.shape
+    frame = pl.DataFrame(
+        {
+            "doc": np.repeat(np.arange(n, dtype=np.uint32), bands),
+            "key": keys.reshape(-1),
+        }
+    ).filter(pl.col("key") != 0)
+    shared = frame.filter(pl.col("key").is_duplicated())
+    if shared.height == 0:
+        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+    shared = shared.with_columns(
+        pl.col("doc").rank("ordinal").over("key").cast(pl.UInt32).alias("rank"),
+        pl.len().over("key").alias("size"),
+    )
+    oversized = shared.filter(pl.col("size") > max_bucket).select(pl.col("key").n_unique()).item()
+    if oversized:
+        log.warning(
+            "%s index: %d bucket(s) larger than %d; their members are paired with the "
+            "bucket's first %d members only",
+            index,
+            oversized,
+            max_bucket,
+            max_bucket,
+        )
+    anchors = shared.filter(pl.col("rank") <= max_bucket).select(
+        "key", pl.col("doc").alias("a"), pl.col("rank").alias("rank_a")
+    )
+    pairs = (
+        anchors.join(shared.select("key", pl.col("doc").alias("b"), "rank"), on="key")
+        .filter(pl.col("rank_a") < pl.col("rank"))
+        .select("a", "b")
+        .unique()
+    )
+    return pairs

