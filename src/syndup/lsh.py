@@ -26,13 +26,19 @@ _BAND_MULT = np.array(
 
 
 @lru_cache(maxsize=64)
-def band_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` minimising equal-weight false positive and negative probability."""
+def band_params(threshold: float, num_perm: int, *, recall_weight: float = 0.5) -> tuple[int, int]:
+    """``(bands, rows)`` minimising the weighted false positive plus false negative
+    probability, datasketch's rule with ``weights=(1 - recall_weight, recall_weight)``.
+
+    A candidate costs microseconds to verify while a missed pair is lost for good, so
+    syndup weighs misses heavily (``LSHConfig.recall_weight``)."""
     from datasketch.lsh import _optimal_param
 
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"LSH threshold must be in (0, 1), got {threshold}")
-    b, r = _optimal_param(threshold, num_perm, 0.5, 0.5)
+    if not 0.0 < recall_weight < 1.0:
+        raise ValueError(f"recall_weight must be in (0, 1), got {recall_weight}")
+    b, r = _optimal_param(threshold, num_perm, 1.0 - recall_weight, recall_weight)
     return int(b), int(r)
 
 
@@ -55,8 +61,18 @@ def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 64, index: str = "body") -> pl.DataFrame:
+def candidate_pairs(
+    keys: np.ndarray,
+    *,
+    max_bucket: int = 64,
+    index: str = "body",
+    only: np.ndarray | None = None,
+) -> pl.DataFrame:
     """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key.
+
+    ``only`` (boolean per row) restricts output to pairs with at least one such row, and
+    the join then starts from those rows alone (the headline index uses it for
+    headline-only records, the one case where a headline can decide a match).
 
     A bucket with more than ``max_bucket`` members pairs every member with the bucket's
     first ``max_bucket`` members only (a warning says how many buckets were capped):
@@ -70,23 +86,38 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 64, index: str = "bod
             "key": keys.reshape(-1),
         }
     ).filter(pl.col("key") != 0)
+    empty = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+    if only is not None:
+        marked = pl.Series(np.repeat(np.asarray(only, dtype=bool), bands))
+        frame = frame.with_columns(marked.filter(pl.Series(keys.reshape(-1) != 0)).alias("only"))
+        frame = frame.filter(pl.col("only").any().over("key"))
     shared = frame.filter(pl.col("key").is_duplicated())
     if shared.height == 0:
-        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+        return empty
+    if only is not None:
+        # Anchors are the marked rows, ranked among themselves.
+        shared = shared.with_columns(
+            pl.when(pl.col("only")).then(pl.col("doc")).rank("ordinal").over("key")
+            .cast(pl.UInt32).alias("anchor_rank"),
+            pl.len().over("key").alias("size"),
+        )
+        anchors = shared.filter(pl.col("only") & (pl.col("anchor_rank") <= max_bucket))
+        pairs = (
+            anchors.select("key", pl.col("doc").alias("x"))
+            .join(shared.select("key", pl.col("doc").alias("y")), on="key")
+            .filter(pl.col("x") != pl.col("y"))
+            .select(
+                pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b")
+            )
+            .unique()
+        )
+        _warn_oversized(shared, max_bucket, index)
+        return pairs
     shared = shared.with_columns(
         pl.col("doc").rank("ordinal").over("key").cast(pl.UInt32).alias("rank"),
         pl.len().over("key").alias("size"),
     )
-    oversized = shared.filter(pl.col("size") > max_bucket).select(pl.col("key").n_unique()).item()
-    if oversized:
-        log.warning(
-            "%s index: %d bucket(s) larger than %d; their members are paired with the "
-            "bucket's first %d members only",
-            index,
-            oversized,
-            max_bucket,
-            max_bucket,
-        )
+    _warn_oversized(shared, max_bucket, index)
     anchors = shared.filter(pl.col("rank") <= max_bucket).select(
         "key", pl.col("doc").alias("a"), pl.col("rank").alias("rank_a")
     )
@@ -97,3 +128,16 @@ def candidate_pairs(keys: np.ndarray, *, max_bucket: int = 64, index: str = "bod
         .unique()
     )
     return pairs
+
+
+def _warn_oversized(shared: pl.DataFrame, max_bucket: int, index: str) -> None:
+    oversized = shared.filter(pl.col("size") > max_bucket).select(pl.col("key").n_unique()).item()
+    if oversized:
+        log.warning(
+            "%s index: %d bucket(s) larger than %d; their members are paired with the "
+            "bucket's first %d anchors only",
+            index,
+            oversized,
+            max_bucket,
+            max_bucket,
+        )

@@ -86,6 +86,7 @@ class Detector:
         self.config = config or Config()
         self.progress = progress
         self.stats: dict[str, Any] = {}
+        self.last_prepared: Prepared | None = None
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -114,17 +115,24 @@ class Detector:
             return prepare(df, self.config, progress=tick)
 
     def candidates(self, prepared: Prepared) -> pl.DataFrame:
-        """Distinct candidate pairs from the body, lead and headline LSH indexes."""
+        """Distinct candidate pairs from the body, lead and headline LSH indexes.
+
+        Headline candidates are drawn for headline-only records only: when both sides have
+        a body, the body decides, and a shared headline alone is no proof of a copy.
+        """
         lcfg = self.config.lsh
         frames = []
-        for name, sig, threshold in (
-            ("body", prepared.body_sig, lcfg.body_threshold),
-            ("lead", prepared.lead_sig, lcfg.lead_threshold),
-            ("headline", prepared.headline_sig, lcfg.headline_threshold),
+        no_body = prepared.docs["body_words"].to_numpy() == 0
+        for name, sig, threshold, only in (
+            ("body", prepared.body_sig, lcfg.body_threshold, None),
+            ("lead", prepared.lead_sig, lcfg.lead_threshold, None),
+            ("headline", prepared.headline_sig, lcfg.headline_threshold, no_body),
         ):
-            bands, rows = band_params(threshold, sig.shape[1])
+            if only is not None and not only.any():
+                continue
+            bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
             keys = band_keys(sig, bands=bands, rows=rows)
-            pairs = candidate_pairs(keys, max_bucket=lcfg.max_bucket, index=name)
+            pairs = candidate_pairs(keys, max_bucket=lcfg.max_bucket, index=name, only=only)
             self.stats.setdefault("candidates", {})[name] = pairs.height
             frames.append(pairs.with_columns(pl.lit(name).alias("index")))
         allp = pl.concat(frames)
@@ -135,6 +143,7 @@ class Detector:
     def run(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Result:
         """Run every stage and assemble the result tables."""
         prepared = self.prepare(data, **read_opts)
+        self.last_prepared = prepared
         docs = prepared.docs
         with self._stage("candidates"):
             pairs = self.candidates(prepared)

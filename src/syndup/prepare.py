@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
-from syndup.normalize import clean_bodies, clean_headlines, normalize_text
+from syndup.normalize import clean_bodies, clean_headlines, normalize_series
 from syndup.shingle import ngram_hashes, char_shingles, lead, tokenize
 from syndup.signature import distinct_counts, minhash
 
@@ -38,15 +38,21 @@ class Prepared:
     headline_sig: np.ndarray
 
 
-def normalize_corpus(df: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """Clean and normalise headlines and bodies; add counts and flags (no signatures)."""
+def normalize_corpus(
+    df: pl.DataFrame, config: Config, *, learned: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Clean and normalise headlines and bodies; add counts and flags (no signatures).
+
+    ``learned``: boilerplate keys from ``learn_boilerplate`` over the whole corpus (computed
+    from ``df`` when None)."""
     ncfg, vcfg = config.normalize, config.verify
-    cleaned = clean_bodies(df, config=ncfg)
+    cleaned = clean_bodies(df, config=ncfg, learned=learned)
     generic = "|".join(vcfg.generic_headlines)
     wire_byline = r"(?i)\((?:AP|Reuters|AFP|UPI|CNN)\)|\bby (?:the )?(?:associated press|reuters)"
     headline = pl.when(pl.col("headline").str.strip_chars() != "").then(pl.col("headline"))
     if not ncfg.infer_headlines:
         cleaned = cleaned.with_columns(pl.lit(None, dtype=pl.String).alias("inferred_headline"))
+    body_norm = normalize_series(cleaned["clean_body"].fill_null(""), collapse_spaces=False)
     out = cleaned.select(
         "id",
         "outlet",
@@ -55,40 +61,39 @@ def normalize_corpus(df: pl.DataFrame, config: Config) -> pl.DataFrame:
         clean_headlines(pl.coalesce(headline, pl.col("inferred_headline")))
         .fill_null("")
         .alias("headline_norm"),
-        normalize_text(pl.col("clean_body")).fill_null("").alias("body_norm"),
+        pl.lit(body_norm).alias("body_norm"),
         pl.col("body").fill_null("").str.slice(0, 600).str.contains(wire_byline).alias("wire_byline"),
         "boilerplate_paras",
     ).with_columns(
-        pl.col("body_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("body_words"),
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
-        pl.col("body_norm").str.slice(0, vcfg.lead_chars).alias("lead_norm"),
+        pl.col("body_norm").str.slice(0, vcfg.lead_chars).str.replace_all(r"\s+", " ")
+        .alias("lead_norm"),
     )
     generic_flag = (
         pl.col("headline_norm").str.contains(rf"^(?:{generic})\b" if generic else r"^\b$")
         | (pl.col("headline_words") < 3)
     )
-    return out.with_columns(
-        generic_flag.alias("headline_generic"),
-        ((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"),
-    )
+    return out.with_columns(generic_flag.alias("headline_generic"))
 
 
 def prepare(
     df: pl.DataFrame, config: Config, *, progress: Callable[[int], None] | None = None
 ) -> Prepared:
     """Normalise and sign every article. ``progress(n)`` is called as batches finish."""
-    docs = normalize_corpus(df, config)
     scfg = config.signature
-    n = docs.height
+    n = df.height
+    docs = normalize_corpus(df, config)
+    bodies, heads = docs["body_norm"], docs["headline_norm"]
+    words = np.zeros(n, dtype=np.int64)
     body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
     lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
     head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
-    bodies, heads = docs["body_norm"], docs["headline_norm"]
 
     def run(start: int) -> int:
         stop = min(start + scfg.batch_size, n)
         tokens = tokenize(bodies[start:stop])
+        words[start:stop] = np.diff(tokens[1])
         hashes, offsets = ngram_hashes(*tokens, scfg.body_ngram)
         body_sig[start:stop] = minhash(hashes, offsets, num_perm=scfg.num_perm, seed=scfg.seed)
         counts[start:stop] = distinct_counts(hashes, offsets)
@@ -109,7 +114,10 @@ def prepare(
             done = run(start)
             if progress:
                 progress(done)
-    docs = docs.with_columns(pl.Series("body_shingles", counts, dtype=pl.UInt32))
+    docs = docs.with_columns(
+        pl.Series("body_words", words, dtype=pl.UInt32),
+        pl.Series("body_shingles", counts, dtype=pl.UInt32),
+    ).with_columns(((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"))
     docs = docs.with_columns(_learned_generic(docs, lead_sig).alias("headline_generic"))
     return Prepared(docs=docs, body_sig=body_sig, lead_sig=lead_sig, headline_sig=head_sig)
 

@@ -1,8 +1,8 @@
 """Text -> hashed shingles, in bulk, as flat numpy arrays with per-document offsets.
 
 Layout: ``(hashes, offsets)`` where document ``i`` owns ``hashes[offsets[i]:offsets[i+1]]``.
-Hashes are 32-bit, stable across runs, processes and library versions (xxh32 of each token,
-combined with fixed odd multipliers), so persisted signatures stay comparable. The pure-Python
+Hashes are 32-bit, stable across runs, processes and library versions (a polynomial hash of
+each token's UTF-8 bytes, combined with fixed odd multipliers), so persisted signatures stay comparable. The pure-Python
 ``hash_word_shingle`` / ``hash_char_shingle`` give the same value for one shingle: pass them to
 ``datasketch.MinHash(hashfunc=...)`` to reproduce our signatures bit for bit.
 
@@ -12,9 +12,10 @@ has a signature.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import polars as pl
-import xxhash
 
 # Fixed odd 64-bit multipliers, one per position in the n-gram.
 _MULT = np.array(
@@ -31,32 +32,106 @@ _MULT = np.array(
     dtype=np.uint64,
 )
 MAX_NGRAM = len(_MULT)
-TOKEN_PATTERN = r"\w+"
+_TOKEN_RE = re.compile(r"[0-9A-Za-z_\u0080-\U0010FFFF]+")
 
 
 def _fold(acc: np.ndarray) -> np.ndarray:
     return ((acc >> np.uint64(32)) ^ (acc & np.uint64(0xFFFFFFFF))).astype(np.uint32)
 
 
-def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Hash every ``\\w+`` token of every text: ``(uint32 token hashes, int64 offsets)``.
+_P = 0x100000001B3  # FNV-64 prime: odd, so invertible mod 2^64
+_P_INV = pow(_P, -1, 1 << 64)
+_WORD_BYTE = np.zeros(256, dtype=bool)
+for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
+    _WORD_BYTE[_c] = True
+_WORD_BYTE[0x80:] = True  # every byte of a non-ASCII character counts as a word byte
+_TOKENIZE_BATCH = 2000
+_POW_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    Each distinct token is hashed once per call (xxh32), then mapped back with a polars join,
-    so the Python-level work grows with the vocabulary, not with the corpus.
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``P^i`` and ``P^-i`` mod 2^64 for ``i < n`` (cached, grown by doubling)."""
+    size = max(1 << 16, 1 << (max(n, 1) - 1).bit_length())
+    cached = max(_POW_CACHE, default=0)
+    if cached >= size:
+        return _POW_CACHE[cached]
+    if size not in _POW_CACHE:
+        pw = np.full(size, _P, dtype=np.uint64)
+        pw[0] = 1
+        qw = np.full(size, _P_INV, dtype=np.uint64)
+        qw[0] = 1
+        _POW_CACHE.clear()  # replaced whole: another thread may still hold the old arrays
+        _POW_CACHE[size] = (np.cumprod(pw), np.cumprod(qw))
+    return _POW_CACHE[size]
+
+
+def _mix64to32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    return (h >> np.uint64(32)).astype(np.uint32)
+
+
+def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Hash every token of every text: ``(uint32 token hashes, int64 offsets)``.
+
+    A token is a maximal run of ASCII letters, digits, ``_`` or non-ASCII characters (run
+    ``normalize_text`` first: it folds case and turns curly quotes and dashes into ASCII
+    punctuation). Works on the UTF-8 bytes in numpy with no per-token Python: a polynomial
+    hash ``sum(byte_j * P^j) mod 2^64`` per token from one prefix sum, then a 64->32 bit mix.
+    ``hash_token`` is the same function for one token.
     """
-    tokens = texts.fill_null("").str.extract_all(TOKEN_PATTERN)
-    lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    flat = tokens.explode().drop_nulls()
-    if flat.len() == 0:
-        return np.zeros(0, dtype=np.uint32), offsets
-    vocab = flat.unique()
-    hashes = pl.Series(
-        [xxhash.xxh32_intdigest(t.encode()) for t in vocab.to_list()], dtype=pl.UInt32
+    import pyarrow as pa
+
+    if len(texts) > _TOKENIZE_BATCH:  # bounded buffers: memory touched first is slow here
+        parts = [tokenize(texts[i : i + _TOKENIZE_BATCH]) for i in range(0, len(texts), _TOKENIZE_BATCH)]
+        hashes = np.concatenate([h for h, _ in parts])
+        sizes = np.concatenate([np.diff(o) for _, o in parts])
+        offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return hashes, offsets
+    arr = texts.fill_null("").cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    n_docs = len(arr)
+    raw_offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
+        arr.offset : arr.offset + n_docs + 1
+    ]
+    lo, hi = int(raw_offsets[0]), int(raw_offsets[-1])
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[lo:hi] if hi > lo else np.zeros(
+        0, dtype=np.uint8
     )
-    mapped = flat.replace_strict(vocab, hashes, return_dtype=pl.UInt32)
-    return mapped.to_numpy(), offsets
+    byte_offsets = raw_offsets - lo
+    if len(data) == 0:
+        return np.zeros(0, dtype=np.uint32), np.zeros(n_docs + 1, dtype=np.int64)
+    word = _WORD_BYTE[data]
+    boundary = np.zeros(len(data) + 1, dtype=bool)
+    boundary[byte_offsets] = True  # a token never spans two documents
+    prev_word = np.concatenate(([False], word[:-1])) & ~boundary[:-1]
+    next_word = np.concatenate((word[1:], [False])) & ~boundary[1:]
+    starts = np.flatnonzero(word & ~prev_word)
+    ends = np.flatnonzero(word & ~next_word) + 1
+    pw, qw = _powers(len(data) + 1)
+    prefix = np.zeros(len(data) + 1, dtype=np.uint64)
+    np.cumsum(data.astype(np.uint64) * pw[: len(data)], out=prefix[1:])
+    hashes = _mix64to32((prefix[ends] - prefix[starts]) * qw[starts])
+    offsets = np.searchsorted(starts, byte_offsets).astype(np.int64)
+    return hashes, offsets
+
+
+def tokens(text: str) -> list[str]:
+    """The tokens ``tokenize`` sees in one (normalised) text, for use outside syndup."""
+    return _TOKEN_RE.findall(text)
+
+
+def hash_token(token: str | bytes) -> int:
+    """The 32-bit hash ``tokenize`` gives one token."""
+    data = token.encode("utf-8") if isinstance(token, str) else token
+    acc = 0
+    for j, byte in enumerate(data):
+        acc = (acc + byte * pow(_P, j, 1 << 64)) % (1 << 64)
+    return int(_mix64to32(np.array([acc], dtype=np.uint64))[0])
 
 
 def ngram_hashes(values: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +193,7 @@ def hash_word_shingle(shingle: bytes | str) -> int:
     text = shingle.decode("utf-8") if isinstance(shingle, bytes) else shingle
     acc = 0
     for k, token in enumerate(text.split(" ")):
-        acc = (acc + xxhash.xxh32_intdigest(token.encode()) * int(_MULT[k])) % (1 << 64)
+        acc = (acc + hash_token(token) * int(_MULT[k])) % (1 << 64)
     return (acc >> 32) ^ (acc & 0xFFFFFFFF)
 
 

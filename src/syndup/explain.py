@@ -1,0 +1,145 @@
+"""Why two articles are (or are not) in one cluster: features, rules, LSH, clusters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from syndup.config import Config
+from syndup.errors import InputError
+from syndup.lsh import band_keys, band_params
+from syndup.pipeline import Detector, Result
+from syndup.prepare import Prepared
+from syndup.verify import apply_rules, evidence_expr, explain_rules, pair_features
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Evidence for one pair.
+
+    Attributes:
+        id_a, id_b: the two article ids.
+        features: every verification feature (see ``syndup.verify``).
+        rule: the first rule that held, or None.
+        rules: per rule, whether it held and each condition's outcome.
+        lsh: per index (body, lead, headline), whether the pair shares a band.
+        same_cluster: whether the full run put them together (through any path).
+        cluster_a, cluster_b: their cluster ids; canonical ids of those clusters.
+    """
+
+    id_a: str
+    id_b: str
+    features: dict[str, Any]
+    rule: str | None
+    rules: list[tuple[str, bool, list[tuple[str, bool]]]]
+    lsh: dict[str, bool]
+    same_cluster: bool | None
+    cluster_a: dict[str, Any] | None
+    cluster_b: dict[str, Any] | None
+    headline_a: str
+    headline_b: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id_a": self.id_a,
+            "id_b": self.id_b,
+            "headline_a": self.headline_a,
+            "headline_b": self.headline_b,
+            "match": self.rule is not None,
+            "rule": self.rule,
+            "features": self.features,
+            "rules": [
+                {"rule": name, "held": held, "conditions": [{"if": c, "ok": ok} for c, ok in cs]}
+                for name, held, cs in self.rules
+            ],
+            "lsh_candidate": self.lsh,
+            "same_cluster": self.same_cluster,
+            "cluster_a": self.cluster_a,
+            "cluster_b": self.cluster_b,
+        }
+
+
+def explain_pairs(
+    prepared: Prepared, pairs: list[tuple[str, str]], config: Config, result: Result | None = None
+) -> list[Explanation]:
+    """Explanations for several id pairs over one prepared corpus (shared work done once)."""
+    ids = prepared.docs["id"]
+    index = dict(zip(ids.to_list(), range(ids.len())))
+    missing = [i for pair in pairs for i in pair if i not in index]
+    if missing:
+        raise InputError(f"id(s) not in the corpus: {', '.join(map(str, missing[:5]))}", field="id")
+    rows = pl.DataFrame(
+        {
+            "a": np.array([index[a] for a, _ in pairs], dtype=np.uint32),
+            "b": np.array([index[b] for _, b in pairs], dtype=np.uint32),
+        }
+    )
+    feats = pair_features(rows, prepared, body_ngram=config.signature.body_ngram)
+    feats = apply_rules(feats, config.verify).with_columns(evidence_expr().alias("evidence"))
+    assignments = (
+        {r["id"]: r for r in result.assignments.to_dicts()} if result is not None else {}
+    )
+    out = []
+    for k, (id_a, id_b) in enumerate(pairs):
+        row = feats.row(k, named=True)
+        features = {
+            key: row[key] for key in feats.columns if key not in ("a", "b", "rule", "matched")
+        }
+        ra, rb = index[id_a], index[id_b]
+        ca, cb = assignments.get(id_a), assignments.get(id_b)
+        out.append(
+            Explanation(
+                id_a=id_a,
+                id_b=id_b,
+                features=features,
+                rule=row["rule"],
+                rules=explain_rules(row, config.verify),
+                lsh=_shares_band(prepared, ra, rb, config),
+                same_cluster=(ca["cluster_id"] == cb["cluster_id"]) if ca and cb else None,
+                cluster_a=_brief(ca),
+                cluster_b=_brief(cb),
+                headline_a=prepared.docs["headline_norm"][ra],
+                headline_b=prepared.docs["headline_norm"][rb],
+            )
+        )
+    return out
+
+
+def _brief(assignment: dict[str, Any] | None) -> dict[str, Any] | None:
+    if assignment is None:
+        return None
+    keys = ("cluster_id", "cluster_size", "canonical_id", "is_canonical", "similarity", "rule")
+    return {k: assignment[k] for k in keys}
+
+
+def _shares_band(prepared: Prepared, a: int, b: int, config: Config) -> dict[str, bool]:
+    lcfg = config.lsh
+    out = {}
+    for name, sig, threshold in (
+        ("body", prepared.body_sig, lcfg.body_threshold),
+        ("lead", prepared.lead_sig, lcfg.lead_threshold),
+        ("headline", prepared.headline_sig, lcfg.headline_threshold),
+    ):
+        bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
+        keys = band_keys(sig[[a, b]], bands=bands, rows=rows)
+        out[name] = bool(np.any((keys[0] == keys[1]) & (keys[0] != 0)))
+    return out
+
+
+def explain(
+    data: pl.DataFrame | str,
+    id_a: str,
+    id_b: str,
+    *,
+    config: Config | None = None,
+    **read_opts: Any,
+) -> Explanation:
+    """Run the detector on ``data`` and explain the pair ``(id_a, id_b)``."""
+    detector = Detector(config)
+    result = detector.run(data, **read_opts)
+    prepared = detector.last_prepared
+    assert prepared is not None
+    return explain_pairs(prepared, [(str(id_a), str(id_b))], detector.config, result)[0]

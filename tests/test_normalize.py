@@ -1,0 +1,100 @@
+"""Normalisation: what copies differ by is folded away; what is not the story is removed."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from syndup.config import NormalizeConfig
+from syndup.normalize import clean_bodies, clean_headlines, normalize_series, normalize_text
+
+CFG = NormalizeConfig()
+
+
+def norm(text: str) -> str:
+    return pl.select(normalize_text(pl.lit(text))).item()
+
+
+def clean(bodies: list[str], outlets: list[str] | None = None, headlines=None) -> list[str]:
+    df = pl.DataFrame(
+        {
+            "body": bodies,
+            "outlet": outlets or ["x"] * len(bodies),
+            "headline": headlines or ["h"] * len(bodies),
+        }
+    )
+    return clean_bodies(df, config=CFG)["clean_body"].to_list()
+
+
+def test_apostrophes_removed_without_splitting_words() -> None:
+    assert norm("Jimmy Gomez’s ‘coronation’") == norm("Jimmy Gomezs coronation")
+    assert norm("In Trump's push") == norm("In Trumps push") == "in trumps push"
+
+
+def test_unicode_quotes_dashes_and_case_fold() -> None:
+    assert norm("“Quote” — ﬁne ＦＵＬＬ") == '"quote" - fine full'
+    series = normalize_series(pl.Series(["“Quote” — ﬁne ＦＵＬＬ", "Plain  ASCII"]))
+    assert series.to_list() == ['"quote" - fine full', "plain ascii"]
+
+
+def test_headline_decorations_stripped() -> None:
+    heads = pl.Series(["Opinion | Mamdani Has Done Something", "Why boys struggle | Opinion"])
+    out = pl.select(clean_headlines(pl.lit(heads))).to_series().to_list()
+    assert out == ["mamdani has done something", "why boys struggle"]
+
+
+def test_datelines_bylines_and_copyright_are_removed() -> None:
+    body = (
+        "By JANE DOE\n\nHELSINKI (AP) — Finland's president said on Monday the talks would go on."
+        "\n\nThe second paragraph stays.\n\nCopyright 2025 The Associated Press. All rights "
+        "reserved. This material may not be published, broadcast, rewritten or redistributed."
+    )
+    (out,) = clean([body])
+    assert out.startswith("Finland's president said")
+    assert "Copyright" not in out and "JANE DOE" not in out
+    (plain,) = clean(["NEW YORK, Jan 5 (Reuters) - Stocks rose.\n\nMore text here."])
+    assert plain.startswith("Stocks rose.")
+    (cnn,) = clean(["(CNN) Spotify reversed its policy on Friday.\n\nMore."])
+    assert cnn.startswith("Spotify reversed")
+
+
+def test_aggregator_tail_and_widgets_are_removed() -> None:
+    body = (
+        "Advertisement\n\nThe story itself has several words in it.\n\nShare this story\n\n"
+        "Subscribe to our newsletter for more.\n\nToday: 72°F Partly cloudy\n\n"
+        "Updated 6:35 PM ET, Fri June 1, 2018\n\nRead more: another headline\n\n"
+        "The story goes on here.\n\nSee the original post here:\n\nHeadline one\n\nHeadline two"
+    )
+    (out,) = clean([body])
+    assert out == "The story itself has several words in it.\n\nThe story goes on here."
+
+
+def test_sentences_that_merely_start_like_boilerplate_are_kept() -> None:
+    text = "By noon on Friday the fire had spread across the whole valley and beyond."
+    (out,) = clean([text + "\n\nSecond paragraph."])
+    assert out.startswith("By noon")
+
+
+def test_learned_boilerplate_needs_different_stories() -> None:
+    footer = "Stay with Channel 9 for the latest on this developing story."
+    stories = [f"Story {i} has its own long paragraph of words number {i} here." for i in range(4)]
+    bodies = [f"{s}\n\n{footer}" for s in stories]
+    out = clean(bodies, ["wxyz.com"] * 4)
+    assert all(footer not in o for o in out)
+    # The same story republished by one outlet three times keeps its text.
+    same = [f"{stories[0]}\n\nA second paragraph of the same story." for _ in range(3)]
+    kept = clean(same, ["wxyz.com"] * 3)
+    assert all("second paragraph" in o for o in kept)
+
+
+def test_first_short_line_becomes_headline_when_missing() -> None:
+    df = pl.DataFrame(
+        {
+            "body": ["Spotify Reverses Policy\n\nThe company said on Friday it would stop."],
+            "outlet": ["cnn.com"],
+            "headline": [None],
+        },
+        schema_overrides={"headline": pl.String},
+    )
+    row = clean_bodies(df, config=CFG).row(0, named=True)
+    assert row["inferred_headline"] == "Spotify Reverses Policy"
+    assert row["clean_body"] == "The company said on Friday it would stop."
