@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import polars as pl
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -22,7 +20,10 @@ from syndup.shingle import (
 )
 from syndup.signature import distinct_counts, jaccard, minhash
 
-WORDS = st.lists(st.sampled_from("the a wire story copy news héllo ünïcode 42 x_y".split()), max_size=40)
+WORDS = st.lists(
+    st.sampled_from(["the", "a", "wire", "story", "copy", "news", "héllo", "ünï", "42", "x_y"]),
+    max_size=40,
+)
 
 
 def _datasketch_word(text: str, n: int, num_perm: int) -> MinHash:
@@ -126,6 +127,7 @@ def test_polars_band_join_equals_datasketch_lsh() -> None:
 
 
 def test_oversized_buckets_are_capped_but_stay_connected(caplog) -> None:
+    caplog.set_level("WARNING", logger="syndup")
     keys = np.full((200, 1), 7, dtype=np.uint64)
     pairs = candidate_pairs(keys, max_bucket=5)
     assert pairs.height == sum(200 - 1 - i for i in range(5))
@@ -138,4 +140,3 @@ def test_only_mask_limits_pairs_to_marked_rows() -> None:
     only = np.array([False, True, False, False, False])
     pairs = candidate_pairs(keys, only=only)
     assert sorted(zip(pairs["a"].to_list(), pairs["b"].to_list())) == [(0, 1), (1, 2)]
-    assert re.sub("", "", "x") == "x"

@@ -18,10 +18,7 @@ from syndup.config import (
     VerifyConfig,
 )
 from syndup.errors import ConfigError, InputError, SyndupError
-try:  # TEMP until evaluate lands
-    from syndup.evaluate import Scores, pair_errors, score_clusters
-except ImportError:  # TEMP
-    pass
+from syndup.evaluate import Scores, pair_errors, score_clusters
 from syndup.explain import Explanation, explain
 from syndup.io import read_corpus, write_table
 from syndup.pipeline import Detector, Result, cluster

@@ -56,9 +56,7 @@ def similarity_to(prepared: Prepared, members: np.ndarray, targets: np.ndarray) 
     return np.where(both, cont, np.where(has_heads, head, 0.0))
 
 
-def choose_canonical(
-    docs: pl.DataFrame, labels: np.ndarray, config: ClusterConfig
-) -> pl.DataFrame:
+def choose_canonical(docs: pl.DataFrame, labels: np.ndarray, config: ClusterConfig) -> pl.DataFrame:
     """Per label: ``canonical`` row index and ``decided_by`` (the first separating rule)."""
     wire = [w.lower() for w in config.wire_outlets]
     frame = docs.select("id", "published", "body_words", "wire_byline", "outlet").with_columns(
@@ -70,9 +68,7 @@ def choose_canonical(
     if unknown:
         from syndup.errors import ConfigError
 
-        raise ConfigError(
-            f"unknown canonical rule(s) {unknown}; known: {', '.join(_RULE_KEYS)}"
-        )
+        raise ConfigError(f"unknown canonical rule(s) {unknown}; known: {', '.join(_RULE_KEYS)}")
     cols = [_RULE_KEYS[r][0] for r in config.canonical_rules] + ["_row"]
     desc = [_RULE_KEYS[r][1] for r in config.canonical_rules] + [False]
     ranked = frame.sort(["_label", *cols], descending=[False, *desc], nulls_last=True)
@@ -84,8 +80,10 @@ def choose_canonical(
     decided: pl.Expr = pl.lit("only_member")
     for rule in reversed(config.canonical_rules):
         col = f"_top_{_RULE_KEYS[rule][0]}"
-        differs = pl.col(col).list.get(0, null_on_oob=True).ne_missing(
-            pl.col(col).list.get(1, null_on_oob=True)
+        differs = (
+            pl.col(col)
+            .list.get(0, null_on_oob=True)
+            .ne_missing(pl.col(col).list.get(1, null_on_oob=True))
         )
         decided = pl.when((pl.col("size") > 1) & differs).then(pl.lit(rule)).otherwise(decided)
     return top.select("_label", "canonical", decided.alias("decided_by"))

@@ -282,9 +282,7 @@ def _build(cls: type, section: Any, where: str) -> Any:
         elif isinstance(default, bool) != isinstance(value, bool) or not isinstance(
             value, (type(default), int) if isinstance(default, float) else type(default)
         ):
-            raise ConfigError(
-                f"[{where}] {key} must be {type(default).__name__}, got {value!r}"
-            )
+            raise ConfigError(f"[{where}] {key} must be {type(default).__name__}, got {value!r}")
         else:
             kwargs[key] = value
     return cls(**kwargs)

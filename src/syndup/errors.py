@@ -17,7 +17,12 @@ class InputError(SyndupError):
     """
 
     def __init__(
-        self, message: str, *, file: str | None = None, row: int | None = None, field: str | None = None
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
     ) -> None:
         self.file, self.row, self.field, self.message = file, row, field, message
         where = file or "<input>"

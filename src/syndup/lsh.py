@@ -97,8 +97,12 @@ def candidate_pairs(
     if only is not None:
         # Anchors are the marked rows, ranked among themselves.
         shared = shared.with_columns(
-            pl.when(pl.col("only")).then(pl.col("doc")).rank("ordinal").over("key")
-            .cast(pl.UInt32).alias("anchor_rank"),
+            pl.when(pl.col("only"))
+            .then(pl.col("doc"))
+            .rank("ordinal")
+            .over("key")
+            .cast(pl.UInt32)
+            .alias("anchor_rank"),
             pl.len().over("key").alias("size"),
         )
         anchors = shared.filter(pl.col("only") & (pl.col("anchor_rank") <= max_bucket))
@@ -106,9 +110,7 @@ def candidate_pairs(
             anchors.select("key", pl.col("doc").alias("x"))
             .join(shared.select("key", pl.col("doc").alias("y")), on="key")
             .filter(pl.col("x") != pl.col("y"))
-            .select(
-                pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b")
-            )
+            .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b"))
             .unique()
         )
         _warn_oversized(shared, max_bucket, index)

@@ -136,8 +136,9 @@ def split_paragraphs(bodies: pl.Expr) -> pl.Expr:
     return marked.str.split("\x1e")
 
 
-def _paragraphs(df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str,
-                headline_col: str) -> pl.DataFrame:
+def _paragraphs(
+    df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str, headline_col: str
+) -> pl.DataFrame:
     body = pl.col(body_col)
     if config.strip_aggregator_tails:
         body = body.str.replace(_TAIL_MARKER, "")
@@ -242,8 +243,10 @@ def clean_bodies(
     paras = paras.with_columns(drop.alias("_drop"))
     if learned is not None and config.learn_boilerplate and learned.height:
         hit = (
-            pl.col("_learn_outlet").is_not_null() | pl.col("_learn_any").is_not_null()
-        ) & (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
+            (pl.col("_learn_outlet").is_not_null() | pl.col("_learn_any").is_not_null())
+            & (pl.col("_words") <= config.boilerplate_max_words)
+            & (pl.col("_key") != pl.col("_story"))
+        )
         paras = (
             paras.join(
                 learned.filter(pl.col("_outlet") != "").with_columns(
@@ -265,9 +268,7 @@ def clean_bodies(
     kept = paras.filter(~pl.col("_drop"))
     if config.strip_datelines:
         first = pl.col("_pos") == pl.col("_pos").min().over("_doc")
-        stripped = (
-            pl.col("_para").str.replace(_WIRE_DATELINE, "").str.replace(_DATELINE, "")
-        )
+        stripped = pl.col("_para").str.replace(_WIRE_DATELINE, "").str.replace(_DATELINE, "")
         kept = kept.with_columns(pl.when(first).then(stripped).otherwise(pl.col("_para")))
     title = (
         (pl.col("_pos") == pl.col("_pos").min().over("_doc"))

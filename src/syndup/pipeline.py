@@ -76,7 +76,9 @@ class Result:
         }
 
     def _outlets(self) -> pl.DataFrame:
-        return self.stats.get("_outlets", pl.DataFrame(schema={"id": pl.String, "outlet": pl.String}))
+        return self.stats.get(
+            "_outlets", pl.DataFrame(schema={"id": pl.String, "outlet": pl.String})
+        )
 
 
 class Detector:
@@ -98,8 +100,10 @@ class Detector:
     def prepare(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Prepared:
         """Read (if given a path) and prepare articles; drops nothing."""
         with self._stage("read"):
-            df = data if isinstance(data, pl.DataFrame) and "row" in data.columns else read_corpus(
-                data, **read_opts
+            df = (
+                data
+                if isinstance(data, pl.DataFrame) and "row" in data.columns
+                else read_corpus(data, **read_opts)
             )
         self.stats["articles"] = df.height
         self._input = df
@@ -136,8 +140,10 @@ class Detector:
             self.stats.setdefault("candidates", {})[name] = pairs.height
             frames.append(pairs.with_columns(pl.lit(name).alias("index")))
         allp = pl.concat(frames)
-        return allp.group_by("a", "b").agg(pl.col("index").unique().sort().str.join("+")).sort(
-            "a", "b"
+        return (
+            allp.group_by("a", "b")
+            .agg(pl.col("index").unique().sort().str.join("+"))
+            .sort("a", "b")
         )
 
     def run(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Result:
@@ -178,18 +184,33 @@ class Detector:
         # Why each member joined: its matched edge to the canonical if any, else its best edge.
         ends = pl.concat(
             [
-                edges.select(pl.col("a").alias("row"), pl.col("b").alias("other"), "rule",
-                             "evidence", "body_containment", "headline_ratio"),
-                edges.select(pl.col("b").alias("row"), pl.col("a").alias("other"), "rule",
-                             "evidence", "body_containment", "headline_ratio"),
+                edges.select(
+                    pl.col("a").alias("row"),
+                    pl.col("b").alias("other"),
+                    "rule",
+                    "evidence",
+                    "body_containment",
+                    "headline_ratio",
+                ),
+                edges.select(
+                    pl.col("b").alias("row"),
+                    pl.col("a").alias("other"),
+                    "rule",
+                    "evidence",
+                    "body_containment",
+                    "headline_ratio",
+                ),
             ]
         ).with_columns(pl.col("row").cast(pl.Int64), pl.col("other").cast(pl.Int64))
         canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row, "label": labels})
         why = (
             ends.join(canon_frame, on="row")
             .with_columns((pl.col("other") == pl.col("canon_row")).alias("_to_canon"))
-            .sort(["row", "_to_canon", "body_containment", "headline_ratio"],
-                  descending=[False, True, True, True], nulls_last=True)
+            .sort(
+                ["row", "_to_canon", "body_containment", "headline_ratio"],
+                descending=[False, True, True, True],
+                nulls_last=True,
+            )
             .group_by("row", maintain_order=True)
             .agg(pl.col("rule").first(), pl.col("evidence").first())
         )
@@ -225,8 +246,16 @@ class Detector:
             )
             .filter(pl.Series(usable))
             .sort("row")
-            .select("id", "cluster_id", "cluster_size", "canonical_id", "is_canonical",
-                    "similarity", "rule", "evidence")
+            .select(
+                "id",
+                "cluster_id",
+                "cluster_size",
+                "canonical_id",
+                "is_canonical",
+                "similarity",
+                "rule",
+                "evidence",
+            )
         )
         asg = asg.with_columns(
             pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")
@@ -252,10 +281,16 @@ class Detector:
         multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
         if multi.height == 0:
             return pl.DataFrame(
-                schema={"cluster_id": pl.String, "size": pl.Int64, "canonical_id": pl.String,
-                        "decided_by": pl.String, "headline": pl.String,
-                        "outlets": pl.List(pl.String), "first_published": pl.Datetime("us", "UTC"),
-                        "last_published": pl.Datetime("us", "UTC")}
+                schema={
+                    "cluster_id": pl.String,
+                    "size": pl.Int64,
+                    "canonical_id": pl.String,
+                    "decided_by": pl.String,
+                    "headline": pl.String,
+                    "outlets": pl.List(pl.String),
+                    "first_published": pl.Datetime("us", "UTC"),
+                    "last_published": pl.Datetime("us", "UTC"),
+                }
             )
         decided = canon.select(
             pl.Series("canonical_id", docs["id"].to_numpy()[canon["canonical"].to_numpy()]),
@@ -277,8 +312,16 @@ class Detector:
             .join(decided, on="canonical_id", how="left")
             .join(canon_head, on="canonical_id", how="left")
             .sort(["size", "cluster_id"], descending=[True, False])
-            .select("cluster_id", "size", "canonical_id", "decided_by", "headline", "outlets",
-                    "first_published", "last_published")
+            .select(
+                "cluster_id",
+                "size",
+                "canonical_id",
+                "decided_by",
+                "headline",
+                "outlets",
+                "first_published",
+                "last_published",
+            )
         )
 
 

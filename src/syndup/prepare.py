@@ -17,7 +17,7 @@ import polars as pl
 
 from syndup.config import Config
 from syndup.normalize import clean_bodies, clean_headlines, normalize_series
-from syndup.shingle import ngram_hashes, char_shingles, lead, tokenize
+from syndup.shingle import char_shingles, lead, ngram_hashes, tokenize
 from syndup.signature import distinct_counts, minhash
 
 QUOTED = r'"[^"]{0,800}"'
@@ -62,17 +62,22 @@ def normalize_corpus(
         .fill_null("")
         .alias("headline_norm"),
         pl.lit(body_norm).alias("body_norm"),
-        pl.col("body").fill_null("").str.slice(0, 600).str.contains(wire_byline).alias("wire_byline"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.contains(wire_byline)
+        .alias("wire_byline"),
         "boilerplate_paras",
     ).with_columns(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
-        pl.col("body_norm").str.slice(0, vcfg.lead_chars).str.replace_all(r"\s+", " ")
+        pl.col("body_norm")
+        .str.slice(0, vcfg.lead_chars)
+        .str.replace_all(r"\s+", " ")
         .alias("lead_norm"),
     )
-    generic_flag = (
-        pl.col("headline_norm").str.contains(rf"^(?:{generic})\b" if generic else r"^\b$")
-        | (pl.col("headline_words") < 3)
-    )
+    generic_flag = pl.col("headline_norm").str.contains(
+        rf"^(?:{generic})\b" if generic else r"^\b$"
+    ) | (pl.col("headline_words") < 3)
     return out.with_columns(generic_flag.alias("headline_generic"))
 
 
@@ -135,7 +140,9 @@ def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
     n_docs = with_body.sum().over("headline_norm")
     n_leads = pl.col("_slot").filter(with_body).n_unique().over("headline_norm")
     learned = (n_docs >= 3) & (n_leads >= 0.75 * n_docs) & (pl.col("headline_norm") != "")
-    return frame.select((pl.col("headline_generic") | learned).alias("headline_generic")).to_series()
+    return frame.select(
+        (pl.col("headline_generic") | learned).alias("headline_generic")
+    ).to_series()
 
 
 def unquoted_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
@@ -150,4 +157,3 @@ def exact_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
     """Exact shingle sets of (normalised) texts."""
     hashes, offsets = ngram_hashes(*tokenize(pl.Series(texts, dtype=pl.String)), n)
     return [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
-

@@ -75,7 +75,9 @@ def print_table(df: pl.DataFrame, console: Console, *, title: str = "", limit: i
         table.add_row(*["" if v is None else _clip(str(v), 80) for v in row])
     console.print(table)
     if df.height > limit:
-        console.print(f"... {df.height - limit:,} more rows (use --format csv/jsonl/parquet -o FILE)")
+        console.print(
+            f"... {df.height - limit:,} more rows (use --format csv/jsonl/parquet -o FILE)"
+        )
 
 
 def _clip(text: str, width: int) -> str:

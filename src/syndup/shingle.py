@@ -2,7 +2,8 @@
 
 Layout: ``(hashes, offsets)`` where document ``i`` owns ``hashes[offsets[i]:offsets[i+1]]``.
 Hashes are 32-bit, stable across runs, processes and library versions (a polynomial hash of
-each token's UTF-8 bytes, combined with fixed odd multipliers), so persisted signatures stay comparable. The pure-Python
+each token's UTF-8 bytes, combined with fixed odd multipliers), so persisted signatures stay
+comparable. The pure-Python
 ``hash_word_shingle`` / ``hash_char_shingle`` give the same value for one shingle: pass them to
 ``datasketch.MinHash(hashfunc=...)`` to reproduce our signatures bit for bit.
 
@@ -84,7 +85,9 @@ def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     import pyarrow as pa
 
     if len(texts) > _TOKENIZE_BATCH:  # bounded buffers: memory touched first is slow here
-        parts = [tokenize(texts[i : i + _TOKENIZE_BATCH]) for i in range(0, len(texts), _TOKENIZE_BATCH)]
+        parts = [
+            tokenize(texts[i : i + _TOKENIZE_BATCH]) for i in range(0, len(texts), _TOKENIZE_BATCH)
+        ]
         hashes = np.concatenate([h for h, _ in parts])
         sizes = np.concatenate([np.diff(o) for _, o in parts])
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
@@ -99,8 +102,10 @@ def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         arr.offset : arr.offset + n_docs + 1
     ]
     lo, hi = int(raw_offsets[0]), int(raw_offsets[-1])
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[lo:hi] if hi > lo else np.zeros(
-        0, dtype=np.uint8
+    data = (
+        np.frombuffer(arr.buffers()[2], dtype=np.uint8)[lo:hi]
+        if hi > lo
+        else np.zeros(0, dtype=np.uint8)
     )
     byte_offsets = raw_offsets - lo
     if len(data) == 0:
@@ -163,7 +168,9 @@ def word_shingles(texts: pl.Series, n: int) -> tuple[np.ndarray, np.ndarray]:
     return ngram_hashes(tokens, offsets, n)
 
 
-def lead(tokens_offsets: tuple[np.ndarray, np.ndarray], words: int) -> tuple[np.ndarray, np.ndarray]:
+def lead(
+    tokens_offsets: tuple[np.ndarray, np.ndarray], words: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Keep the first ``words`` tokens of each document (the lead), same layout."""
     tokens, offsets = tokens_offsets
     lengths = np.minimum(np.diff(offsets), words)

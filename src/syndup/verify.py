@@ -69,7 +69,7 @@ def pair_features(
     docs = prepared.docs
     heads = docs["headline_norm"].to_numpy()
     leads = docs["lead_norm"].to_numpy()
-    has_head = (docs["headline_words"].to_numpy() > 0)
+    has_head = docs["headline_words"].to_numpy() > 0
     nsh = docs["body_shingles"].to_numpy().astype(np.float64)
     has_body = nsh > 0
 
@@ -188,9 +188,7 @@ def evidence_expr() -> pl.Expr:
 
     def part(label: str, col: str, fmt: str) -> pl.Expr:
         value = pl.col(col).round(2) if fmt == "f" else pl.col(col).round(0).cast(pl.Int64)
-        return pl.when(pl.col(col).is_not_null()).then(
-            pl.format(label + "={}", value)
-        )
+        return pl.when(pl.col(col).is_not_null()).then(pl.format(label + "={}", value))
 
     return pl.concat_str(
         [
@@ -205,7 +203,9 @@ def evidence_expr() -> pl.Expr:
     )
 
 
-def explain_rules(row: dict[str, object], config: VerifyConfig) -> list[tuple[str, bool, list[tuple[str, bool]]]]:
+def explain_rules(
+    row: dict[str, object], config: VerifyConfig
+) -> list[tuple[str, bool, list[tuple[str, bool]]]]:
     """For one feature row: each rule, whether it held, and each condition's outcome."""
     frame = pl.DataFrame([row])
     out = []

@@ -20,7 +20,9 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for internal errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for internal errors.")
+    ] = False,
 ) -> None:
     """Find syndicated copies of news stories and group them into clusters."""
     DEBUG["on"] = debug

@@ -1,4 +1,4 @@
-"""``syndup cluster``: group reprints, write one row per article, summarise on stderr."""
+"""``syndup cluster``: group reprints, write one row per article, summarise on stderr_console()."""
 
 from __future__ import annotations
 
@@ -28,15 +28,20 @@ from syndup.cli.options import (
     load_config,
     read_options,
     setup_logging,
-    stderr,
-    stdout,
+    stderr_console,
+    stdout_console,
 )
 from syndup.io import write_table
 from syndup.pipeline import Detector, Result
 from syndup.report import _jsonable, print_summary, print_table, summary_json
 
-_SUFFIX_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet",
-                   ".json": "json"}
+_SUFFIX_FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".json": "json",
+}
 
 
 def output_format(format: Format | None, output: Path | None) -> str:
@@ -62,7 +67,7 @@ def progress_bar(enabled: bool) -> tuple[Progress | None, object]:
         BarColumn(),
         TextColumn("{task.completed:,}/{task.total:,}"),
         TimeElapsedColumn(),
-        console=stderr,
+        console=stderr_console(),
         transient=True,
     )
     tasks: dict[str, int] = {}
@@ -81,8 +86,12 @@ def cluster(
     output: OutputOpt = None,
     format: Annotated[
         Format | None,
-        typer.Option("--format", "-f", help="table | json | jsonl | csv | parquet "
-                     "(default: from --output's suffix, else table)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="table | json | jsonl | csv | parquet "
+            "(default: from --output's suffix, else table).",
+        ),
     ] = None,
     config: ConfigOpt = None,
     rejects: Annotated[
@@ -95,7 +104,9 @@ def cluster(
     clusters: Annotated[
         Path | None, typer.Option("--clusters", help="Write one row per cluster here.")
     ] = None,
-    top: Annotated[int, typer.Option("--top", help="Clusters and outlets shown in the summary.")] = 10,
+    top: Annotated[
+        int, typer.Option("--top", help="Clusters and outlets shown in the summary.")
+    ] = 10,
     quiet: QuietOpt = False,
     input_format: InputFormatOpt = None,
     id_col: IdCol = None,
@@ -107,15 +118,16 @@ def cluster(
 ) -> None:
     """Cluster reprints in INPUT: one row per article with its cluster, canonical and evidence.
 
-    Data goes to stdout (or --output); the summary and progress go to stderr.
+    Data goes to stdout (or --output); the summary and progress go to stderr_console().
     """
     setup_logging(quiet=quiet, debug=False)
     fmt = output_format(format, output)
     if fmt == "table" and output is not None:
         raise typer.BadParameter("--format table prints to the terminal; pick a data format")
-    opts = read_options(input_format, id_col, headline_col, body_col, outlet_col, url_col,
-                        published_col)
-    show_progress = not quiet and input != "-" and stderr.is_terminal
+    opts = read_options(
+        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+    )
+    show_progress = not quiet and input != "-" and stderr_console().is_terminal
     bar, update = progress_bar(show_progress)
     detector = Detector(load_config(config), progress=update)  # type: ignore[arg-type]
     if bar is not None:
@@ -132,16 +144,16 @@ def cluster(
         write_extra(result.clusters, clusters)
     if result.rejects.height and not quiet:
         where = f" (written to {rejects})" if rejects else " (see --rejects)"
-        stderr.print(f"{result.rejects.height:,} row(s) had no usable text{where}")
+        stderr_console().print(f"{result.rejects.height:,} row(s) had no usable text{where}")
 
 
 def emit(result: Result, fmt: str, output: Path | None, *, top: int, quiet: bool) -> None:
     """Write the data in ``fmt``; the human summary goes to stderr unless it is the data."""
     if fmt == "table":
-        print_summary(result, stdout, top=top)
+        print_summary(result, stdout_console(), top=top)
         multi = result.assignments.filter(pl.col("cluster_size") > 1).sort("cluster_id")
         if multi.height:
-            print_table(multi.drop("cluster_size"), stdout, title="Articles in clusters")
+            print_table(multi.drop("cluster_size"), stdout_console(), title="Articles in clusters")
         return
     if fmt == "json":
         doc = {
@@ -159,4 +171,4 @@ def emit(result: Result, fmt: str, output: Path | None, *, top: int, quiet: bool
     else:
         write_table(result.assignments, str(output) if output else None, format=fmt)
     if not quiet:
-        print_summary(result, stderr, top=top)
+        print_summary(result, stderr_console(), top=top)

@@ -29,8 +29,8 @@ from syndup.cli.options import (
     load_config,
     read_options,
     setup_logging,
-    stderr,
-    stdout,
+    stderr_console,
+    stdout_console,
 )
 from syndup.errors import InputError
 from syndup.evaluate import Scores, pair_errors, score_clusters
@@ -61,15 +61,25 @@ def evaluate_corpus(
     if errs.height and prepared is not None:
         known = set(prepared.docs["id"].to_list())
         pairs = [(a, b) for a, b in zip(errs["id_a"], errs["id_b"]) if a in known and b in known]
-        exps = {(e.id_a, e.id_b): e for e in explain_pairs(prepared, pairs, detector.config, result)}
+        exps = {
+            (e.id_a, e.id_b): e for e in explain_pairs(prepared, pairs, detector.config, result)
+        }
         errs = errs.with_columns(
-            pl.Series("rule", [_rule(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
-                      dtype=pl.String),
-            pl.Series("evidence",
-                      [_evidence(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
-                      dtype=pl.String),
-            pl.Series("why", [_why(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
-                      dtype=pl.String),
+            pl.Series(
+                "rule",
+                [_rule(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
+                dtype=pl.String,
+            ),
+            pl.Series(
+                "evidence",
+                [_evidence(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
+                dtype=pl.String,
+            ),
+            pl.Series(
+                "why",
+                [_why(exps.get((a, b))) for a, b in zip(errs["id_a"], errs["id_b"])],
+                dtype=pl.String,
+            ),
         )
     return scores, errs
 
@@ -111,12 +121,16 @@ def load_gold(path: Path | None, corpus: pl.DataFrame, gold_col: str, id_col: st
                 f"no gold: pass --gold FILE or a '{gold_col}' column in the input",
                 field=gold_col,
             )
-        return corpus.select(pl.col("id"), pl.col(gold_col).cast(pl.String), *(
-            [pl.col("junk")] if "junk" in corpus.columns else []))
+        return corpus.select(
+            pl.col("id"),
+            pl.col(gold_col).cast(pl.String),
+            *([pl.col("junk")] if "junk" in corpus.columns else []),
+        )
     gold = read_corpus(str(path), columns={"id": id_col} if id_col != "id" else None)
     if gold_col not in gold.columns:
-        raise InputError(f"gold file has no '{gold_col}' column (see --gold-col)",
-                         file=str(path), field=gold_col)
+        raise InputError(
+            f"gold file has no '{gold_col}' column (see --gold-col)", file=str(path), field=gold_col
+        )
     return gold.with_columns(pl.col(gold_col).cast(pl.String))
 
 
@@ -124,12 +138,17 @@ def load_gold(path: Path | None, corpus: pl.DataFrame, gold_col: str, id_col: st
 def evaluate(
     input: InputArg,
     gold: Annotated[
-        Path | None, typer.Option("--gold", "-g", help="Gold clusters: a file with id and --gold-col.")
+        Path | None,
+        typer.Option("--gold", "-g", help="Gold clusters: a file with id and --gold-col."),
     ] = None,
     gold_col: Annotated[str, typer.Option("--gold-col", help="Gold cluster column.")] = "cluster",
     pred_col: Annotated[
-        str, typer.Option("--pred-col", help="If INPUT has this column it is scored as a "
-                          "prediction; otherwise syndup clusters INPUT first.")
+        str,
+        typer.Option(
+            "--pred-col",
+            help="If INPUT has this column it is scored as a "
+            "prediction; otherwise syndup clusters INPUT first.",
+        ),
     ] = "cluster_id",
     exclude_col: Annotated[
         str, typer.Option("--exclude-col", help="Gold rows with a true value here are left out.")
@@ -154,8 +173,9 @@ def evaluate(
     """
     setup_logging(quiet=True, debug=False)
     fmt = output_format(format, output)
-    opts = read_options(input_format, id_col, headline_col, body_col, outlet_col, url_col,
-                        published_col)
+    opts = read_options(
+        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+    )
     data = read_corpus(input, **opts)
     gold_df = load_gold(gold, data, gold_col, "id")
     exclude = None
@@ -167,8 +187,14 @@ def evaluate(
         scores = score_clusters(pred, gold_df, gold_col=gold_col, exclude=exclude)
         errs = pair_errors(pred, gold_df, gold_col=gold_col, exclude=exclude, limit=errors)
     else:
-        scores, errs = evaluate_corpus(data, gold_df, config=load_config(config),
-                                       gold_col=gold_col, exclude=exclude, errors=errors)
+        scores, errs = evaluate_corpus(
+            data,
+            gold_df,
+            config=load_config(config),
+            gold_col=gold_col,
+            exclude=exclude,
+            errors=errors,
+        )
     if fmt == "table":
         print_scores(scores, errs)
     elif fmt == "json":
@@ -183,11 +209,11 @@ def evaluate(
     else:
         write_table(errs, str(output) if output else None, format=fmt)
         if not quiet:
-            print_scores(scores, pl.DataFrame(), console=stderr)
+            print_scores(scores, pl.DataFrame(), console=stderr_console())
 
 
 def print_scores(scores: Scores, errs: pl.DataFrame, console: Any = None) -> None:
-    console = console or stdout
+    console = console or stdout_console()
     table = Table(title="Scores", title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
@@ -199,8 +225,21 @@ def print_scores(scores: Scores, errs: pl.DataFrame, console: Any = None) -> Non
         if rows.height == 0:
             continue
         t = Table(title=title, title_justify="left")
-        cols = [c for c in ("id_a", "id_b", "pred_a", "pred_b", "gold_a", "gold_b", "rule",
-                            "evidence", "why") if c in rows.columns]
+        cols = [
+            c
+            for c in (
+                "id_a",
+                "id_b",
+                "pred_a",
+                "pred_b",
+                "gold_a",
+                "gold_b",
+                "rule",
+                "evidence",
+                "why",
+            )
+            if c in rows.columns
+        ]
         for c in cols:
             t.add_column(c, overflow="fold")
         for r in rows.select(cols).iter_rows():

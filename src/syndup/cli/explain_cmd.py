@@ -24,7 +24,7 @@ from syndup.cli.options import (
     load_config,
     read_options,
     setup_logging,
-    stdout,
+    stdout_console,
 )
 from syndup.explain import Explanation
 from syndup.explain import explain as explain_pair
@@ -48,8 +48,9 @@ def explain(
 ) -> None:
     """Why ID_A and ID_B are (or are not) copies: features, each rule, LSH and clusters."""
     setup_logging(quiet=True, debug=False)
-    opts = read_options(input_format, id_col, headline_col, body_col, outlet_col, url_col,
-                        published_col)
+    opts = read_options(
+        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+    )
     exp = explain_pair(input, id_a, id_b, config=load_config(config), **opts)
     if format == Format.table:
         print_explanation(exp)
@@ -62,9 +63,9 @@ def explain(
 
 def print_explanation(exp: Explanation) -> None:
     verdict = f"[green]MATCH[/] by rule [bold]{exp.rule}[/]" if exp.rule else "[red]NO MATCH[/]"
-    stdout.print(f"[bold]{exp.id_a}[/]: {exp.headline_a}")
-    stdout.print(f"[bold]{exp.id_b}[/]: {exp.headline_b}")
-    stdout.print(f"Direct verdict: {verdict}")
+    stdout_console().print(f"[bold]{exp.id_a}[/]: {exp.headline_a}")
+    stdout_console().print(f"[bold]{exp.id_b}[/]: {exp.headline_b}")
+    stdout_console().print(f"Direct verdict: {verdict}")
     if exp.same_cluster is not None:
         ca, cb = exp.cluster_a or {}, exp.cluster_b or {}
         where = (
@@ -72,20 +73,22 @@ def print_explanation(exp: Explanation) -> None:
             if exp.same_cluster
             else f"different clusters {ca.get('cluster_id')} / {cb.get('cluster_id')}"
         )
-        stdout.print(f"After clustering: {where}")
+        stdout_console().print(f"After clustering: {where}")
     lsh = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in exp.lsh.items())
-    stdout.print(f"Shares an LSH band — {lsh}")
+    stdout_console().print(f"Shares an LSH band — {lsh}")
     feats = Table(title="Features", title_justify="left")
     feats.add_column("feature")
     feats.add_column("value", justify="right")
     for key, value in exp.features.items():
         feats.add_row(key, "—" if value is None else str(value))
-    stdout.print(feats)
-    rules = Table(title="Rules (tried in order; the first that holds decides)", title_justify="left")
+    stdout_console().print(feats)
+    rules = Table(
+        title="Rules (tried in order; the first that holds decides)", title_justify="left"
+    )
     rules.add_column("rule")
     rules.add_column("held")
     rules.add_column("conditions")
     for name, held, checks in exp.rules:
         cond = "  ".join(f"{'✓' if ok else '✗'} {c}" for c, ok in checks)
         rules.add_row(name, "yes" if held else "no", cond)
-    stdout.print(rules)
+    stdout_console().print(rules)

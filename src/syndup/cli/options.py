@@ -17,8 +17,15 @@ from syndup.config import Config
 from syndup.errors import SyndupError
 
 F = TypeVar("F", bound=Callable[..., Any])
-stderr = Console(stderr=True)
-stdout = Console(soft_wrap=True)
+
+
+def stderr_console() -> Console:
+    """A console on stderr, made per call so it sees the current terminal and COLUMNS."""
+    return Console(stderr=True)
+
+
+def stdout_console() -> Console:
+    return Console()
 
 
 class Format(str, Enum):
@@ -36,29 +43,39 @@ class InputFormat(str, Enum):
 
 
 InputArg = Annotated[
-    str, typer.Argument(help="Corpus: .jsonl/.csv/.tsv/.parquet (.gz for text), or - for JSONL on stdin.")
+    str,
+    typer.Argument(
+        help="Corpus: .jsonl/.csv/.tsv/.parquet (.gz for text), or - for JSONL on stdin."
+    ),
 ]
 FormatOpt = Annotated[
-    Format, typer.Option("--format", "-f", help="Output format: table for people, the rest for tools.")
+    Format,
+    typer.Option("--format", "-f", help="Output format: table for people, the rest for tools."),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write data here (atomically) instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", help="Write data here (atomically) instead of stdout."),
 ]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="TOML config (see `syndup config`).")
 ]
 InputFormatOpt = Annotated[
-    InputFormat | None, typer.Option("--input-format", help="Override the format the suffix implies.")
+    InputFormat | None,
+    typer.Option("--input-format", help="Override the format the suffix implies."),
 ]
 IdCol = Annotated[str | None, typer.Option("--id-col", help="Column holding the article id.")]
-HeadlineCol = Annotated[str | None, typer.Option("--headline-col", help="Column holding the headline.")]
+HeadlineCol = Annotated[
+    str | None, typer.Option("--headline-col", help="Column holding the headline.")
+]
 BodyCol = Annotated[str | None, typer.Option("--body-col", help="Column holding the body text.")]
 OutletCol = Annotated[str | None, typer.Option("--outlet-col", help="Column holding the outlet.")]
 UrlCol = Annotated[str | None, typer.Option("--url-col", help="Column holding the URL.")]
 PublishedCol = Annotated[
     str | None, typer.Option("--published-col", help="Column holding the publication time.")
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary on stderr.")]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress bar or summary on stderr.")
+]
 
 
 def read_options(
@@ -103,7 +120,7 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SyndupError as exc:
-            stderr.print(f"[red]syndup: error:[/] {exc}", highlight=False, markup=True)
+            typer.echo(f"syndup: error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
@@ -112,10 +129,10 @@ def handle_errors(func: F) -> F:
         except Exception as exc:
             if DEBUG["on"]:
                 raise
-            stderr.print(
-                f"[red]syndup: internal error:[/] {type(exc).__name__}: {exc} "
+            typer.echo(
+                f"syndup: internal error: {type(exc).__name__}: {exc} "
                 "(run with --debug for the traceback)",
-                highlight=False,
+                err=True,
             )
             raise typer.Exit(1) from None
 

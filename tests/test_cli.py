@@ -1,0 +1,167 @@
+"""The command line through typer's CliRunner: formats, errors, help for every command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from syndup.cli import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), input=input)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json"])
+def test_cluster_writes_every_format(wire_file: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    res = run("cluster", str(wire_file), "-o", str(out), "-q")
+    assert res.exit_code == 0, res.output
+    if fmt == "json":
+        doc = json.loads(out.read_text())
+        assert doc["summary"]["clusters"] == 3
+        assert len(doc["assignments"]) == 21  # "empty" goes to --rejects
+        return
+    reader = {"jsonl": pl.read_ndjson, "csv": pl.read_csv, "parquet": pl.read_parquet}[fmt]
+    df = reader(out)
+    assert df.height == 21
+    assert {"id", "cluster_id", "canonical_id", "is_canonical", "similarity", "evidence"} <= set(
+        df.columns
+    )
+    assert df.filter(pl.col("id") == "s1-trim")["canonical_id"].item() == "s1"
+
+
+def test_cluster_table_to_stdout_and_summary(wire_file: Path) -> None:
+    res = run("cluster", str(wire_file))
+    assert res.exit_code == 0, res.output
+    assert "3 clusters of 2+" in res.output
+    assert "Largest clusters" in res.output and "River town votes" in res.output
+
+
+def test_cluster_jsonl_to_stdout_from_stdin(wire_file: Path) -> None:
+    res = run("cluster", "-", "--format", "jsonl", "-q", input=wire_file.read_text())
+    assert res.exit_code == 0, res.output
+    lines = [json.loads(x) for x in res.stdout.splitlines() if x.strip()]
+    assert len(lines) == 21
+
+
+def test_rejects_pairs_and_clusters_side_outputs(wire_file: Path, tmp_path: Path) -> None:
+    rej, pairs, clusters = tmp_path / "rej.jsonl", tmp_path / "pairs.csv", tmp_path / "cl.parquet"
+    res = run(
+        "cluster",
+        str(wire_file),
+        "-f",
+        "jsonl",
+        "-q",
+        "--rejects",
+        str(rej),
+        "--pairs",
+        str(pairs),
+        "--clusters",
+        str(clusters),
+    )
+    assert res.exit_code == 0, res.output
+    assert pl.read_ndjson(rej)["id"].to_list() == ["empty"]
+    assert "rule" in pl.read_csv(pairs).columns
+    assert pl.read_parquet(clusters).height == 3
+
+
+def test_column_mapping_options(tmp_path: Path, wire_corpus: pl.DataFrame) -> None:
+    path = tmp_path / "odd.csv"
+    wire_corpus.rename({"id": "doc_no", "body": "story_text"}).write_csv(path)
+    res = run(
+        "cluster", str(path), "-f", "csv", "-q", "--id-col", "doc_no", "--body-col", "story_text"
+    )
+    assert res.exit_code == 0, res.output
+    assert "s1-trim" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('{"id": "a", "body": "x"}\n{"id": "b", "body": \n', "2"),
+        ('{"id": "a", "body": "x"}\n{"id": "a", "body": "y"}\n', "duplicate"),
+        ('{"title": "x"}\n', "id"),
+        ("", "no articles"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "bad.jsonl"
+    path.write_text(content)
+    res = run("cluster", str(path))
+    assert res.exit_code == 2
+    assert "bad.jsonl" in res.output and expected in res.output
+    assert "Traceback" not in res.output
+
+
+def test_missing_file_and_bad_config(tmp_path: Path, wire_file: Path) -> None:
+    res = run("cluster", str(tmp_path / "nope.jsonl"))
+    assert res.exit_code == 2 and "nope.jsonl" in res.output
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[verify]\nrules = [{name = 'x', when = ['nonsense > 1']}]\n")
+    res = run("cluster", str(wire_file), "--config", str(cfg))
+    assert res.exit_code == 2 and "unknown feature" in res.output
+
+
+def test_explain_pair(wire_file: Path) -> None:
+    res = run("explain", str(wire_file), "s1", "s1-trim")
+    assert res.exit_code == 0, res.output
+    assert "MATCH" in res.output and "contained_body" in res.output
+    res = run("explain", str(wire_file), "s1", "s5", "--format", "json")
+    doc = json.loads(res.stdout)
+    assert doc["match"] is False and doc["same_cluster"] is False
+    failed = {r["rule"]: r["held"] for r in doc["rules"]}
+    assert not any(failed.values())
+    res = run("explain", str(wire_file), "s1", "missing-id")
+    assert res.exit_code == 2 and "missing-id" in res.output
+
+
+def test_config_prints_toml_that_loads_back(tmp_path: Path, wire_file: Path) -> None:
+    res = run("config")
+    assert res.exit_code == 0 and "[lsh]" in res.stdout
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(res.stdout)
+    assert run("cluster", str(wire_file), "-q", "-f", "jsonl", "-c", str(cfg)).exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["cluster", "explain", "evaluate", "config"])
+def test_every_command_has_help(command: str) -> None:
+    res = run(command, "--help")
+    assert res.exit_code == 0
+    assert len(res.output) > 200
+
+
+def test_evaluate_run_and_score_with_gold_column(wire_file: Path) -> None:
+    res = run("evaluate", str(wire_file), "--gold-col", "gold", "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["scores"]["pairwise_f1"] == 1.0
+    assert doc["scores"]["gold_clusters"] == 3
+
+
+def test_evaluate_prediction_file_against_gold_file(
+    wire_file: Path, tmp_path: Path, wire_corpus: pl.DataFrame
+) -> None:
+    pred = tmp_path / "pred.jsonl"
+    # A deliberately wrong prediction: s5 (same event, not a copy) joined to s1's cluster.
+    rows = wire_corpus.select(
+        "id",
+        pl.when(pl.col("id") == "s5")
+        .then(pl.lit("s1"))
+        .otherwise(pl.col("gold"))
+        .alias("cluster_id"),
+    )
+    rows.write_ndjson(pred)
+    gold = tmp_path / "gold.csv"
+    wire_corpus.select("id", pl.col("gold").alias("cluster")).write_csv(gold)
+    res = run("evaluate", str(pred), "--gold", str(gold))
+    assert res.exit_code == 0, res.output
+    assert "false merges" in res.output and "s5" in res.output
+    res = run("evaluate", str(wire_file), "--gold", str(gold), "-f", "jsonl", "-q")
+    assert res.exit_code == 0 and res.stdout.strip() == ""  # no errors to list

@@ -1,0 +1,106 @@
+"""End to end on the wire fixture and the seed page's headlines."""
+
+from __future__ import annotations
+
+import itertools
+
+import polars as pl
+import pytest
+
+import syndup
+from syndup import Config
+
+
+def clusters_of(result: syndup.Result) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for row in result.assignments.iter_rows(named=True):
+        out.setdefault(row["cluster_id"], set()).add(row["id"])
+    return out
+
+
+def pairs(groups) -> set[tuple[str, str]]:
+    return {tuple(sorted(p)) for g in groups for p in itertools.combinations(g, 2)}
+
+
+@pytest.fixture(scope="module")
+def result(wire_corpus: pl.DataFrame) -> syndup.Result:
+    return syndup.cluster(wire_corpus)
+
+
+def test_wire_clusters_match_gold(result: syndup.Result, wire_corpus: pl.DataFrame) -> None:
+    gold: dict[str, set[str]] = {}
+    for row in wire_corpus.iter_rows(named=True):
+        if row["id"] != "empty":
+            gold.setdefault(row["gold"], set()).add(row["id"])
+    predicted = pairs(clusters_of(result).values())
+    expected = pairs(gold.values())
+    assert predicted == expected, (predicted - expected, expected - predicted)
+
+
+def test_every_row_is_accounted_for(result: syndup.Result, wire_corpus: pl.DataFrame) -> None:
+    assert result.assignments.height + result.rejects.height == wire_corpus.height
+    assert result.rejects["id"].to_list() == ["empty"]
+    assert "reason" in result.rejects.columns
+
+
+def test_canonical_is_the_wire_copy_and_rule_is_recorded(result: syndup.Result) -> None:
+    clusters = {r["canonical_id"]: r for r in result.clusters.iter_rows(named=True)}
+    assert clusters["s1"]["decided_by"] == "earliest_published"  # two AP copies: s1 is first
+    assert clusters["s2"]["decided_by"] == "wire_outlet"
+    assert clusters["s1"]["size"] == 7
+    asg = result.assignments.filter(pl.col("id") == "s1-trim").row(0, named=True)
+    assert asg["canonical_id"] == "s1" and not asg["is_canonical"]
+    assert asg["rule"] in {"contained_body", "near_identical_body"}
+    assert 0.8 <= asg["similarity"] <= 1.0
+    assert "contain=" in asg["evidence"]
+
+
+def test_quote_sharing_same_event_article_is_not_a_copy(result: syndup.Result) -> None:
+    by_id = {r["id"]: r["cluster_id"] for r in result.assignments.iter_rows(named=True)}
+    assert by_id["s5"] != by_id["s1"]
+    pair = result.pairs.filter(
+        (pl.col("id_a") == "s1") & (pl.col("id_b") == "s5")
+        | (pl.col("id_a") == "s5") & (pl.col("id_b") == "s1")
+    )
+    if pair.height:
+        assert not pair["matched"].item()
+
+
+def test_summary_counts(result: syndup.Result) -> None:
+    s = result.summary()
+    assert s["articles"] == 22
+    assert s["clusters"] == 3
+    assert s["duplicates"] == 6 + 3 + 3
+    assert s["largest_clusters"][0]["canonical_id"] == "s1"
+
+
+def test_seed_headlines_acceptance(seed_headlines: pl.DataFrame) -> None:
+    """The 16 AP copies form one cluster; Burn it all, Geoff Russ and Marc Maron pairs each
+    cluster; the Obama and Mamdani pairs stay apart; no other merge among certain=1 rows."""
+    result = syndup.cluster(seed_headlines)
+    cl = dict(zip(result.assignments["id"], result.assignments["cluster_id"]))
+    ap = seed_headlines.filter(pl.col("cluster") == "ap-redistricting")["id"].to_list()
+    assert len(ap) == 16 and len({cl[i] for i in ap}) == 1
+    assert result.assignments.filter(pl.col("cluster_id") == cl[ap[0]]).height == 16
+    for a, b in (("h41", "h42"), ("h59", "h60"), ("h71", "h73")):
+        assert cl[a] == cl[b], (a, b)
+    assert cl["h65"] != cl["h69"]  # Obama: MSNBC vs Fox News
+    assert cl["h18"] != cl["h50"]  # Mamdani
+    certain = seed_headlines.filter(pl.col("certain") == 1)
+    gold = dict(zip(certain["id"], certain["cluster"]))
+    for x, y in itertools.combinations(gold, 2):
+        if cl[x] == cl[y]:
+            assert gold[x] == gold[y], (x, y)
+
+
+def test_config_changes_behaviour(wire_corpus: pl.DataFrame) -> None:
+    strict = Config.from_dict(
+        {"verify": {"rules": [{"name": "identical", "when": ["body_jaccard >= 0.99"]}]}}
+    )
+    result = syndup.cluster(wire_corpus, config=strict)
+    assert result.summary()["clusters"] < 3 or result.summary()["duplicates"] < 11
+
+
+def test_generic_headlines_never_cluster_alone(result: syndup.Result) -> None:
+    by_id = {r["id"]: r["cluster_size"] for r in result.assignments.iter_rows(named=True)}
+    assert by_id["letters-0"] == by_id["letters-1"] == 1
