@@ -76,7 +76,8 @@ def test_sentences_that_merely_start_like_boilerplate_are_kept() -> None:
 
 def test_learned_boilerplate_needs_different_stories() -> None:
     footer = "Stay with Channel 9 for the latest on this developing story."
-    stories = [f"Story {i} has its own long paragraph of words number {i} here." for i in range(4)]
+    topics = ["the council budget", "a harbour fire", "the county fair", "a school bond vote"]
+    stories = [f"This story is about {t} and has a long paragraph of its own." for t in topics]
     bodies = [f"{s}\n\n{footer}" for s in stories]
     out = clean(bodies, ["wxyz.com"] * 4)
     assert all(footer not in o for o in out)

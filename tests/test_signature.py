@@ -115,7 +115,7 @@ def test_polars_band_join_equals_datasketch_lsh() -> None:
     hashes, offsets = word_shingles(pl.Series(texts), 3)
     sig = minhash(hashes, offsets, num_perm=128)
     bands, rows = band_params(0.5, 128)
-    ours = candidate_pairs(band_keys(sig, bands=bands, rows=rows), max_bucket=1000)
+    ours = candidate_pairs(band_keys(sig, bands=bands, rows=rows), anchors=1000)
     ours_set = set(zip(ours["a"].to_list(), ours["b"].to_list()))
     lsh = MinHashLSH(num_perm=128, params=(bands, rows))
     lean = [LeanMinHash(seed=1, hashvalues=s, scheme="affine32") for s in sig]
@@ -129,10 +129,10 @@ def test_polars_band_join_equals_datasketch_lsh() -> None:
 def test_oversized_buckets_are_capped_but_stay_connected(caplog) -> None:
     caplog.set_level("WARNING", logger="syndup")
     keys = np.full((200, 1), 7, dtype=np.uint64)
-    pairs = candidate_pairs(keys, max_bucket=5)
+    pairs = candidate_pairs(keys, anchors=5, warn_bucket=100)
     assert pairs.height == sum(200 - 1 - i for i in range(5))
     assert set(pairs["b"].to_list()) | {0} == set(range(200))
-    assert "larger than 5" in caplog.text
+    assert "more than 100 articles (largest 200)" in caplog.text
 
 
 def test_only_mask_limits_pairs_to_marked_rows() -> None:

@@ -20,6 +20,7 @@ from syndup.prepare import Prepared
 from syndup.signature import jaccard
 
 _RULE_KEYS = {
+    "has_body": ("_has_body", True),
     "wire_outlet": ("_wire_outlet", True),
     "wire_byline": ("wire_byline", True),
     "earliest_published": ("published", False),
@@ -63,6 +64,7 @@ def choose_canonical(docs: pl.DataFrame, labels: np.ndarray, config: ClusterConf
         pl.Series("_label", labels),
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         pl.col("outlet").fill_null("").str.to_lowercase().is_in(wire).alias("_wire_outlet"),
+        (pl.col("body_words") > 0).alias("_has_body"),
     )
     unknown = [r for r in config.canonical_rules if r not in _RULE_KEYS]
     if unknown:

@@ -29,8 +29,8 @@ class NormalizeConfig:
     strip_boilerplate: bool = True
     strip_aggregator_tails: bool = True
     learn_boilerplate: bool = True
-    boilerplate_min_docs: int = 3
-    boilerplate_min_docs_global: int = 8
+    boilerplate_min_docs: int = 4
+    boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_boilerplate
     boilerplate_max_words: int = 60
     infer_headlines: bool = True
     title_max_words: int = 20
@@ -63,15 +63,17 @@ class LSHConfig:
     85 bands of 3 rows: a pair at Jaccard 0.33 becomes a candidate with probability 0.95).
 
     A lower threshold finds more distant copies (write-throughs, heavy trims) at the cost of
-    more candidate pairs to verify. Buckets larger than ``max_bucket`` pair each member with
-    only the bucket's first ``max_bucket`` members, which keeps a 10,000-copy story linear.
+    more candidate pairs to verify. Buckets larger than ``anchors`` pair each member with
+    only the bucket's first ``anchors`` members, which keeps a 10,000-copy story linear;
+    buckets over ``warn_bucket`` are reported.
     """
 
     body_threshold: float = 0.3
     lead_threshold: float = 0.5
     headline_threshold: float = 0.3
     recall_weight: float = 0.9
-    max_bucket: int = 64
+    anchors: int = 8
+    warn_bucket: int = 2000
 
 
 def _default_rules() -> tuple[Rule, ...]:
@@ -119,6 +121,16 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
             ),
             "headline-only record with a near-identical, specific headline",
+        ),
+        Rule(
+            "exact_headline",
+            (
+                "body_missing >= 1",
+                "headline_ratio >= 99",
+                "headline_words >= 4",
+                "headline_generic == 0",
+            ),
+            "headline-only record with the same four-plus-word headline, not a generic one",
         ),
         Rule(
             "headline_extended",
@@ -178,11 +190,13 @@ class ClusterConfig:
     Chaining guard: after connected components, a member whose similarity to the cluster's
     canonical is below ``guard_similarity`` is split off, so one bridging article cannot join
     two stories. Canonical rules are tried in order; the first that separates the best
-    member from the runner-up is recorded as the deciding rule.
+    member from the runner-up is recorded as the deciding rule. ``has_body`` first keeps a
+    headline-only link from standing for a story whose full text is in the cluster.
     """
 
     guard_similarity: float = 0.3
     canonical_rules: tuple[str, ...] = (
+        "has_body",
         "wire_outlet",
         "wire_byline",
         "earliest_published",

@@ -93,13 +93,6 @@ def _as_text(df: pl.DataFrame, col: str, alias: str, side: str) -> pl.Series:
         raise InputError(f"{side} column '{col}' cannot be read as text: {exc}", field=col) from exc
 
 
-def _codes(label: str) -> pl.Expr:
-    """Dense integer code per label; each null label gets a code of its own (negative)."""
-    col = pl.col(label)
-    own = -pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
-    return pl.when(col.is_null()).then(own).otherwise(col.rank("dense").cast(pl.Int64))
-
-
 def _prepare(
     pred: pl.DataFrame,
     gold: pl.DataFrame,
@@ -107,14 +100,16 @@ def _prepare(
     pred_col: str,
     gold_col: str,
     exclude: Iterable[str] | None,
-) -> pl.DataFrame:
-    """One row per scored article: id, pred and gold labels (String) and their codes pk, gk."""
+) -> tuple[pl.DataFrame, list[str], list[str]]:
+    """One row per scored article with String columns id, pred, gold; and the key columns of
+    each side: the label, plus ``pred_own``/``gold_own`` (the id where the label is null, so
+    each null label is a singleton that cannot collide with a real label) when needed."""
     g = pl.DataFrame(
         [_as_text(gold, id_col, "id", "gold"), _as_text(gold, gold_col, "gold", "gold")]
     )
     p = pl.DataFrame(
         [_as_text(pred, id_col, "id", "pred"), _as_text(pred, pred_col, "pred", "pred")]
-    )
+    ).with_columns(_hit=pl.lit(True))
     nulls = g.get_column("id").is_null()
     if nulls.any():
         row = int(nulls.arg_true()[0]) + 1
@@ -122,23 +117,33 @@ def _prepare(
     if exclude is not None:
         dropped = pl.Series([str(x) for x in exclude if x is not None], dtype=pl.String)
         g = g.filter(~pl.col("id").is_in(dropped.implode()))
-    g = g.unique(maintain_order=True)
-    p = p.join(g.select("id"), on="id", how="semi").unique(maintain_order=True)
-    for side, df, col in (("gold", g, gold_col), ("pred", p, pred_col)):
-        dup = df.filter(pl.col("id").is_duplicated())
-        if dup.height:
-            raise InputError(f"{side} gives id '{dup['id'][0]}' more than one cluster", field=col)
-    if p.height < g.height:
-        missing = g.join(p, on="id", how="anti")
-        shown = ", ".join(repr(x) for x in missing["id"].head(5).to_list())
-        more = f" and {missing.height - 5:,} more" if missing.height > 5 else ""
-        raise InputError(
-            f"prediction lacks {missing.height:,} gold id(s): {shown}{more}", field=id_col
-        )
     if g.height == 0:
         raise InputError("nothing to score: gold has no ids (after exclusions)", field=id_col)
-    df = g.join(p, on="id", how="inner")
-    return df.with_columns(pk=_codes("pred"), gk=_codes("gold"))
+    df = g.join(p, on="id", how="left")
+    if df.get_column("id").n_unique() != df.height:  # rare: repeated ids, maybe conflicting
+        g = g.unique(maintain_order=True)
+        p = p.join(g, on="id", how="semi").unique(maintain_order=True)
+        for side, part, col in (("gold", g, gold_col), ("prediction", p, pred_col)):
+            dup = part.filter(pl.col("id").is_duplicated())
+            if dup.height:
+                msg = f"{side} gives id {dup['id'][0]!r} more than one cluster"
+                raise InputError(msg, field=col)
+        df = g.join(p, on="id", how="left")
+    lost = df.filter(pl.col("_hit").is_null()).get_column("id")
+    if len(lost):
+        first = g.filter(pl.col("id").is_in(lost.implode())).get_column("id").head(5)
+        shown = ", ".join(repr(x) for x in first.to_list())
+        more = f" and {len(lost) - 5:,} more" if len(lost) > 5 else ""
+        raise InputError(f"prediction lacks {len(lost):,} gold id(s): {shown}{more}", field=id_col)
+    df = df.drop("_hit")
+    keys: dict[str, list[str]] = {}
+    for side in ("pred", "gold"):
+        keys[side] = [side]
+        if df.get_column(side).null_count():
+            own = pl.when(pl.col(side).is_null()).then(pl.col("id")).alias(f"{side}_own")
+            df = df.with_columns(own)
+            keys[side].append(f"{side}_own")
+    return df, keys["pred"], keys["gold"]
 
 
 def _pairs(n: pl.Expr) -> pl.Expr:
@@ -172,12 +177,12 @@ def score_clusters(
         InputError: A column is missing, gold has null or conflicting ids, the prediction
             lacks gold ids (the first few are named), or nothing is left to score.
     """
-    df = _prepare(pred, gold, id_col, pred_col, gold_col, exclude)
+    df, pk, gk = _prepare(pred, gold, id_col, pred_col, gold_col, exclude)
     n = df.height
-    cont = df.group_by("pk", "gk").agg(pl.len().cast(pl.Int64).alias("n"))
-    cont = cont.with_columns(a=pl.col("n").sum().over("pk"), b=pl.col("n").sum().over("gk"))
-    sizes_p = cont.group_by("pk").agg(pl.col("n").sum())["n"]
-    sizes_g = cont.group_by("gk").agg(pl.col("n").sum())["n"]
+    cont = df.group_by(*pk, *gk).agg(n=pl.len().cast(pl.Int64))
+    cont = cont.with_columns(a=pl.col("n").sum().over(pk), b=pl.col("n").sum().over(gk))
+    sizes_p = cont.group_by(pk).agg(pl.col("n").sum()).get_column("n")
+    sizes_g = cont.group_by(gk).agg(pl.col("n").sum()).get_column("n")
     row = cont.select(
         correct=_pairs(pl.col("n")),
         bp=(pl.col("n").cast(pl.Float64) ** 2 / pl.col("a")).sum() / n,
@@ -254,38 +259,41 @@ def pair_errors(
     """
     if limit < 0:
         raise InputError(f"limit must be >= 0, got {limit}", field="limit")
-    df = _prepare(pred, gold, id_col, pred_col, gold_col, exclude)
-    rows = _errors(df, "pk", "gk", "false_merge", limit) + _errors(df, "gk", "pk", "missed", limit)
+    df, pk, gk = _prepare(pred, gold, id_col, pred_col, gold_col, exclude)
+    rows: list[tuple] = []
+    if limit:
+        cont = df.group_by(*pk, *gk).agg(n=pl.len(), first=pl.col("id").min())
+        rows += _errors(df, cont, pk, gk, "false_merge", limit)
+        rows += _errors(df, cont, gk, pk, "missed", limit)
     return pl.DataFrame(rows, schema=_ERROR_SCHEMA, orient="row")
 
 
-def _errors(df: pl.DataFrame, ck: str, ok: str, kind: str, limit: int) -> list[tuple]:
-    """Errors within clusters ``ck`` whose members span several ``ok`` groups."""
-    if limit == 0:
-        return []
+def _errors(
+    df: pl.DataFrame, cont: pl.DataFrame, ck: list[str], ok: list[str], kind: str, limit: int
+) -> list[tuple]:
+    """Errors within clusters keyed by ``ck`` whose members span several ``ok`` parts;
+    ``cont`` is the contingency table (a row per non-empty cluster x part: n, first id)."""
     clusters = (
-        df.group_by(ck)
-        .agg(size=pl.len(), parts=pl.col(ok).n_unique(), first=pl.col("id").min())
+        cont.group_by(ck)
+        .agg(parts=pl.len(), size=pl.col("n").sum(), first=pl.col("first").min())
         .filter(pl.col("parts") > 1)
         .sort(["size", "first"], descending=[True, False])
         .head(limit)  # each yields >= 1 error, so `limit` clusters suffice
-        .with_columns(rank=pl.int_range(pl.len()))
+        .select(ck[0], rank=pl.int_range(pl.len()))
     )
-    # Exact caps: `limit` pairs of a cluster touch at most limit+1 parts and limit+1 ids each.
+    # Clusters with 2+ parts have 2+ members, so their label ck[0] is not null (null labels
+    # are singletons) and identifies them. Exact caps: `limit` pairs of a cluster touch at
+    # most limit+1 parts, and at most limit+1 ids of each part.
     cap = limit + 1
+    cand = cont.join(clusters, on=ck[0], how="inner").with_row_index("_row")
+    top = pl.col("_row").top_k_by(["n", "first"], k=cap, reverse=[False, True])
+    chosen = cand[cand.group_by("rank").agg(top).explode("_row").get_column("_row")]
     parts = (
-        df.join(clusters.select(ck, "rank"), on=ck, how="inner")
-        .group_by(ck, ok)
-        .agg(
-            pl.col("rank").first(),
-            size=pl.len(),
-            ids=pl.col("id").sort().head(cap),
-            pred=pl.col("pred").first(),
-            gold=pl.col("gold").first(),
-        )
-        .with_columns(first=pl.col("ids").list.first())
-        .sort(["rank", "size", "first"], descending=[False, True, False])
-        .filter(pl.int_range(pl.len()).over(ck) < cap)
+        df.filter(pl.col(ck[0]).is_in(clusters.get_column(ck[0]).implode()))
+        .join(chosen, on=[*ck, *ok], how="inner", nulls_equal=True)
+        .group_by(*ck, *ok)
+        .agg(pl.col("rank", "n", "first").first(), ids=pl.col("id").sort().head(cap))
+        .sort(["rank", "n", "first"], descending=[False, True, False])
     )
     by_cluster: dict[int, list[Part]] = {}
     for rank, ids, p, g in parts.select("rank", "ids", "pred", "gold").iter_rows():

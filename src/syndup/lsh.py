@@ -64,20 +64,22 @@ def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
 def candidate_pairs(
     keys: np.ndarray,
     *,
-    max_bucket: int = 64,
+    anchors: int = 8,
+    warn_bucket: int = 2000,
     index: str = "body",
     only: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key.
 
-    ``only`` (boolean per row) restricts output to pairs with at least one such row, and
-    the join then starts from those rows alone (the headline index uses it for
-    headline-only records, the one case where a headline can decide a match).
+    ``only`` (boolean per row) restricts output to pairs of a marked row and one of its
+    buckets' anchors (the headline index uses it for headline-only records, the one case
+    where a headline can decide a match).
 
-    A bucket with more than ``max_bucket`` members pairs every member with the bucket's
-    first ``max_bucket`` members only (a warning says how many buckets were capped):
-    linear instead of quadratic, and every member still reaches the same anchors, so
-    connected components are unchanged for true copies.
+    A bucket with more than ``anchors`` members pairs every member with the bucket's first
+    ``anchors`` members only: linear instead of quadratic in the bucket size, and every
+    member still reaches the same anchors, so a story copied 300 times costs ~8 candidate
+    pairs per copy rather than 300. Buckets over ``warn_bucket`` members (usually one
+    degenerate text repeated: empty pages, a paywall notice) are reported in a warning.
     """
     n, bands = keys.shape
     frame = pl.DataFrame(
@@ -94,37 +96,27 @@ def candidate_pairs(
     shared = frame.filter(pl.col("key").is_duplicated())
     if shared.height == 0:
         return empty
-    if only is not None:
-        # Anchors are the marked rows, ranked among themselves.
-        shared = shared.with_columns(
-            pl.when(pl.col("only"))
-            .then(pl.col("doc"))
-            .rank("ordinal")
-            .over("key")
-            .cast(pl.UInt32)
-            .alias("anchor_rank"),
-            pl.len().over("key").alias("size"),
-        )
-        anchors = shared.filter(pl.col("only") & (pl.col("anchor_rank") <= max_bucket))
-        pairs = (
-            anchors.select("key", pl.col("doc").alias("x"))
-            .join(shared.select("key", pl.col("doc").alias("y")), on="key")
-            .filter(pl.col("x") != pl.col("y"))
-            .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b"))
-            .unique()
-        )
-        _warn_oversized(shared, max_bucket, index)
-        return pairs
     shared = shared.with_columns(
         pl.col("doc").rank("ordinal").over("key").cast(pl.UInt32).alias("rank"),
         pl.len().over("key").alias("size"),
     )
-    _warn_oversized(shared, max_bucket, index)
-    anchors = shared.filter(pl.col("rank") <= max_bucket).select(
-        "key", pl.col("doc").alias("a"), pl.col("rank").alias("rank_a")
+    _warn_oversized(shared, warn_bucket, anchors, index)
+    anchor_rows = shared.filter(pl.col("rank") <= anchors).select(
+        "key", pl.col("doc").alias("x"), pl.col("rank").alias("rank_x")
     )
+    if only is not None:
+        # Marked rows pair with the bucket's anchors, and anchors with marked rows.
+        members = shared.filter(pl.col("only")).select("key", pl.col("doc").alias("y"), "rank")
+        pairs = (
+            anchor_rows.join(members, on="key")
+            .filter(pl.col("x") != pl.col("y"))
+            .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b"))
+            .unique()
+        )
+        return pairs
     pairs = (
-        anchors.join(shared.select("key", pl.col("doc").alias("b"), "rank"), on="key")
+        anchor_rows.rename({"x": "a", "rank_x": "rank_a"})
+        .join(shared.select("key", pl.col("doc").alias("b"), "rank"), on="key")
         .filter(pl.col("rank_a") < pl.col("rank"))
         .select("a", "b")
         .unique()
@@ -132,14 +124,15 @@ def candidate_pairs(
     return pairs
 
 
-def _warn_oversized(shared: pl.DataFrame, max_bucket: int, index: str) -> None:
-    oversized = shared.filter(pl.col("size") > max_bucket).select(pl.col("key").n_unique()).item()
-    if oversized:
+def _warn_oversized(shared: pl.DataFrame, warn_bucket: int, anchors: int, index: str) -> None:
+    big = shared.filter(pl.col("size") > warn_bucket)
+    if big.height:
         log.warning(
-            "%s index: %d bucket(s) larger than %d; their members are paired with the "
-            "bucket's first %d anchors only",
+            "%s index: %d bucket(s) with more than %d articles (largest %d): often one "
+            "boilerplate text repeated; their members are paired with %d anchors only",
             index,
-            oversized,
-            max_bucket,
-            max_bucket,
+            big.select(pl.col("key").n_unique()).item(),
+            warn_bucket,
+            big["size"].max(),
+            anchors,
         )

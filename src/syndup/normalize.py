@@ -154,8 +154,13 @@ def _paragraphs(
         .with_columns(pl.col("_para").str.strip_chars())
         .filter(pl.col("_para").is_not_null() & (pl.col("_para").str.len_chars() > 0))
         .with_columns(
-            # Cheap key: the lowercased paragraph (enough to see a widget recur).
-            pl.col("_para").str.to_lowercase().hash(seed=7).alias("_key"),
+            # Key on lowercase letters only: quote, apostrophe, spacing and punctuation
+            # edits between copies do not make a paragraph look like a different one.
+            pl.col("_para")
+            .str.to_lowercase()
+            .str.replace_all(r"[^a-z]+", "")
+            .hash(seed=7)
+            .alias("_key"),
             (pl.col("_para").str.count_matches(" ", literal=True) + 1).alias("_words"),
         )
         .with_columns(
@@ -177,9 +182,11 @@ def learn_boilerplate(
 
     A short paragraph that recurs in at least ``boilerplate_min_docs`` articles of one outlet
     *alongside different stories* (the articles' longest paragraphs differ) is boilerplate.
-    Requiring different stories keeps an outlet that republishes one wire story three times
-    from losing the story itself. The same test runs across the whole corpus with
-    ``boilerplate_min_docs_global``. Paragraphs are compared on letters and digits only, so a
+    Requiring different stories keeps an outlet that republishes one wire story from losing
+    the story itself. The same test can run across the whole corpus
+    (``boilerplate_min_docs_global``, off by default: a story syndicated hundreds of times with
+    small edits looks like many "different stories" sharing paragraphs, so the corpus-wide
+    test would strip the story itself). Paragraphs are compared on their letters only, so a
     widget with a changing number ("72°F") is left to the fixed patterns.
     """
     return _learn(_paragraphs(df, config, body_col, outlet_col, headline_col), config)
@@ -190,10 +197,10 @@ def _learn(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
         (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
     )
     found = []
-    for scope, min_docs in (
-        (["_outlet", "_key"], config.boilerplate_min_docs),
-        (["_key"], config.boilerplate_min_docs_global),
-    ):
+    scopes = [(["_outlet", "_key"], config.boilerplate_min_docs)]
+    if config.boilerplate_min_docs_global > 0:
+        scopes.append((["_key"], config.boilerplate_min_docs_global))
+    for scope, min_docs in scopes:
         data = paras.filter(pl.col("_outlet") != "") if "_outlet" in scope else paras
         keys = (
             data.group_by(scope)

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.cluster import build_clusters, similarity_to
+from syndup.cluster import build_clusters, components, similarity_to
 from syndup.config import Config
 from syndup.io import read_corpus
 from syndup.lsh import band_keys, band_params, candidate_pairs
 from syndup.prepare import Prepared, prepare
+from syndup.signature import jaccard
 from syndup.verify import apply_rules, evidence_expr, pair_features
 
 log = logging.getLogger("syndup")
@@ -136,7 +137,9 @@ class Detector:
                 continue
             bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
             keys = band_keys(sig, bands=bands, rows=rows)
-            pairs = candidate_pairs(keys, max_bucket=lcfg.max_bucket, index=name, only=only)
+            pairs = candidate_pairs(
+                keys, anchors=lcfg.anchors, warn_bucket=lcfg.warn_bucket, index=name, only=only
+            )
             self.stats.setdefault("candidates", {})[name] = pairs.height
             frames.append(pairs.with_columns(pl.lit(name).alias("index")))
         allp = pl.concat(frames)
@@ -157,17 +160,71 @@ class Detector:
             pairs = pairs.filter(
                 pl.Series(usable[pairs["a"].to_numpy()] & usable[pairs["b"].to_numpy()])
             )
-        if self.progress:
-            self.progress("verify", 0, pairs.height)
         with self._stage("verify"):
-            feats = pair_features(pairs, prepared, body_ngram=self.config.signature.body_ngram)
-            feats = apply_rules(feats, self.config.verify).with_columns(
-                evidence_expr().alias("evidence")
-            )
+            feats = self.verify(pairs, prepared)
         with self._stage("cluster"):
             result = self._assemble(prepared, feats)
-        self.stats["pairs"] = {"candidates": feats.height, "matched": int(feats["matched"].sum())}
+        self.stats["pairs"] = {
+            "candidates": feats.height,
+            "verified": int(feats["verified"].sum()),
+            "matched": int(feats["matched"].sum()),
+        }
         return result
+
+    def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
+        """Score and decide candidate pairs, most similar first, in batches.
+
+        A pair whose two articles are already joined by earlier matches is skipped
+        (``verified`` false, ``status`` "skipped"): it could not change any cluster. With
+        stories copied hundreds of times this verifies a few edges per article instead of
+        every pair in a giant bucket. Skipped pairs keep null features.
+        """
+        n = prepared.docs.height
+        a = pairs["a"].to_numpy().astype(np.int64)
+        b = pairs["b"].to_numpy().astype(np.int64)
+        order = np.argsort(-_estimate(prepared, a, b), kind="stable")
+        pairs = pairs[order]
+        a, b = a[order], b[order]
+        labels = np.arange(n)
+        batch = max(20_000, len(a) // 20)
+        done, parts, edges_a, edges_b = 0, [], [], []
+        for start in range(0, len(a), batch):
+            stop = min(start + batch, len(a))
+            todo = np.flatnonzero(labels[a[start:stop]] != labels[b[start:stop]]) + start
+            part = pairs[todo]
+            feats = pair_features(part, prepared, body_ngram=self.config.signature.body_ngram)
+            feats = apply_rules(feats, self.config.verify)
+            parts.append(feats.with_columns(pl.lit(True).alias("verified")))
+            skipped = np.setdiff1d(np.arange(start, stop), todo, assume_unique=True)
+            if len(skipped):
+                parts.append(
+                    pairs[skipped].with_columns(
+                        pl.lit(None, dtype=pl.String).alias("rule"),
+                        pl.lit(False).alias("matched"),
+                        pl.lit(False).alias("verified"),
+                    )
+                )
+            hit = feats["matched"].to_numpy()
+            edges_a.append(feats["a"].to_numpy()[hit].astype(np.int64))
+            edges_b.append(feats["b"].to_numpy()[hit].astype(np.int64))
+            labels = components(n, np.concatenate(edges_a), np.concatenate(edges_b))
+            done = stop
+            if self.progress:
+                self.progress("verify", done, len(a))
+        if not parts:
+            empty = pair_features(pairs, prepared)
+            parts = [
+                apply_rules(empty, self.config.verify).with_columns(pl.lit(True).alias("verified"))
+            ]
+        out = pl.concat(parts, how="diagonal_relaxed")
+        status = (
+            pl.when(pl.col("matched"))
+            .then(pl.lit("matched"))
+            .when(pl.col("verified"))
+            .then(pl.lit("rejected"))
+            .otherwise(pl.lit("skipped"))
+        )
+        return out.with_columns(evidence_expr().alias("evidence"), status.alias("status"))
 
     def _assemble(self, prepared: Prepared, feats: pl.DataFrame) -> Result:
         docs = prepared.docs
@@ -323,6 +380,17 @@ class Detector:
                 "last_published",
             )
         )
+
+
+def _estimate(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cheap similarity for ordering pairs: body MinHash Jaccard, or headline's if no body."""
+    out = np.empty(len(a))
+    for start in range(0, len(a), 100_000):
+        sl = slice(start, start + 100_000)
+        body = jaccard(prepared.body_sig[a[sl]], prepared.body_sig[b[sl]])
+        head = jaccard(prepared.headline_sig[a[sl]], prepared.headline_sig[b[sl]])
+        out[sl] = np.where(body > 0, body, head)
+    return out
 
 
 def cluster(
