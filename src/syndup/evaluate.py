@@ -26,9 +26,9 @@ ERRORS_PER_CLUSTER = 3
 Part = tuple[list[str], str | None, str | None]
 """A sub-group of a cluster: its (first) sorted ids, its pred label and its gold label."""
 
-_ERROR_SCHEMA = {
-    c: pl.String for c in ("id_a", "id_b", "kind", "pred_a", "pred_b", "gold_a", "gold_b")
-}
+_ERROR_SCHEMA = dict.fromkeys(
+    ["id_a", "id_b", "kind", "pred_a", "pred_b", "gold_a", "gold_b"], pl.String
+)
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,17 @@ def _f1(p: float, r: float) -> float:
     return 0.0 if p + r == 0 else 2.0 * p * r / (p + r)
 
 
-def _as_text(df: pl.DataFrame, col: str, alias: str, side: str) -> pl.Series:
-    if col not in df.columns:
-        raise InputError(f"{side} has no '{col}' column (columns: {df.columns})", field=col)
+def _as_text(df: pl.DataFrame, side: str, id_col: str, col: str, label: str) -> pl.DataFrame:
+    """``id`` and ``label`` columns, both cast to String."""
+    for c in (id_col, col):
+        if c not in df.columns:
+            raise InputError(f"{side} has no '{c}' column (columns: {df.columns})", field=c)
     try:
-        return df.get_column(col).cast(pl.String).alias(alias)
+        return df.select(
+            pl.col(id_col).cast(pl.String).alias("id"), pl.col(col).cast(pl.String).alias(label)
+        )
     except pl.exceptions.PolarsError as exc:
-        raise InputError(f"{side} column '{col}' cannot be read as text: {exc}", field=col) from exc
+        raise InputError(f"{side} ids/labels cannot be read as text: {exc}", field=col) from exc
 
 
 def _prepare(
@@ -104,17 +108,14 @@ def _prepare(
     """One row per scored article with String columns id, pred, gold; and the key columns of
     each side: the label, plus ``pred_own``/``gold_own`` (the id where the label is null, so
     each null label is a singleton that cannot collide with a real label) when needed."""
-    g = pl.DataFrame(
-        [_as_text(gold, id_col, "id", "gold"), _as_text(gold, gold_col, "gold", "gold")]
-    )
-    p = pl.DataFrame(
-        [_as_text(pred, id_col, "id", "pred"), _as_text(pred, pred_col, "pred", "pred")]
-    ).with_columns(_hit=pl.lit(True))
+    g = _as_text(gold, "gold", id_col, gold_col, "gold")
+    p = _as_text(pred, "prediction", id_col, pred_col, "pred").with_columns(_hit=pl.lit(True))
     nulls = g.get_column("id").is_null()
     if nulls.any():
         row = int(nulls.arg_true()[0]) + 1
         raise InputError("gold has a null id", row=row, field=id_col)
     if exclude is not None:
+        exclude = [exclude] if isinstance(exclude, str) else exclude
         dropped = pl.Series([str(x) for x in exclude if x is not None], dtype=pl.String)
         g = g.filter(~pl.col("id").is_in(dropped.implode()))
     if g.height == 0:
@@ -146,8 +147,9 @@ def _prepare(
     return df, keys["pred"], keys["gold"]
 
 
-def _pairs(n: pl.Expr) -> pl.Expr:
-    return (n * (n - 1) // 2).sum()
+def _pairs(sizes: pl.Series) -> int:
+    """Same-cluster pairs: sum of n(n-1)/2 over group sizes (Int64 is exact to n ~ 4e9)."""
+    return int((sizes * (sizes - 1) // 2).sum())
 
 
 def score_clusters(
@@ -168,7 +170,8 @@ def score_clusters(
         id_col: Article id column in both frames.
         pred_col: Cluster label column in ``pred``.
         gold_col: Cluster label column in ``gold``.
-        exclude: Ids left out of scoring on both sides (e.g. gold junk pages).
+        exclude: Ids left out of scoring on both sides (e.g. gold junk pages); they need
+            not be in the prediction.
 
     Returns:
         The scores; see ``Scores`` for what each metric means and its caveats.
@@ -183,17 +186,11 @@ def score_clusters(
     cont = cont.with_columns(a=pl.col("n").sum().over(pk), b=pl.col("n").sum().over(gk))
     sizes_p = cont.group_by(pk).agg(pl.col("n").sum()).get_column("n")
     sizes_g = cont.group_by(gk).agg(pl.col("n").sum()).get_column("n")
-    row = cont.select(
-        correct=_pairs(pl.col("n")),
-        bp=(pl.col("n").cast(pl.Float64) ** 2 / pl.col("a")).sum() / n,
-        br=(pl.col("n").cast(pl.Float64) ** 2 / pl.col("b")).sum() / n,
-    ).row(0, named=True)
-    correct = int(row["correct"])
-    predicted = int(sizes_p.to_frame().select(_pairs(pl.col("n"))).item())
-    true = int(sizes_g.to_frame().select(_pairs(pl.col("n"))).item())
+    sq = pl.col("n").cast(pl.Float64) ** 2
+    bp, br = cont.select(p=(sq / pl.col("a")).sum() / n, r=(sq / pl.col("b")).sum() / n).row(0)
+    correct, predicted, true = _pairs(cont["n"]), _pairs(sizes_p), _pairs(sizes_g)
     precision = correct / predicted if predicted else 1.0
     recall = correct / true if true else 1.0
-    bp, br = float(row["bp"]), float(row["br"])
     return Scores(
         articles=n,
         pred_clusters=int((sizes_p >= 2).sum()),

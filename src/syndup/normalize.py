@@ -63,7 +63,7 @@ _BYLINE_RE = (
     r"(?:\s*[,|]\s*[\w .'’&-]{2,80})?\s*$"
 )
 
-_SHORT_BYTES = 400
+_SHORT_BYTES = 300
 
 # Everything from an aggregator's "original post" marker on is a tail of links.
 _TAIL_MARKER = (
@@ -165,7 +165,7 @@ def _paragraphs(
         )
         .with_columns(
             # Each document's longest paragraph stands for "which story this is".
-            pl.col("_key").sort_by("_words", descending=True).first().over("_doc").alias("_story")
+            pl.col("_key").get(pl.col("_words").arg_max()).over("_doc").alias("_story")
         )
     )
 
@@ -233,9 +233,42 @@ def clean_bodies(
     ``title_max_words``) and does not end like a sentence, it becomes the inferred headline
     and leaves the body.
     """
-    paras = _paragraphs(df, config, body_col, outlet_col, headline_col)
+    paras = paragraphs(
+        df, config=config, body_col=body_col, outlet_col=outlet_col, headline_col=headline_col
+    )
     if learned is None and config.learn_boilerplate:
-        learned = _learn(paras, config)
+        learned = learn_from_paragraphs(paras, config=config)
+    return clean_paragraphs(df, paras, config=config, learned=learned)
+
+
+def paragraphs(
+    df: pl.DataFrame,
+    *,
+    config: NormalizeConfig,
+    body_col: str = "body",
+    outlet_col: str = "outlet",
+    headline_col: str = "headline",
+) -> pl.DataFrame:
+    """One row per non-empty paragraph: ``_doc`` (row in ``df``), ``_pos``, ``_para``,
+    ``_key`` (letters-only hash), ``_words``, ``_story`` (key of the doc's longest paragraph)."""
+    return _paragraphs(df, config, body_col, outlet_col, headline_col)
+
+
+def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
+    """``learn_boilerplate`` over paragraphs already split (see ``paragraphs``)."""
+    return _learn(paras, config)
+
+
+def clean_paragraphs(
+    df: pl.DataFrame,
+    paras: pl.DataFrame,
+    *,
+    config: NormalizeConfig,
+    learned: pl.DataFrame | None,
+) -> pl.DataFrame:
+    """Second half of ``clean_bodies``: drop boilerplate paragraphs of ``df`` and rejoin.
+
+    ``paras`` are ``paragraphs(df)`` (``_doc`` counted from 0 within ``df``)."""
     # Boilerplate patterns describe short paragraphs only: test those, skip the long ones.
     short = pl.when(pl.col("_para").str.len_bytes() <= _SHORT_BYTES).then(pl.col("_para"))
     drop = pl.lit(False)

@@ -16,7 +16,14 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
-from syndup.normalize import clean_bodies, clean_headlines, normalize_series
+from syndup.normalize import (
+    clean_bodies,
+    clean_headlines,
+    clean_paragraphs,
+    learn_from_paragraphs,
+    normalize_series,
+    paragraphs,
+)
 from syndup.shingle import char_shingles, lead, ngram_hashes, tokenize
 from syndup.signature import distinct_counts, minhash
 
@@ -39,14 +46,21 @@ class Prepared:
 
 
 def normalize_corpus(
-    df: pl.DataFrame, config: Config, *, learned: pl.DataFrame | None = None
+    df: pl.DataFrame,
+    config: Config,
+    *,
+    learned: pl.DataFrame | None = None,
+    paras: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Clean and normalise headlines and bodies; add counts and flags (no signatures).
 
-    ``learned``: boilerplate keys from ``learn_boilerplate`` over the whole corpus (computed
-    from ``df`` when None)."""
+    ``learned``: boilerplate keys learned over the whole corpus (from ``df`` when None);
+    ``paras``: ``normalize.paragraphs(df)`` if already computed."""
     ncfg, vcfg = config.normalize, config.verify
-    cleaned = clean_bodies(df, config=ncfg, learned=learned)
+    if paras is None:
+        cleaned = clean_bodies(df, config=ncfg, learned=learned)
+    else:
+        cleaned = clean_paragraphs(df, paras, config=ncfg, learned=learned)
     generic = "|".join(vcfg.generic_headlines)
     wire_byline = r"(?i)\((?:AP|Reuters|AFP|UPI|CNN)\)|\bby (?:the )?(?:associated press|reuters)"
     headline = pl.when(pl.col("headline").str.strip_chars() != "").then(pl.col("headline"))
@@ -84,41 +98,56 @@ def normalize_corpus(
 def prepare(
     df: pl.DataFrame, config: Config, *, progress: Callable[[int], None] | None = None
 ) -> Prepared:
-    """Normalise and sign every article. ``progress(n)`` is called as batches finish."""
-    scfg = config.signature
+    """Normalise and sign every article. ``progress(n)`` is called as batches finish.
+
+    Two passes over batches on a thread pool: split paragraphs (then learn boilerplate from
+    the whole corpus), then clean, normalise, tokenise and sign each batch. Only signatures
+    and cleaned text are kept; shingle arrays live for one batch.
+    """
+    scfg, ncfg = config.signature, config.normalize
     n = df.height
-    docs = normalize_corpus(df, config)
-    bodies, heads = docs["body_norm"], docs["headline_norm"]
-    words = np.zeros(n, dtype=np.int64)
+    size = scfg.batch_size
+    starts = list(range(0, n, size))
     body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
     lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
     head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
+    words = np.zeros(n, dtype=np.int64)
+    parts: dict[int, pl.DataFrame] = {}
 
-    def run(start: int) -> int:
-        stop = min(start + scfg.batch_size, n)
-        tokens = tokenize(bodies[start:stop])
+    def split(start: int) -> pl.DataFrame:
+        return paragraphs(df.slice(start, size), config=ncfg)
+
+    def run(job: tuple[int, pl.DataFrame]) -> int:
+        start, paras = job
+        stop = min(start + size, n)
+        part = normalize_corpus(df.slice(start, size), config, learned=learned, paras=paras)
+        parts[start] = part
+        tokens = tokenize(part["body_norm"])
         words[start:stop] = np.diff(tokens[1])
         hashes, offsets = ngram_hashes(*tokens, scfg.body_ngram)
         body_sig[start:stop] = minhash(hashes, offsets, num_perm=scfg.num_perm, seed=scfg.seed)
         counts[start:stop] = distinct_counts(hashes, offsets)
         lh, lo = ngram_hashes(*lead(tokens, scfg.lead_words), scfg.body_ngram)
         lead_sig[start:stop] = minhash(lh, lo, num_perm=scfg.lead_num_perm, seed=scfg.seed)
-        hh, ho = char_shingles(heads[start:stop], scfg.headline_ngram)
+        hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
         head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
         return stop - start
 
-    starts = range(0, n, scfg.batch_size)
-    if scfg.workers > 1 and n > scfg.batch_size:
-        with ThreadPoolExecutor(scfg.workers) as pool:
-            for done in pool.map(run, starts):
-                if progress:
-                    progress(done)
-    else:
-        for start in starts:
-            done = run(start)
+    pool = ThreadPoolExecutor(scfg.workers) if scfg.workers > 1 and len(starts) > 1 else None
+    mapper = pool.map if pool is not None else map
+    try:
+        paras = list(mapper(split, starts))
+        learned = None
+        if ncfg.learn_boilerplate and paras:
+            learned = learn_from_paragraphs(pl.concat(paras), config=ncfg)
+        for done in mapper(run, zip(starts, paras)):
             if progress:
                 progress(done)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    docs = pl.concat([parts[s] for s in starts]) if starts else normalize_corpus(df, config)
     docs = docs.with_columns(
         pl.Series("body_words", words, dtype=pl.UInt32),
         pl.Series("body_shingles", counts, dtype=pl.UInt32),
