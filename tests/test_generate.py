@@ -153,6 +153,12 @@ def test_stories_do_not_share_long_runs(corpus: pl.DataFrame) -> None:
     assert worst < 0.1
 
 
+def test_reword_swaps_never_chain() -> None:
+    keys = [k for k, _ in se.REWORD]
+    for i, (_, values) in enumerate(se.REWORD):
+        assert not any(k in v for v in values for k in keys[i + 1 :])
+
+
 def test_words_option_and_ocr() -> None:
     df = gen.generate_corpus(800, seed=2, words=300)
     orig = df.filter(pl.col("role") == "original")

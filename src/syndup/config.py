@@ -72,7 +72,7 @@ class LSHConfig:
     lead_threshold: float = 0.5
     headline_threshold: float = 0.3
     recall_weight: float = 0.9
-    anchors: int = 8
+    anchors: int = 4
     warn_bucket: int = 2000
 
 

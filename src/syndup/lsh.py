@@ -64,12 +64,26 @@ def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
 def candidate_pairs(
     keys: np.ndarray,
     *,
-    anchors: int = 8,
+    anchors: int = 4,
     warn_bucket: int = 2000,
     index: str = "body",
     only: np.ndarray | None = None,
 ) -> pl.DataFrame:
-    """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key.
+    """``candidate_codes`` as a frame of ``(a, b)`` row pairs (see there)."""
+    codes = candidate_codes(keys, anchors=anchors, warn_bucket=warn_bucket, index=index, only=only)
+    return _pairs_frame(codes >> 32, codes & 0xFFFFFFFF)
+
+
+def candidate_codes(
+    keys: np.ndarray,
+    *,
+    anchors: int = 4,
+    warn_bucket: int = 2000,
+    index: str = "body",
+    only: np.ndarray | None = None,
+) -> np.ndarray:
+    """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key, encoded
+    as sorted uint64 codes ``a << 32 | b``.
 
     ``only`` (boolean per row) restricts output to pairs of a marked row and one of its
     buckets' anchors (the headline index uses it for headline-only records, the one case
@@ -80,59 +94,62 @@ def candidate_pairs(
     member still reaches the same anchors, so a story copied 300 times costs ~8 candidate
     pairs per copy rather than 300. Buckets over ``warn_bucket`` members (usually one
     degenerate text repeated: empty pages, a paywall notice) are reported in a warning.
+
+    This is the polars-style "group by band key, pair within bucket" join done with one
+    numpy sort: the same pairs, without materialising a frame of every (doc, band) key.
     """
     n, bands = keys.shape
-    frame = pl.DataFrame(
-        {
-            "doc": np.repeat(np.arange(n, dtype=np.uint32), bands),
-            "key": keys.reshape(-1),
-        }
-    ).filter(pl.col("key") != 0)
-    empty = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32})
+    flat = keys.reshape(-1)
+    docs = np.repeat(np.arange(n, dtype=np.int64), bands)
+    live = flat != 0
     if only is not None:
-        marked = pl.Series(np.repeat(np.asarray(only, dtype=bool), bands))
-        frame = frame.with_columns(marked.filter(pl.Series(keys.reshape(-1) != 0)).alias("only"))
-        frame = frame.filter(pl.col("only").any().over("key"))
-    shared = frame.filter(pl.col("key").is_duplicated())
-    if shared.height == 0:
-        return empty
-    shared = shared.with_columns(
-        pl.col("doc").rank("ordinal").over("key").cast(pl.UInt32).alias("rank"),
-        pl.len().over("key").alias("size"),
-    )
-    _warn_oversized(shared, warn_bucket, anchors, index)
-    anchor_rows = shared.filter(pl.col("rank") <= anchors).select(
-        "key", pl.col("doc").alias("x"), pl.col("rank").alias("rank_x")
-    )
-    if only is not None:
-        # Marked rows pair with the bucket's anchors, and anchors with marked rows.
-        members = shared.filter(pl.col("only")).select("key", pl.col("doc").alias("y"), "rank")
-        pairs = (
-            anchor_rows.join(members, on="key")
-            .filter(pl.col("x") != pl.col("y"))
-            .select(pl.min_horizontal("x", "y").alias("a"), pl.max_horizontal("x", "y").alias("b"))
-            .unique()
-        )
-        return pairs
-    pairs = (
-        anchor_rows.rename({"x": "a", "rank_x": "rank_a"})
-        .join(shared.select("key", pl.col("doc").alias("b"), "rank"), on="key")
-        .filter(pl.col("rank_a") < pl.col("rank"))
-        .select("a", "b")
-        .unique()
-    )
-    return pairs
-
-
-def _warn_oversized(shared: pl.DataFrame, warn_bucket: int, anchors: int, index: str) -> None:
-    big = shared.filter(pl.col("size") > warn_bucket)
-    if big.height:
+        marked = np.repeat(np.asarray(only, dtype=bool), bands)
+        flat, docs, marked = flat[live], docs[live], marked[live]
+    else:
+        flat, docs = flat[live], docs[live]
+        marked = None
+    # Stable sort by key keeps docs ascending inside a bucket: rank 0 is its smallest doc.
+    order = np.argsort(flat, kind="stable")
+    flat, docs = flat[order], docs[order]
+    if marked is not None:
+        marked = marked[order]
+    m = len(flat)
+    if m < 2:
+        return np.zeros(0, dtype=np.int64)
+    new = np.ones(m, dtype=bool)
+    new[1:] = flat[1:] != flat[:-1]
+    start = np.flatnonzero(new)
+    run = np.repeat(np.arange(len(start)), np.diff(np.append(start, m)))
+    rank = np.arange(m) - start[run]
+    size = np.diff(np.append(start, m))[run]
+    big = size > warn_bucket
+    if big.any():
         log.warning(
             "%s index: %d bucket(s) with more than %d articles (largest %d): often one "
             "boilerplate text repeated; their members are paired with %d anchors only",
             index,
-            big.select(pl.col("key").n_unique()).item(),
+            len(np.unique(run[big])),
             warn_bucket,
-            big["size"].max(),
+            int(size.max()),
             anchors,
         )
+    # Each member pairs with the anchors ranked before it: min(rank, anchors) pairs.
+    fan = np.minimum(rank, anchors)
+    member = np.repeat(np.arange(m), fan)
+    offset = np.arange(int(fan.sum())) - np.repeat(np.cumsum(fan) - fan, fan)
+    anchor = start[run[member]] + offset
+    a, b = docs[anchor], docs[member]
+    if marked is not None:
+        keep = marked[anchor] | marked[member]
+        a, b = a[keep], b[keep]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = lo != hi
+    # polars' hash-based unique is ~4x faster than numpy's sort on tens of millions.
+    return pl.Series((lo[keep] << 32) | hi[keep]).unique().sort().to_numpy()
+
+
+def _pairs_frame(a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"a": a.astype(np.uint32), "b": b.astype(np.uint32)},
+        schema={"a": pl.UInt32, "b": pl.UInt32},
+    )

@@ -15,6 +15,7 @@ Raw text is never modified in place: callers keep the original columns.
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from syndup.config import NormalizeConfig
@@ -64,6 +65,65 @@ _BYLINE_RE = (
 )
 
 _SHORT_BYTES = 300
+# Only short paragraphs holding one of these (ASCII case-insensitive) face the regexes, as
+# do very short ones (menus, "AD"): a literal multi-pattern scan is far cheaper than the
+# regex battery on every story paragraph.
+_TRIGGERS = [
+    "advertis",
+    "share",
+    "subscri",
+    "sign up",
+    "newsletter",
+    "follow us",
+    "copyright",
+    "©",
+    "rights reserved",
+    "may not be published",
+    "related",
+    "read more",
+    "click",
+    "comment",
+    "photo",
+    "image",
+    "video",
+    "updated",
+    "posted",
+    "published",
+    "°",
+    "contributed",
+    "sponsor",
+    "story continues",
+    "watch",
+    "listen",
+    "recommended",
+    "trending",
+    "also read",
+    "more:",
+    "(c)",
+    "associated press",
+    "reuters",
+    "afp",
+    "upi",
+    "cnn",
+    "tweet",
+    "download",
+    "get the app",
+    "0:",
+    "1:",
+    "2:",
+    "3:",
+    "4:",
+    "5:",
+    "6:",
+    "7:",
+    "8:",
+    "9:",
+    ", 19",
+    ", 20",
+    "/",
+]
+_TINY_BYTES = 24
+_QUOTE_CHARS = ["'", "’", "‘", '"', "“", "”"]
 
 # Everything from an aggregator's "original post" marker on is a tail of links.
 _TAIL_MARKER = (
@@ -149,16 +209,18 @@ def _paragraphs(
             (pl.col(headline_col).fill_null("").str.strip_chars() == "").alias("_no_title"),
             split_paragraphs(body).alias("_para"),
         )
-        .explode("_para")
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).over("_doc").alias("_pos"))
+        .with_columns(
+            pl.col("_para").list.eval(pl.int_range(pl.len(), dtype=pl.UInt32)).alias("_pos")
+        )
+        .explode("_para", "_pos")
         .with_columns(pl.col("_para").str.strip_chars())
         .filter(pl.col("_para").is_not_null() & (pl.col("_para").str.len_chars() > 0))
         .with_columns(
-            # Key on lowercase letters only: quote, apostrophe, spacing and punctuation
+            # Key on the lowercased text without quotes and apostrophes, so the usual quote
             # edits between copies do not make a paragraph look like a different one.
             pl.col("_para")
             .str.to_lowercase()
-            .str.replace_all(r"[^a-z]+", "")
+            .str.replace_many(_QUOTE_CHARS, [""] * len(_QUOTE_CHARS))
             .hash(seed=7)
             .alias("_key"),
             (pl.col("_para").str.count_matches(" ", literal=True) + 1).alias("_words"),
@@ -259,6 +321,34 @@ def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl
     return _learn(paras, config)
 
 
+def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
+    """Paragraphs the fixed patterns mark as boilerplate. Boilerplate is short, so only
+    short paragraphs with a trigger word (or tiny ones) are run through the regexes, on a
+    filtered copy: polars would otherwise still pay for every row."""
+    size = pl.col("_para").str.len_bytes()
+    suspect = (size <= _TINY_BYTES) | (
+        (size <= _SHORT_BYTES)
+        & pl.col("_para").str.contains_any(_TRIGGERS, ascii_case_insensitive=True)
+    )
+    byline = (size <= _SHORT_BYTES) & (
+        pl.col("_para").str.starts_with("By ") | pl.col("_para").str.starts_with("BY ")
+    )
+    checks: list[pl.Expr] = []
+    if config.strip_boilerplate:
+        checks += [pl.col("_para").str.contains(p) for p in _BOILERPLATE_RES]
+    if config.strip_bylines:
+        checks.append(pl.col("_para").str.contains(_BYLINE_RE))
+    flags = np.zeros(paras.height, dtype=bool)
+    if checks:
+        rows = paras.with_row_index("_i").filter(suspect | byline)
+        hit = rows.select(pl.any_horizontal(checks)).to_series().to_numpy()
+        flags[rows["_i"].to_numpy()[hit]] = True
+    out = pl.Series("_drop", flags)
+    for pattern in config.extra_boilerplate:
+        out = out | paras["_para"].str.contains(pattern)
+    return out
+
+
 def clean_paragraphs(
     df: pl.DataFrame,
     paras: pl.DataFrame,
@@ -269,18 +359,7 @@ def clean_paragraphs(
     """Second half of ``clean_bodies``: drop boilerplate paragraphs of ``df`` and rejoin.
 
     ``paras`` are ``paragraphs(df)`` (``_doc`` counted from 0 within ``df``)."""
-    # Boilerplate patterns describe short paragraphs only: test those, skip the long ones.
-    short = pl.when(pl.col("_para").str.len_bytes() <= _SHORT_BYTES).then(pl.col("_para"))
-    drop = pl.lit(False)
-    if config.strip_boilerplate:
-        drop = drop | pl.any_horizontal(
-            [short.str.contains(p).fill_null(False) for p in _BOILERPLATE_RES]
-        )
-    if config.strip_bylines:
-        drop = drop | short.str.contains(_BYLINE_RE).fill_null(False)
-    for pattern in config.extra_boilerplate:
-        drop = drop | pl.col("_para").str.contains(pattern)
-    paras = paras.with_columns(drop.alias("_drop"))
+    paras = paras.with_columns(_pattern_drop(paras, config).alias("_drop"))
     if learned is not None and config.learn_boilerplate and learned.height:
         hit = (
             (pl.col("_learn_outlet").is_not_null() | pl.col("_learn_any").is_not_null())
@@ -294,6 +373,7 @@ def clean_paragraphs(
                 ),
                 on=["_outlet", "_key"],
                 how="left",
+                maintain_order="left",
             )
             .join(
                 learned.filter(pl.col("_outlet") == "").select(
@@ -301,22 +381,29 @@ def clean_paragraphs(
                 ),
                 on="_key",
                 how="left",
+                maintain_order="left",
             )
             .with_columns((pl.col("_drop") | hit).alias("_drop"))
-            .sort("_doc", "_pos")
         )
     kept = paras.filter(~pl.col("_drop"))
+    # Rows are in (_doc, _pos) order: a doc's first kept paragraph is where _doc changes.
+    doc = kept["_doc"].to_numpy()
+    first = np.ones(len(doc), dtype=bool)
+    first[1:] = doc[1:] != doc[:-1]
+    idx = np.flatnonzero(first)
+    heads = kept["_para"].gather(idx)
     if config.strip_datelines:
-        first = pl.col("_pos") == pl.col("_pos").min().over("_doc")
-        stripped = pl.col("_para").str.replace(_WIRE_DATELINE, "").str.replace(_DATELINE, "")
-        kept = kept.with_columns(pl.when(first).then(stripped).otherwise(pl.col("_para")))
-    title = (
-        (pl.col("_pos") == pl.col("_pos").min().over("_doc"))
-        & pl.col("_no_title")
+        heads = heads.str.replace(_WIRE_DATELINE, "").str.replace(_DATELINE, "")
+        kept = kept.with_columns(kept["_para"].scatter(idx, heads))
+    firsts = kept[idx]
+    is_title = firsts.select(
+        pl.col("_no_title")
         & (pl.col("_words") <= config.title_max_words)
         & ~pl.col("_para").str.contains(r"[.!?\"”:]\s*$")
-    )
-    kept = kept.with_columns(title.alias("_title"))
+    ).to_series()
+    title_mask = np.zeros(len(doc), dtype=bool)
+    title_mask[idx[is_title.to_numpy()]] = True
+    kept = kept.with_columns(pl.Series("_title", title_mask))
     titles = kept.filter(pl.col("_title")).select(
         "_doc", pl.col("_para").alias("inferred_headline")
     )

@@ -20,10 +20,10 @@ import polars as pl
 from syndup.cluster import build_clusters, components, similarity_to
 from syndup.config import Config
 from syndup.io import read_corpus
-from syndup.lsh import band_keys, band_params, candidate_pairs
+from syndup.lsh import band_keys, band_params, candidate_codes
 from syndup.prepare import Prepared, prepare
 from syndup.signature import jaccard
-from syndup.verify import apply_rules, evidence_expr, pair_features
+from syndup.verify import apply_rules, evidence_expr, pair_features, rules_use
 
 log = logging.getLogger("syndup")
 
@@ -126,27 +126,43 @@ class Detector:
         a body, the body decides, and a shared headline alone is no proof of a copy.
         """
         lcfg = self.config.lsh
-        frames = []
         no_body = prepared.docs["body_words"].to_numpy() == 0
-        for name, sig, threshold, only in (
+        indexes = (
             ("body", prepared.body_sig, lcfg.body_threshold, None),
             ("lead", prepared.lead_sig, lcfg.lead_threshold, None),
             ("headline", prepared.headline_sig, lcfg.headline_threshold, no_body),
-        ):
+        )
+        all_codes, all_flags = [], []
+        for bit, (name, sig, threshold, only) in enumerate(indexes):
             if only is not None and not only.any():
                 continue
             bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
             keys = band_keys(sig, bands=bands, rows=rows)
-            pairs = candidate_pairs(
+            codes = candidate_codes(
                 keys, anchors=lcfg.anchors, warn_bucket=lcfg.warn_bucket, index=name, only=only
             )
-            self.stats.setdefault("candidates", {})[name] = pairs.height
-            frames.append(pairs.with_columns(pl.lit(name).alias("index")))
-        allp = pl.concat(frames)
-        return (
-            allp.group_by("a", "b")
-            .agg(pl.col("index").unique().sort().str.join("+"))
-            .sort("a", "b")
+            self.stats.setdefault("candidates", {})[name] = len(codes)
+            all_codes.append(codes)
+            all_flags.append(np.full(len(codes), 1 << bit, dtype=np.int64))
+        codes = np.concatenate(all_codes) if all_codes else np.zeros(0, dtype=np.int64)
+        flags = np.concatenate(all_flags) if all_flags else np.zeros(0, dtype=np.int64)
+        order = np.argsort(codes, kind="stable")
+        codes, flags = codes[order], flags[order]
+        first = np.ones(len(codes), dtype=bool)
+        first[1:] = codes[1:] != codes[:-1]
+        starts = np.flatnonzero(first)
+        merged = np.bitwise_or.reduceat(flags, starts) if len(starts) else flags
+        names = [
+            "+".join(n for bit, (n, *_) in enumerate(indexes) if mask >> bit & 1)
+            for mask in range(8)
+        ]
+        return pl.DataFrame(
+            {
+                "a": (codes[starts] >> 32).astype(np.uint32),
+                "b": (codes[starts] & 0xFFFFFFFF).astype(np.uint32),
+                "index": np.array(names, dtype=object)[merged],
+            },
+            schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.String},
         )
 
     def run(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Result:
@@ -162,6 +178,7 @@ class Detector:
             )
         with self._stage("verify"):
             feats = self.verify(pairs, prepared)
+            feats = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
             result = self._assemble(prepared, feats)
         self.stats["pairs"] = {
@@ -170,6 +187,40 @@ class Detector:
             "matched": int(feats["matched"].sum()),
         }
         return result
+
+    def _recheck_skipped(self, feats: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
+        """Verify skipped pairs that the chaining guard left in different clusters.
+
+        A pair is skipped when its ends are already connected; if the guard then splits
+        that connection, the skipped pair may be the evidence that still joins them.
+        """
+        lead_r = rules_use(self.config.verify, "lead_ratio")
+        for _ in range(2):
+            edges = feats.filter(pl.col("matched"))
+            labels, _, _ = build_clusters(prepared, edges, self.config.cluster)
+            a = feats["a"].to_numpy().astype(np.int64)
+            b = feats["b"].to_numpy().astype(np.int64)
+            redo = (~feats["verified"].to_numpy()) & (labels[a] != labels[b])
+            if not redo.any():
+                break
+            part = feats.filter(pl.Series(redo)).select("a", "b", "index")
+            checked = pair_features(
+                part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
+            )
+            checked = apply_rules(checked, self.config.verify).with_columns(
+                pl.lit(True).alias("verified"), evidence_expr().alias("evidence")
+            )
+            checked = checked.with_columns(
+                pl.when(pl.col("matched"))
+                .then(pl.lit("matched"))
+                .otherwise(pl.lit("rejected"))
+                .alias("status")
+            )
+            feats = pl.concat(
+                [feats.filter(pl.Series(~redo)), checked.select(feats.columns)],
+                how="vertical_relaxed",
+            )
+        return feats
 
     def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
         """Score and decide candidate pairs, most similar first, in batches.
@@ -180,6 +231,7 @@ class Detector:
         every pair in a giant bucket. Skipped pairs keep null features.
         """
         n = prepared.docs.height
+        lead_r = rules_use(self.config.verify, "lead_ratio")
         a = pairs["a"].to_numpy().astype(np.int64)
         b = pairs["b"].to_numpy().astype(np.int64)
         order = np.argsort(-_estimate(prepared, a, b), kind="stable")
@@ -192,7 +244,9 @@ class Detector:
             stop = min(start + batch, len(a))
             todo = np.flatnonzero(labels[a[start:stop]] != labels[b[start:stop]]) + start
             part = pairs[todo]
-            feats = pair_features(part, prepared, body_ngram=self.config.signature.body_ngram)
+            feats = pair_features(
+                part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
+            )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))
             skipped = np.setdiff1d(np.arange(start, stop), todo, assume_unique=True)

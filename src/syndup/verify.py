@@ -61,9 +61,17 @@ _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
 def pair_features(
-    pairs: pl.DataFrame, prepared: Prepared, *, body_ngram: int = 5, workers: int = -1
+    pairs: pl.DataFrame,
+    prepared: Prepared,
+    *,
+    body_ngram: int = 5,
+    workers: int = -1,
+    lead_ratio: bool = True,
 ) -> pl.DataFrame:
-    """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``."""
+    """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
+
+    ``lead_ratio=False`` skips the one feature that costs a string comparison of 400
+    characters per pair (null then); the detector skips it when no rule uses it."""
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     docs = prepared.docs
@@ -86,7 +94,10 @@ def pair_features(
     cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
     unq = cont.copy()
     lead_j = np.where(both_bodies, jaccard(prepared.lead_sig[a], prepared.lead_sig[b]), np.nan)
-    lead_r = np.where(both_bodies, _cpdist(leads[a], leads[b], fuzz.ratio, workers), np.nan)
+    if lead_ratio:
+        lead_r = np.where(both_bodies, _cpdist(leads[a], leads[b], fuzz.ratio, workers), np.nan)
+    else:
+        lead_r = np.full(len(a), np.nan)
 
     lo, hi, jmax = AMBIGUOUS
     ambiguous = np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
@@ -140,6 +151,13 @@ def _exact_containment(
         ux, uy = bare[where[x]], bare[where[y]]
         unquoted[k] = len(ux & uy) / max(1, min(len(ux), len(uy)))
     return exact, unquoted
+
+
+def rules_use(config: VerifyConfig, feature: str) -> bool:
+    """Whether any rule's condition reads ``feature``."""
+    return any(
+        _COND.match(c) and _COND.match(c).group(1) == feature for r in config.rules for c in r.when
+    )
 
 
 def condition_expr(condition: str) -> pl.Expr:
