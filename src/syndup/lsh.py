@@ -99,6 +99,36 @@ def candidate_codes(
     numpy sort: the same pairs, without materialising a frame of every (doc, band) key.
     """
     n, bands = keys.shape
+    # Bands are joined a few at a time so memory stays ~flat in corpus size x bands.
+    step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
+    chunks, big_buckets, largest = [], 0, 0
+    for lo in range(0, bands, step):
+        codes, big, top = _band_codes(keys[:, lo : lo + step], anchors, warn_bucket, only)
+        chunks.append(codes)
+        big_buckets, largest = big_buckets + big, max(largest, top)
+    if big_buckets:
+        log.warning(
+            "%s index: %d bucket(s) with more than %d articles (largest %d): often one "
+            "boilerplate text repeated; their members are paired with %d anchors only",
+            index,
+            big_buckets,
+            warn_bucket,
+            largest,
+            anchors,
+        )
+    if not chunks:
+        return np.zeros(0, dtype=np.int64)
+    return pl.Series(np.concatenate(chunks)).unique().sort().to_numpy()
+
+
+_ENTRIES_PER_CHUNK = 4_000_000
+
+
+def _band_codes(
+    keys: np.ndarray, anchors: int, warn_bucket: int, only: np.ndarray | None
+) -> tuple[np.ndarray, int, int]:
+    """Distinct pair codes for a group of bands, plus (#buckets over warn_bucket, largest)."""
+    n, bands = keys.shape
     flat = keys.reshape(-1)
     docs = np.repeat(np.arange(n, dtype=np.int64), bands)
     live = flat != 0
@@ -115,7 +145,7 @@ def candidate_codes(
         marked = marked[order]
     m = len(flat)
     if m < 2:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.int64), 0, 0
     new = np.ones(m, dtype=bool)
     new[1:] = flat[1:] != flat[:-1]
     start = np.flatnonzero(new)
@@ -123,16 +153,7 @@ def candidate_codes(
     rank = np.arange(m) - start[run]
     size = np.diff(np.append(start, m))[run]
     big = size > warn_bucket
-    if big.any():
-        log.warning(
-            "%s index: %d bucket(s) with more than %d articles (largest %d): often one "
-            "boilerplate text repeated; their members are paired with %d anchors only",
-            index,
-            len(np.unique(run[big])),
-            warn_bucket,
-            int(size.max()),
-            anchors,
-        )
+    n_big = len(np.unique(run[big])) if big.any() else 0
     # Each member pairs with the anchors ranked before it: min(rank, anchors) pairs.
     fan = np.minimum(rank, anchors)
     member = np.repeat(np.arange(m), fan)
@@ -145,7 +166,8 @@ def candidate_codes(
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = lo != hi
     # polars' hash-based unique is ~4x faster than numpy's sort on tens of millions.
-    return pl.Series((lo[keep] << 32) | hi[keep]).unique().sort().to_numpy()
+    codes = pl.Series((lo[keep] << 32) | hi[keep]).unique().to_numpy()
+    return codes, n_big, int(size.max())
 
 
 def _pairs_frame(a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
