@@ -316,6 +316,13 @@ def paragraphs(
     return _paragraphs(df, config, body_col, outlet_col, headline_col)
 
 
+def learning_view(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
+    """The part of ``paragraphs`` that learning reads: short paragraphs' keys, no text."""
+    return paras.filter(
+        (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
+    ).select("_doc", "_outlet", "_key", "_story", "_words")
+
+
 def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
     """``learn_boilerplate`` over paragraphs already split (see ``paragraphs``)."""
     return _learn(paras, config)

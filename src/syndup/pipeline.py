@@ -238,7 +238,7 @@ class Detector:
         pairs = pairs[order]
         a, b = a[order], b[order]
         labels = np.arange(n)
-        batch = max(20_000, len(a) // 20)
+        batch = 100_000  # bounded memory: features for one batch at a time
         done, parts, edges_a, edges_b = 0, [], [], []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
@@ -388,7 +388,9 @@ class Detector:
     def _cluster_table(
         self, docs: pl.DataFrame, asg: pl.DataFrame, canon: pl.DataFrame, labels: np.ndarray
     ) -> pl.DataFrame:
-        info = docs.select("id", "outlet", "published", "headline", "body_norm")
+        info = docs.select("id", "outlet", "published", "headline").with_columns(
+            self._input["body"].alias("body")
+        )
         multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
         if multi.height == 0:
             return pl.DataFrame(
@@ -409,7 +411,7 @@ class Detector:
         )
         canon_head = info.select(
             pl.col("id").alias("canonical_id"),
-            pl.coalesce(pl.col("headline"), pl.col("body_norm").str.slice(0, 80)).alias("headline"),
+            pl.coalesce(pl.col("headline"), pl.col("body").str.slice(0, 80)).alias("headline"),
         )
         return (
             multi.group_by("cluster_id")

@@ -21,6 +21,7 @@ from syndup.normalize import (
     clean_headlines,
     clean_paragraphs,
     learn_from_paragraphs,
+    learning_view,
     normalize_series,
     paragraphs,
 )
@@ -34,15 +35,26 @@ QUOTED = r'"[^"]{0,800}"'
 class Prepared:
     """Articles ready for candidate search and verification.
 
-    ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_norm,
-    lead_norm, body_words, body_shingles, headline_words, headline_generic, wire_byline,
-    boilerplate_paras, usable. Signature rows align with ``docs`` rows.
+    ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_words,
+    body_shingles, headline_words, headline_generic, wire_byline, boilerplate_paras, usable.
+    Signature rows align with ``docs`` rows. Cleaned body text is not kept (it would double
+    the corpus in memory): ``texts(rows)`` rebuilds it, identically, for the few articles
+    that need an exact comparison.
     """
 
     docs: pl.DataFrame
     body_sig: np.ndarray
     lead_sig: np.ndarray
     headline_sig: np.ndarray
+    source: pl.DataFrame
+    learned: pl.DataFrame | None
+    config: Config
+
+    def texts(self, rows: np.ndarray) -> pl.DataFrame:
+        """``body_norm`` and ``lead_norm`` for the given row indexes, in that order."""
+        sub = self.source[np.asarray(rows, dtype=np.int64)]
+        part = normalize_corpus(sub, self.config, learned=self.learned)
+        return part.select("body_norm", "lead_norm")
 
 
 def normalize_corpus(
@@ -116,13 +128,13 @@ def prepare(
     parts: dict[int, pl.DataFrame] = {}
 
     def split(start: int) -> pl.DataFrame:
-        return paragraphs(df.slice(start, size), config=ncfg)
+        # Only what learning needs, without the text: memory stays small.
+        paras = paragraphs(df.slice(start, size), config=ncfg)
+        return learning_view(paras, config=ncfg).with_columns(pl.col("_doc") + start)
 
-    def run(job: tuple[int, pl.DataFrame]) -> int:
-        start, paras = job
+    def run(start: int) -> int:
         stop = min(start + size, n)
-        part = normalize_corpus(df.slice(start, size), config, learned=learned, paras=paras)
-        parts[start] = part
+        part = normalize_corpus(df.slice(start, size), config, learned=learned)
         tokens = tokenize(part["body_norm"])
         words[start:stop] = np.diff(tokens[1])
         hashes, offsets = ngram_hashes(*tokens, scfg.body_ngram)
@@ -132,28 +144,42 @@ def prepare(
         lead_sig[start:stop] = minhash(lh, lo, num_perm=scfg.lead_num_perm, seed=scfg.seed)
         hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
         head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
+        parts[start] = part.drop("body_norm", "lead_norm")
         return stop - start
 
     pool = ThreadPoolExecutor(scfg.workers) if scfg.workers > 1 and len(starts) > 1 else None
     mapper = pool.map if pool is not None else map
     try:
-        paras = list(mapper(split, starts))
         learned = None
-        if ncfg.learn_boilerplate and paras:
-            learned = learn_from_paragraphs(pl.concat(paras), config=ncfg)
-        for done in mapper(run, zip(starts, paras)):
+        if ncfg.learn_boilerplate and starts:
+            views = list(mapper(split, starts))
+            learned = learn_from_paragraphs(pl.concat(views), config=ncfg)
+            del views
+        for done in mapper(run, starts):
             if progress:
                 progress(done)
     finally:
         if pool is not None:
             pool.shutdown()
-    docs = pl.concat([parts[s] for s in starts]) if starts else normalize_corpus(df, config)
+    docs = (
+        pl.concat([parts[s] for s in starts])
+        if starts
+        else normalize_corpus(df, config).drop("body_norm", "lead_norm")
+    )
     docs = docs.with_columns(
         pl.Series("body_words", words, dtype=pl.UInt32),
         pl.Series("body_shingles", counts, dtype=pl.UInt32),
     ).with_columns(((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"))
     docs = docs.with_columns(_learned_generic(docs, lead_sig).alias("headline_generic"))
-    return Prepared(docs=docs, body_sig=body_sig, lead_sig=lead_sig, headline_sig=head_sig)
+    return Prepared(
+        docs=docs,
+        body_sig=body_sig,
+        lead_sig=lead_sig,
+        headline_sig=head_sig,
+        source=df,
+        learned=learned,
+        config=config,
+    )
 
 
 def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:

@@ -76,7 +76,6 @@ def pair_features(
     b = pairs["b"].to_numpy().astype(np.int64)
     docs = prepared.docs
     heads = docs["headline_norm"].to_numpy()
-    leads = docs["lead_norm"].to_numpy()
     has_head = docs["headline_words"].to_numpy() > 0
     nsh = docs["body_shingles"].to_numpy().astype(np.float64)
     has_body = nsh > 0
@@ -94,8 +93,11 @@ def pair_features(
     cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
     unq = cont.copy()
     lead_j = np.where(both_bodies, jaccard(prepared.lead_sig[a], prepared.lead_sig[b]), np.nan)
-    if lead_ratio:
-        lead_r = np.where(both_bodies, _cpdist(leads[a], leads[b], fuzz.ratio, workers), np.nan)
+    if lead_ratio and len(a):
+        involved = np.unique(np.concatenate([a, b]))
+        leads = prepared.texts(involved)["lead_norm"].to_numpy()
+        ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+        lead_r = np.where(both_bodies, _cpdist(leads[ia], leads[ib], fuzz.ratio, workers), np.nan)
     else:
         lead_r = np.full(len(a), np.nan)
 
@@ -140,7 +142,7 @@ def _exact_containment(
     """Exact containment and quotation-free containment for the given pairs."""
     involved = np.unique(np.concatenate([a, b]))
     where = {int(d): i for i, d in enumerate(involved)}
-    texts = prepared.docs["body_norm"].gather(involved).to_list()
+    texts = prepared.texts(involved)["body_norm"].to_list()
     full = exact_shingle_sets(texts, n)
     bare = unquoted_shingle_sets(texts, n)
     exact = np.empty(len(a))
