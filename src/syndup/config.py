@@ -49,7 +49,7 @@ class SignatureConfig:
     headline_num_perm: int = 128
     lead_num_perm: int = 64
     seed: int = 1
-    body_ngram: int = 5
+    body_ngram: int = 4
     headline_ngram: int = 3  # characters
     lead_words: int = 60
     batch_size: int = 2000
@@ -81,7 +81,7 @@ def _default_rules() -> tuple[Rule, ...]:
         Rule(
             "near_identical_body",
             ("body_jaccard >= 0.6", "shorter_shingles >= 8"),
-            "the bodies share most of their word 5-grams",
+            "the bodies share most of their word shingles",
         ),
         Rule(
             "contained_body",
