@@ -32,6 +32,7 @@ class NormalizeConfig:
     boilerplate_min_docs: int = 4
     boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_boilerplate
     boilerplate_max_words: int = 60
+    boilerplate_sample: int = 100  # articles per outlet read for learning; 0 = all
     infer_headlines: bool = True
     title_max_words: int = 20
     extra_boilerplate: tuple[str, ...] = ()

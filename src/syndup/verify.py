@@ -64,7 +64,7 @@ def pair_features(
     pairs: pl.DataFrame,
     prepared: Prepared,
     *,
-    body_ngram: int = 5,
+    body_ngram: int = 4,
     workers: int = -1,
     lead_ratio: bool = True,
 ) -> pl.DataFrame:
