@@ -21,7 +21,8 @@ from syndup.errors import ConfigError, InputError, SyndupError
 from syndup.evaluate import Scores, pair_errors, score_clusters
 from syndup.explain import Explanation, explain
 from syndup.io import read_corpus, write_table
-from syndup.pipeline import Detector, Result, cluster
+from syndup.pipeline import Detector, cluster
+from syndup.result import Result
 
 __version__ = "0.1.0"
 

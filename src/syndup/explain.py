@@ -11,8 +11,9 @@ import polars as pl
 from syndup.config import Config
 from syndup.errors import InputError
 from syndup.lsh import band_keys, band_params
-from syndup.pipeline import Detector, Result
+from syndup.pipeline import Detector
 from syndup.prepare import Prepared
+from syndup.result import Result
 from syndup.verify import apply_rules, evidence_expr, explain_rules, pair_features
 
 

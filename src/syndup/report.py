@@ -10,7 +10,7 @@ import polars as pl
 from rich.console import Console
 from rich.table import Table
 
-from syndup.pipeline import Result
+from syndup.result import Result
 
 
 def _jsonable(value: Any) -> Any:

@@ -32,8 +32,9 @@ from syndup.cli.options import (
     stdout_console,
 )
 from syndup.io import write_table
-from syndup.pipeline import Detector, Result
+from syndup.pipeline import Detector
 from syndup.report import _jsonable, print_summary, print_table, summary_json
+from syndup.result import Result
 
 _SUFFIX_FORMATS = {
     ".jsonl": "jsonl",

@@ -1,0 +1,224 @@
+"""The result of a run, and its assembly from verified pairs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from syndup.cluster import build_clusters, similarity_to
+from syndup.config import Config
+from syndup.prepare import Prepared
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run produces. All tables are polars DataFrames.
+
+    Attributes:
+        assignments: one row per usable article: id, cluster_id, cluster_size, canonical_id,
+            is_canonical, similarity (to the canonical, 0-1), rule (why it joined), evidence.
+        clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
+            headline, outlets, first_published, last_published.
+        pairs: every candidate pair with its features, ``rule`` and ``matched``.
+        rejects: input rows with no usable text (not clustered), with a reason.
+        stats: per-stage seconds and counts.
+    """
+
+    assignments: pl.DataFrame
+    clusters: pl.DataFrame
+    pairs: pl.DataFrame
+    rejects: pl.DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
+    outlets: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"id": pl.String, "outlet": pl.String})
+    )
+
+    def summary(self, *, top: int = 10) -> dict[str, Any]:
+        """Headline numbers: articles, clusters, duplicates, largest clusters, top outlets."""
+        asg = self.assignments
+        dup = asg.filter(~pl.col("is_canonical") & (pl.col("cluster_size") > 1))
+        outlets = (
+            asg.filter(pl.col("cluster_size") > 1)
+            .join(self.outlets, on="id", how="left")
+            .group_by("outlet")
+            .agg(pl.len().alias("articles_in_clusters"))
+            .drop_nulls("outlet")
+            .sort(["articles_in_clusters", "outlet"], descending=[True, False])
+            .head(top)
+        )
+        return {
+            "articles": self.stats.get("articles", asg.height),
+            "usable": asg.height,
+            "rejected": self.rejects.height,
+            "clusters": self.clusters.height,
+            "duplicates": dup.height,
+            "candidate_pairs": self.pairs.height,
+            "verified_pairs": int(self.pairs["matched"].sum()) if self.pairs.height else 0,
+            "largest_clusters": self.clusters.head(top).to_dicts(),
+            "top_outlets": outlets.to_dicts(),
+        }
+
+
+def assemble(
+    prepared: Prepared, feats: pl.DataFrame, config: Config, stats: dict[str, Any]
+) -> Result:
+    """Result tables from verified pairs: clusters, canonical records, why each joined."""
+    docs = prepared.docs
+    n = docs.height
+    usable = docs["usable"].to_numpy()
+    edges = feats.filter(pl.col("matched"))
+    labels, canon_row, canon = build_clusters(prepared, edges, config.cluster)
+    ids = docs["id"].to_numpy()
+    rows = np.arange(n)
+    sim = np.ones(n)
+    members = np.flatnonzero(canon_row != rows)
+    sim[members] = similarity_to(prepared, members, canon_row[members])
+    sizes = np.bincount(labels)[labels]
+    # Why each member joined: its matched edge to the canonical if any, else its best edge.
+    ends = pl.concat(
+        [
+            edges.select(
+                pl.col("a").alias("row"),
+                pl.col("b").alias("other"),
+                "rule",
+                "evidence",
+                "body_containment",
+                "headline_ratio",
+            ),
+            edges.select(
+                pl.col("b").alias("row"),
+                pl.col("a").alias("other"),
+                "rule",
+                "evidence",
+                "body_containment",
+                "headline_ratio",
+            ),
+        ]
+    ).with_columns(pl.col("row").cast(pl.Int64), pl.col("other").cast(pl.Int64))
+    canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row, "label": labels})
+    why = (
+        ends.join(canon_frame, on="row")
+        .with_columns((pl.col("other") == pl.col("canon_row")).alias("_to_canon"))
+        .sort(
+            ["row", "_to_canon", "body_containment", "headline_ratio"],
+            descending=[False, True, True, True],
+            nulls_last=True,
+        )
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("rule").first(), pl.col("evidence").first())
+    )
+    order = (
+        pl.DataFrame({"label": labels, "size": sizes, "canon_id": ids[canon_row]})
+        .unique("label")
+        .sort(["size", "canon_id"], descending=[True, False])
+        .with_columns(pl.int_range(1, pl.len() + 1).alias("cluster_no"))
+    )
+    width = max(4, len(str(order.height)))
+    asg = (
+        pl.DataFrame(
+            {
+                "row": rows,
+                "id": ids,
+                "label": labels,
+                "cluster_size": sizes.astype(np.int64),
+                "canonical_id": ids[canon_row],
+                "is_canonical": canon_row == rows,
+                "similarity": np.round(sim, 3),
+            }
+        )
+        .join(order.select("label", "cluster_no"), on="label", how="left")
+        .join(why, on="row", how="left")
+        .with_columns(
+            pl.format("c{}", pl.col("cluster_no").cast(pl.String).str.zfill(width)).alias(
+                "cluster_id"
+            ),
+            pl.when(pl.col("is_canonical"))
+            .then(pl.lit("canonical"))
+            .otherwise(pl.col("rule"))
+            .alias("rule"),
+        )
+        .filter(pl.Series(usable))
+        .sort("row")
+        .select(
+            "id",
+            "cluster_id",
+            "cluster_size",
+            "canonical_id",
+            "is_canonical",
+            "similarity",
+            "rule",
+            "evidence",
+        )
+    )
+    asg = asg.with_columns(
+        pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")
+    )
+    clusters = _cluster_table(prepared, asg, canon)
+    inp = prepared.source
+    rejects = inp.filter(~pl.Series(usable)).with_columns(
+        pl.lit("no usable text (headline and body empty after cleanup)").alias("reason")
+    )
+    pairs = feats.with_columns(
+        pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
+        pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),
+    )
+    pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
+    stats["clusters"] = clusters.height
+    outlets = docs.select("id", "outlet")
+    return Result(asg, clusters, pairs, rejects, stats, config, outlets)
+
+
+def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -> pl.DataFrame:
+    docs = prepared.docs
+    info = docs.select("id", "outlet", "published", "headline").with_columns(
+        prepared.source["body"].alias("body")
+    )
+    multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
+    if multi.height == 0:
+        return pl.DataFrame(
+            schema={
+                "cluster_id": pl.String,
+                "size": pl.Int64,
+                "canonical_id": pl.String,
+                "decided_by": pl.String,
+                "headline": pl.String,
+                "outlets": pl.List(pl.String),
+                "first_published": pl.Datetime("us", "UTC"),
+                "last_published": pl.Datetime("us", "UTC"),
+            }
+        )
+    decided = canon.select(
+        pl.Series("canonical_id", docs["id"].to_numpy()[canon["canonical"].to_numpy()]),
+        "decided_by",
+    )
+    canon_head = info.select(
+        pl.col("id").alias("canonical_id"),
+        pl.coalesce(pl.col("headline"), pl.col("body").str.slice(0, 80)).alias("headline"),
+    )
+    return (
+        multi.group_by("cluster_id")
+        .agg(
+            pl.len().alias("size"),
+            pl.col("canonical_id").first(),
+            pl.col("outlet").drop_nulls().unique().sort().alias("outlets"),
+            pl.col("published").min().alias("first_published"),
+            pl.col("published").max().alias("last_published"),
+        )
+        .join(decided, on="canonical_id", how="left")
+        .join(canon_head, on="canonical_id", how="left")
+        .sort(["size", "cluster_id"], descending=[True, False])
+        .select(
+            "cluster_id",
+            "size",
+            "canonical_id",
+            "decided_by",
+            "headline",
+            "outlets",
+            "first_published",
+            "last_published",
+        )
+    )
