@@ -23,7 +23,7 @@ from syndup.lsh import band_keys, band_params, candidate_codes
 from syndup.prepare import Prepared, prepare
 from syndup.result import Result, assemble
 from syndup.signature import jaccard
-from syndup.verify import apply_rules, evidence_expr, pair_features, rules_use
+from syndup.verify import apply_rules, pair_features, rules_use
 
 log = logging.getLogger("syndup")
 
@@ -55,7 +55,6 @@ class Detector:
                 else read_corpus(data, **read_opts)
             )
         self.stats["articles"] = df.height
-        self._input = df
         total = df.height
         done = [0]
 
@@ -156,14 +155,9 @@ class Detector:
                 part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
             )
             checked = apply_rules(checked, self.config.verify).with_columns(
-                pl.lit(True).alias("verified"), evidence_expr().alias("evidence")
+                pl.lit(True).alias("verified")
             )
-            checked = checked.with_columns(
-                pl.when(pl.col("matched"))
-                .then(pl.lit("matched"))
-                .otherwise(pl.lit("rejected"))
-                .alias("status")
-            )
+            checked = checked.with_columns(_status().alias("status"))
             feats = pl.concat(
                 [feats.filter(pl.Series(~redo)), checked.select(feats.columns)],
                 how="vertical_relaxed",
@@ -219,14 +213,21 @@ class Detector:
                 apply_rules(empty, self.config.verify).with_columns(pl.lit(True).alias("verified"))
             ]
         out = pl.concat(parts, how="diagonal_relaxed")
-        status = (
-            pl.when(pl.col("matched"))
-            .then(pl.lit("matched"))
-            .when(pl.col("verified"))
-            .then(pl.lit("rejected"))
-            .otherwise(pl.lit("skipped"))
-        )
-        return out.with_columns(evidence_expr().alias("evidence"), status.alias("status"))
+        return out.with_columns(_status().alias("status"))
+
+
+STATUS = pl.Enum(["matched", "rejected", "skipped"])
+
+
+def _status() -> pl.Expr:
+    return (
+        pl.when(pl.col("matched"))
+        .then(pl.lit("matched"))
+        .when(pl.col("verified"))
+        .then(pl.lit("rejected"))
+        .otherwise(pl.lit("skipped"))
+        .cast(STATUS)
+    )
 
 
 def _estimate(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

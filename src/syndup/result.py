@@ -11,6 +11,7 @@ import polars as pl
 from syndup.cluster import build_clusters, similarity_to
 from syndup.config import Config
 from syndup.prepare import Prepared
+from syndup.verify import evidence_expr
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def assemble(
     docs = prepared.docs
     n = docs.height
     usable = docs["usable"].to_numpy()
-    edges = feats.filter(pl.col("matched"))
+    edges = feats.filter(pl.col("matched")).with_columns(evidence_expr().alias("evidence"))
     labels, canon_row, canon = build_clusters(prepared, edges, config.cluster)
     ids = docs["id"].to_numpy()
     rows = np.arange(n)

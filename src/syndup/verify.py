@@ -127,7 +127,7 @@ def pair_features(
         pl.Series("lead_ratio", np.round(lead_r, 1)),
         pl.Series("same_outlet", ((outlets[a] == outlets[b]) & (outlets[a] != "")).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
-    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+    ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
 
 def _cpdist(x: np.ndarray, y: np.ndarray, scorer: object, workers: int) -> np.ndarray:
