@@ -47,7 +47,7 @@ class SignatureConfig:
     """
 
     num_perm: int = 256
-    headline_num_perm: int = 128
+    headline_num_perm: int = 64
     lead_num_perm: int = 64
     seed: int = 1
     body_ngram: int = 4

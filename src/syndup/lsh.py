@@ -10,6 +10,7 @@ false-negative probability around the threshold), so our candidates are the ones
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -42,23 +43,48 @@ def band_params(threshold: float, num_perm: int, *, recall_weight: float = 0.5) 
     return int(b), int(r)
 
 
-def band_keys(signatures: np.ndarray, *, bands: int, rows: int) -> np.ndarray:
-    """64-bit key per (document, band): ``(n_docs, bands)`` uint64.
+def band_keys(
+    signatures: np.ndarray, *, bands: int, rows: int, first: int = 0, count: int | None = None
+) -> np.ndarray:
+    """64-bit key per (document, band): ``(n_docs, count)`` uint64 for bands
+    ``first .. first + count`` (all bands by default).
 
     The band index is mixed into the key, so keys of different bands never meet. Empty
     signatures get key 0 in every band and are never paired.
     """
     n = signatures.shape[0]
-    keys = np.zeros((n, bands), dtype=np.uint64)
-    for band in range(bands):
+    count = bands - first if count is None else min(count, bands - first)
+    keys = np.zeros((n, count), dtype=np.uint64)
+    for col, band in enumerate(range(first, first + count)):
         acc = np.full(n, ((band + 1) * 0xD6E8FEB86659FD93) % (1 << 64), dtype=np.uint64)
         for j in range(rows):
             acc ^= signatures[:, band * rows + j].astype(np.uint64) * _BAND_MULT[j]
             acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
-        keys[:, band] = acc | np.uint64(1)
+        keys[:, col] = acc | np.uint64(1)
     empty = (signatures == EMPTY).all(axis=1)
     keys[empty] = 0
     return keys
+
+
+def signature_candidates(
+    signatures: np.ndarray,
+    *,
+    bands: int,
+    rows: int,
+    anchors: int = 4,
+    warn_bucket: int = 2000,
+    index: str = "body",
+    only: np.ndarray | None = None,
+) -> np.ndarray:
+    """``candidate_codes`` straight from signatures, computing band keys a few bands at a
+    time so the full (documents x bands) key matrix never exists."""
+    n = signatures.shape[0]
+    step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
+    groups = (
+        band_keys(signatures, bands=bands, rows=rows, first=lo, count=step)
+        for lo in range(0, bands, step)
+    )
+    return _join_groups(groups, anchors, warn_bucket, index, only)
 
 
 def candidate_pairs(
@@ -101,9 +127,20 @@ def candidate_codes(
     n, bands = keys.shape
     # Bands are joined a few at a time so memory stays ~flat in corpus size x bands.
     step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
+    groups = (keys[:, lo : lo + step] for lo in range(0, bands, step))
+    return _join_groups(groups, anchors, warn_bucket, index, only)
+
+
+def _join_groups(
+    groups: Iterator[np.ndarray],
+    anchors: int,
+    warn_bucket: int,
+    index: str,
+    only: np.ndarray | None,
+) -> np.ndarray:
     chunks, big_buckets, largest = [], 0, 0
-    for lo in range(0, bands, step):
-        codes, big, top = _band_codes(keys[:, lo : lo + step], anchors, warn_bucket, only)
+    for group in groups:
+        codes, big, top = _band_codes(group, anchors, warn_bucket, only)
         chunks.append(codes)
         big_buckets, largest = big_buckets + big, max(largest, top)
     if big_buckets:

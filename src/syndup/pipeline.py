@@ -19,7 +19,7 @@ import polars as pl
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
 from syndup.io import read_corpus
-from syndup.lsh import band_keys, band_params, candidate_codes
+from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, prepare
 from syndup.result import Result, assemble
 from syndup.signature import jaccard
@@ -84,9 +84,14 @@ class Detector:
             if only is not None and not only.any():
                 continue
             bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
-            keys = band_keys(sig, bands=bands, rows=rows)
-            codes = candidate_codes(
-                keys, anchors=lcfg.anchors, warn_bucket=lcfg.warn_bucket, index=name, only=only
+            codes = signature_candidates(
+                sig,
+                bands=bands,
+                rows=rows,
+                anchors=lcfg.anchors,
+                warn_bucket=lcfg.warn_bucket,
+                index=name,
+                only=only,
             )
             self.stats.setdefault("candidates", {})[name] = len(codes)
             all_codes.append(codes)
