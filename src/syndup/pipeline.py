@@ -38,6 +38,7 @@ class Detector:
         self.progress = progress
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
+        self._skipped = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.String})
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -134,7 +135,7 @@ class Detector:
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats)
         self.stats["pairs"] = {
-            "candidates": feats.height,
+            "candidates": feats.height + self.stats.get("skipped_pairs", 0),
             "verified": int(feats["verified"].sum()),
             "matched": int(feats["matched"].sum()),
         }
@@ -150,12 +151,14 @@ class Detector:
         for _ in range(2):
             edges = feats.filter(pl.col("matched"))
             labels, _, _ = build_clusters(prepared, edges, self.config.cluster)
-            a = feats["a"].to_numpy().astype(np.int64)
-            b = feats["b"].to_numpy().astype(np.int64)
-            redo = (~feats["verified"].to_numpy()) & (labels[a] != labels[b])
+            skipped = self._skipped
+            a = skipped["a"].to_numpy().astype(np.int64)
+            b = skipped["b"].to_numpy().astype(np.int64)
+            redo = labels[a] != labels[b]
             if not redo.any():
                 break
-            part = feats.filter(pl.Series(redo)).select("a", "b", "index")
+            part = skipped.filter(pl.Series(redo))
+            self._skipped = skipped.filter(pl.Series(~redo))
             checked = pair_features(
                 part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
             )
@@ -164,18 +167,19 @@ class Detector:
             )
             checked = checked.with_columns(_status().alias("status"))
             feats = pl.concat(
-                [feats.filter(pl.Series(~redo)), checked.select(feats.columns)],
-                how="vertical_relaxed",
+                [feats, checked.select(feats.columns)], how="vertical_relaxed", rechunk=False
             )
+        self.stats["skipped_pairs"] = self._skipped.height
         return feats
 
     def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
         """Score and decide candidate pairs, most similar first, in batches.
 
-        A pair whose two articles are already joined by earlier matches is skipped
-        (``verified`` false, ``status`` "skipped"): it could not change any cluster. With
-        stories copied hundreds of times this verifies a few edges per article instead of
-        every pair in a giant bucket. Skipped pairs keep null features.
+        A pair whose two articles are already joined by earlier matches is skipped: it
+        could not change any cluster. With stories copied hundreds of times this verifies a
+        few edges per article instead of every pair in a giant bucket. Returns the verified
+        pairs only; skipped ones are kept compactly (``a, b, index``) for the re-check and
+        counted in ``stats["skipped_pairs"]``.
         """
         n = prepared.docs.height
         lead_r = rules_use(self.config.verify, "lead_ratio")
@@ -186,7 +190,7 @@ class Detector:
         a, b = a[order], b[order]
         labels = np.arange(n)
         batch = 100_000  # bounded memory: features for one batch at a time
-        done, parts, edges_a, edges_b = 0, [], [], []
+        done, parts, skipped_parts, edges_a, edges_b = 0, [], [], [], []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
             todo = np.flatnonzero(labels[a[start:stop]] != labels[b[start:stop]]) + start
@@ -198,13 +202,7 @@ class Detector:
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))
             skipped = np.setdiff1d(np.arange(start, stop), todo, assume_unique=True)
             if len(skipped):
-                parts.append(
-                    pairs[skipped].with_columns(
-                        pl.lit(None, dtype=pl.String).alias("rule"),
-                        pl.lit(False).alias("matched"),
-                        pl.lit(False).alias("verified"),
-                    )
-                )
+                skipped_parts.append(pairs[skipped])
             hit = feats["matched"].to_numpy()
             edges_a.append(feats["a"].to_numpy()[hit].astype(np.int64))
             edges_b.append(feats["b"].to_numpy()[hit].astype(np.int64))
@@ -217,7 +215,8 @@ class Detector:
             parts = [
                 apply_rules(empty, self.config.verify).with_columns(pl.lit(True).alias("verified"))
             ]
-        out = pl.concat(parts, how="diagonal_relaxed")
+        self._skipped = pl.concat(skipped_parts) if skipped_parts else pairs.clear()
+        out = pl.concat(parts, how="vertical_relaxed", rechunk=False)
         return out.with_columns(_status().alias("status"))
 
 
