@@ -1,0 +1,318 @@
+"""Accuracy of syndup (library call, default config) on every labelled set we have.
+
+    python benchmarks/accuracy.py [--only census,seed_headlines,...] [--n-generated 10000]
+        [--out-dir benchmarks/results] [--work-dir benchmarks/work]
+
+Sets: dev_labelled census / spotify, seed_headlines (+ explicit checks), gedikli story chains
+(related-but-not-reprint pairs that get merged), generated (seed 7) and generated with OCR
+damage (their hard negatives). A set whose data is missing is skipped with a note. Writes
+``accuracy.json`` and ``accuracy.md`` (atomically).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+import polars as pl
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.scale import ensure_corpus, git_info, log, write_atomic  # noqa: E402
+
+import syndup  # noqa: E402
+
+SETS = ("census", "spotify", "seed_headlines", "gedikli", "generated", "generated_ocr")
+METRICS = ("pairwise_precision", "pairwise_recall", "pairwise_f1", "bcubed_f1", "ari")
+TOGETHER = (("h41", "h42"), ("h59", "h60"), ("h71", "h73"))
+APART = (("h65", "h69"), ("h18", "h50"))
+JACCARD_LOW, NGRAM = 0.3, 5
+
+
+class Skip(Exception):
+    """The set's data is missing."""
+
+
+def shared_dir() -> Path:
+    """$SYNDUP_SHARED_DATA, default <repo>/../shared/data (may not exist)."""
+    return Path(os.environ.get("SYNDUP_SHARED_DATA") or ROOT.parent / "shared" / "data")
+
+
+def need(path: Path) -> Path:
+    if not path.is_file():
+        raise Skip(f"not run: {path} is missing")
+    return path
+
+
+def run(data: Path) -> tuple[pl.DataFrame, float]:
+    """syndup.cluster with the default config: predictions (id, cluster_id; rejected rows as
+    singletons) and the seconds it took."""
+    t0 = time.perf_counter()
+    res = syndup.cluster(str(data))
+    secs = time.perf_counter() - t0
+    rej = res.rejects.select("id", pl.format("rejected:{}", "id").alias("cluster_id"))
+    pred = pl.concat([res.assignments.select("id", "cluster_id"), rej.cast(pl.String)])
+    return pred.cast(pl.String), secs
+
+
+def scores(
+    pred: pl.DataFrame, gold: pl.DataFrame, col: str, exclude: list[str] | None = None
+) -> dict:
+    """Rounded metrics and pair counts of syndup.score_clusters."""
+    s = syndup.score_clusters(pred, gold, gold_col=col, exclude=exclude or None).to_dict()
+    counts = ("articles", "pred_clusters", "gold_clusters", "true_pairs", "predicted_pairs")
+    return {k: round(s[k], 4) for k in METRICS} | {k: s[k] for k in (*counts, "correct_pairs")}
+
+
+# --------------------------------------------------------------------------- sets
+def dev_labelled(name: str) -> dict:
+    """Real scraped news with hand-labelled reprint clusters; junk pages excluded."""
+    d = shared_dir() / "dev_labelled" / name
+    articles, gold_csv = need(d / "articles.parquet"), need(d / "gold.csv")
+    gold = pl.read_csv(gold_csv, schema_overrides={"id": pl.String})
+    junk = gold.filter(pl.col("junk") == 1)["id"].to_list()
+    pred, secs = run(articles)
+    return {"data": str(d), "seconds": round(secs, 2), "excluded_junk": len(junk)} | scores(
+        pred, gold, "cluster", junk
+    )
+
+
+def seed_headlines() -> dict:
+    """80 headlines about 'progressives'; scored over certain=1 rows, plus named checks."""
+    path = shared_dir() / "seed_headlines" / "headlines.csv"
+    path = path if path.is_file() else need(ROOT / "data" / "seed_headlines.csv")
+    gold = pl.read_csv(path, schema_overrides={"id": pl.String, "cluster": pl.String})
+    pred, secs = run(path)
+    unsure = gold.filter(pl.col("certain") != 1)["id"].to_list()
+    out = {"data": str(path), "seconds": round(secs, 2), "excluded_uncertain": len(unsure)}
+    out |= scores(pred, gold, "cluster", unsure)
+    cid = dict(zip(pred["id"], pred["cluster_id"]))
+    sizes = pred.group_by("cluster_id").len()
+    size = dict(zip(sizes["cluster_id"], sizes["len"]))
+    ap = gold.filter(pl.col("cluster") == "ap-redistricting")["id"].to_list()
+    got = {cid.get(i) for i in ap}
+    one = len(ap) == 16 and len(got) == 1 and size.get(next(iter(got))) == 16
+    checks = [
+        {
+            "check": f"{len(ap)} ap-redistricting rows form exactly one cluster (of 16)",
+            "pass": one,
+            "detail": f"{len(got)} cluster(s), sizes {sorted(size.get(c, 0) for c in got)}",
+        }
+    ]
+    for (a, b), want in [(p, True) for p in TOGETHER] + [(p, False) for p in APART]:
+        same = cid.get(a) is not None and cid.get(a) == cid.get(b)
+        checks.append(
+            {
+                "check": f"{a}/{b} {'clustered' if want else 'apart'}",
+                "pass": same == want,
+                "detail": f"{cid.get(a)} / {cid.get(b)}",
+            }
+        )
+    return out | {"checks": checks, "checks_passed": sum(c["pass"] for c in checks)}
+
+
+def _grams(text: str | None) -> set[tuple[str, ...]]:
+    toks = re.findall(r"\w+", (text or "").lower())
+    if len(toks) < NGRAM:
+        return {tuple(toks)} if toks else set()
+    return {tuple(toks[i : i + NGRAM]) for i in range(len(toks) - NGRAM + 1)}
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def gedikli() -> dict:
+    """Related stories (same story chain, mostly independently written): how many of the
+    coder-marked related pairs with body word-5-gram Jaccard < 0.3 end up in one cluster."""
+    d = shared_dir() / "gedikli_story_chains"
+    articles, pairs_path = need(d / "articles.parquet"), need(d / "pairs.parquet")
+    bodies = pl.read_parquet(articles, columns=["id", "body"])
+    grams = {i: _grams(b) for i, b in bodies.iter_rows()}
+    pred, secs = run(articles)
+    cid = dict(zip(pred["id"], pred["cluster_id"]))
+    pairs = pl.read_parquet(pairs_path).filter((pl.col("coder1") == 1) | (pl.col("coder2") == 1))
+    low, high, merged_low, merged_high = 0, 0, [], 0
+    for a, b in pairs.select("url_a", "url_b").iter_rows():
+        j = jaccard(grams.get(a, set()), grams.get(b, set()))
+        same = cid.get(a) is not None and cid.get(a) == cid.get(b)
+        if j < JACCARD_LOW:
+            low += 1
+            if same:
+                merged_low.append({"a": a, "b": b, "jaccard": round(j, 3)})
+        else:
+            high += 1
+            merged_high += same
+    return {
+        "data": str(d),
+        "seconds": round(secs, 2),
+        "related_pairs": pairs.height,
+        "low_jaccard_pairs": low,
+        "merged_low_jaccard": len(merged_low),
+        "merged_rate": round(len(merged_low) / low, 4) if low else 0.0,
+        "target": 0,
+        "pass": not merged_low,
+        "high_jaccard_pairs": high,
+        "merged_high_jaccard": merged_high,
+        "merged_examples": merged_low[:20],
+        "predicted_clusters": int((pred.group_by("cluster_id").len()["len"] >= 2).sum()),
+    }
+
+
+def generated(n: int, work_dir: Path, ocr_rate: float = 0.0) -> dict:
+    """A generated corpus (seed 7): scores, and hard negatives merged into their story."""
+    path = ensure_corpus(n, seed=7, words=None, work_dir=work_dir, ocr_rate=ocr_rate)
+    gold = pl.read_parquet(path, columns=["id", "gold", "role", "edits"])
+    pred, secs = run(path)
+    out = {"data": path.name, "seconds": round(secs, 2), "ocr_rate": ocr_rate}
+    out |= scores(pred, gold, "gold")
+    df = gold.join(pred, on="id", how="left")
+    story_clusters = df.select("gold", "cluster_id").unique()
+    neg = df.filter(pl.col("role") == "negative").select(
+        "id", "cluster_id", about=pl.col("edits").str.extract(r"about=([^;]+)")
+    )
+    hit = neg.join(
+        story_clusters, left_on=["about", "cluster_id"], right_on=["gold", "cluster_id"], how="semi"
+    )
+    present = neg.join(story_clusters, left_on="about", right_on="gold", how="semi").height
+    rate = hit.height / neg.height if neg.height else 0.0
+    return out | {
+        "negatives": neg.height,
+        "negatives_story_present": present,
+        "negatives_merged": hit.height,
+        "false_merge_rate": round(rate, 4),
+        "target_rate": 0.01,
+        "pass": rate <= 0.01,
+    }
+
+
+# --------------------------------------------------------------------------- output
+def _pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def markdown(res: dict) -> str:
+    """accuracy.md: one scores table, then the seed checks, gedikli and the hard negatives."""
+    sets = res["sets"]
+    out = [
+        "# Accuracy on labelled sets",
+        "",
+        f"{res['date']} · syndup {res['syndup_version']} @ {(res['git']['commit'] or '?')[:10]}"
+        f" ({len(res['git']['src_modified'])} modified file(s) under src/),"
+        " default config (`syndup.cluster`).",
+        "",
+        "| set | articles scored | pairwise P | pairwise R | pairwise F1 | B³ F1 | ARI | s"
+        " | note |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for name, s in sets.items():
+        if s["status"] != "ok":
+            out.append(f"| {name} | | | | | | | | {s['status']}: {s['reason']} |")
+            continue
+        note = {
+            "census": f"{s.get('excluded_junk')} junk pages excluded",
+            "spotify": f"{s.get('excluded_junk')} junk pages excluded",
+            "seed_headlines": f"certain=1 rows; checks {s.get('checks_passed')}/6 pass",
+            "gedikli": "no gold clusters: see below",
+            "generated": "seed 7",
+            "generated_ocr": f"seed 7, OCR rate {s.get('ocr_rate')}",
+        }[name]
+        if name == "gedikli":
+            pairs = f"{s['related_pairs']} related pairs"
+            out.append(f"| gedikli | {pairs} | | | | | | {s['seconds']} | {note} |")
+            continue
+        m = " | ".join(f"{s[k]:.3f}" for k in METRICS)
+        out.append(f"| {name} | {s['articles']:,} | {m} | {s['seconds']} | {note} |")
+    seed = sets.get("seed_headlines", {})
+    if seed.get("status") == "ok":
+        out += ["", "## seed_headlines checks", "", "| check | result | clusters |"]
+        out.append("| --- | --- | --- |")
+        for c in seed["checks"]:
+            out.append(f"| {c['check']} | {'pass' if c['pass'] else 'FAIL'} | {c['detail']} |")
+    g = sets.get("gedikli", {})
+    if g.get("status") == "ok":
+        out += [
+            "",
+            "## gedikli story chains (related stories, not reprints)",
+            "",
+            f"Coder-marked related pairs (coder1 or coder2 = 1): {g['related_pairs']}; with body"
+            f" word-5-gram Jaccard < {JACCARD_LOW}: {g['low_jaccard_pairs']}, of which"
+            f" **{g['merged_low_jaccard']} merged** into one cluster (rate"
+            f" {_pct(g['merged_rate'])}; target 0: {'pass' if g['pass'] else 'FAIL'}). Pairs"
+            f" with Jaccard >= {JACCARD_LOW} (near-copies, e.g. a Reuters -> Zawya reprint):"
+            f" {g['high_jaccard_pairs']}, {g['merged_high_jaccard']} merged.",
+        ]
+        for e in g["merged_examples"]:
+            out.append(f"- merged: {e['a']} / {e['b']} (Jaccard {e['jaccard']})")
+    rows = [(k, s) for k, s in sets.items() if k.startswith("generated") and s["status"] == "ok"]
+    if rows:
+        out += ["", "## Hard negatives in generated sets", ""]
+        out += ["| set | negatives | merged into their story's cluster | rate | target <= 1% |"]
+        out.append("| --- | ---: | ---: | ---: | --- |")
+        for k, s in rows:
+            ok = "pass" if s["pass"] else "FAIL"
+            out.append(
+                f"| {k} | {s['negatives']} | {s['negatives_merged']} |"
+                f" {_pct(s['false_merge_rate'])} | {ok} |"
+            )
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", default=",".join(SETS), help=f"comma-separated, of {SETS}")
+    ap.add_argument("--n-generated", type=int, default=10_000, help="rows of generated sets")
+    ap.add_argument("--out-dir", type=Path, default=HERE / "results")
+    ap.add_argument("--work-dir", type=Path, default=HERE / "work")
+    a = ap.parse_args(argv)
+    wanted = [s.strip() for s in a.only.split(",") if s.strip()]
+    if bad := set(wanted) - set(SETS):
+        ap.error(f"unknown set(s): {', '.join(sorted(bad))}")
+    jobs: dict[str, Callable[[], dict]] = {
+        "census": lambda: dev_labelled("census"),
+        "spotify": lambda: dev_labelled("spotify"),
+        "seed_headlines": seed_headlines,
+        "gedikli": gedikli,
+        "generated": lambda: generated(a.n_generated, a.work_dir),
+        "generated_ocr": lambda: generated(a.n_generated, a.work_dir, ocr_rate=0.05),
+    }
+    t0 = time.perf_counter()
+    sets = {}
+    for name in wanted:
+        log(f"accuracy: {name}")
+        try:
+            sets[name] = {"status": "ok"} | jobs[name]()
+        except Skip as exc:
+            sets[name] = {"status": "skipped", "reason": str(exc)}
+        shown = ("status", "pairwise_f1", "checks_passed", "merged_low_jaccard", "negatives_merged")
+        log(
+            f"accuracy: {name}: " + json.dumps({k: sets[name][k] for k in shown if k in sets[name]})
+        )
+    res = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "syndup_version": version("syndup"),
+        "git": git_info(),
+        "config": "default",
+        "shared_data": str(shared_dir()),
+        "sets": sets,
+        "total_seconds": round(time.perf_counter() - t0, 1),
+    }
+    write_atomic(a.out_dir / "accuracy.json", json.dumps(res, indent=2) + "\n")
+    write_atomic(a.out_dir / "accuracy.md", markdown(res))
+    log(f"wrote {a.out_dir / 'accuracy.json'} and accuracy.md in {res['total_seconds']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Smoke tests of the benchmark harness (benchmarks/accuracy.py, scale.py, chart.py).
+
+They run without the shared data (SYNDUP_SHARED_DATA points nowhere): accuracy on the bundled
+seed headlines, scale on 500 generated rows from the public-domain sample with only the
+naive_datasketch peer on 300 of them. No timing assertions.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import accuracy, chart, scale  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SYNDUP_SHARED_DATA", str(tmp_path / "missing"))
+
+
+def test_accuracy_seed_headlines(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert accuracy.main(["--only", "seed_headlines,census", "--out-dir", str(out)]) == 0
+    res = json.loads((out / "accuracy.json").read_text())
+    assert {"date", "syndup_version", "sets", "total_seconds"} <= res.keys()
+    seed = res["sets"]["seed_headlines"]
+    assert seed["status"] == "ok"
+    assert seed["data"].endswith("data/seed_headlines.csv")  # the bundled copy
+    for k in accuracy.METRICS:
+        assert 0.0 <= seed[k] <= 1.0 or k == "ari"
+    assert seed["articles"] == 76  # certain=1 rows only
+    assert len(seed["checks"]) == 6
+    assert all(isinstance(c["pass"], bool) for c in seed["checks"])
+    assert res["sets"]["census"]["status"] == "skipped"
+    assert "missing" in res["sets"]["census"]["reason"]
+    md = (out / "accuracy.md").read_text()
+    assert "seed_headlines" in md and "census" in md
+
+
+def test_scale_tiny(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work"
+    argv = ["--sizes", "500", "--peer", "naive_datasketch=300"]
+    rc = scale.main([*argv, "--out-dir", str(out), "--work-dir", str(work)])
+    assert rc == 0
+    res = json.loads((out / "scale.json").read_text())
+    keys = {"date", "machine", "load", "seed", "rows", "ratios", "issue_check", "peer_versions"}
+    assert keys <= res.keys()
+    assert {"cpu_model", "cores", "ram_mb", "python", "versions"} <= res["machine"].keys()
+    rows = {(r["tool"], r["n"]): r for r in res["rows"]}
+    ok = [rows[("syndup", 500)], rows[("naive_datasketch", 300)]]
+    for r in ok:
+        assert r["status"] == "ok", r
+        assert 0.0 <= r["pairwise_f1"] <= 1.0
+        assert r["wall_seconds"] > 0 and r["seconds"] > 0 and r["articles_per_s"] > 0
+    assert rows[("naive_datasketch", 300)]["ratio"] > 0
+    assert rows[("naive_datasketch", 300)]["ratio_vs_syndup_n"] == 500
+    for peer in ("text_dedup_minhash", "rensa_lsh"):
+        assert rows[(peer, 500)]["status"] == "skipped"
+    assert res["peer_versions"] == {"naive_datasketch": rows[("naive_datasketch", 300)]["version"]}
+    assert "| syndup |" in (out / "scale.md").read_text()
+    png = chart.build(res, out / "chart.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
