@@ -23,7 +23,9 @@ class Result:
             is_canonical, similarity (to the canonical, 0-1), rule (why it joined), evidence.
         clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
             headline, outlets, first_published, last_published.
-        pairs: every candidate pair with its features, ``rule`` and ``matched``.
+        pairs: every verified candidate pair with its features, ``rule``, ``matched`` and
+            ``status``. Pairs skipped because their articles were already joined are
+            counted in ``stats["skipped_pairs"]``, not listed.
         rejects: input rows with no usable text (not clustered), with a reason.
         stats: per-stage seconds and counts.
     """
