@@ -16,6 +16,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from syndup.config import ClusterConfig
+from syndup.errors import ConfigError
 from syndup.prepare import Prepared
 from syndup.signature import jaccard
 
@@ -68,8 +69,6 @@ def choose_canonical(docs: pl.DataFrame, labels: np.ndarray, config: ClusterConf
     )
     unknown = [r for r in config.canonical_rules if r not in _RULE_KEYS]
     if unknown:
-        from syndup.errors import ConfigError
-
         raise ConfigError(f"unknown canonical rule(s) {unknown}; known: {', '.join(_RULE_KEYS)}")
     cols = [_RULE_KEYS[r][0] for r in config.canonical_rules] + ["_row"]
     desc = [_RULE_KEYS[r][1] for r in config.canonical_rules] + [False]

@@ -30,7 +30,7 @@ class NormalizeConfig:
     strip_aggregator_tails: bool = True
     learn_boilerplate: bool = True
     boilerplate_min_docs: int = 4
-    boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_boilerplate
+    boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_from_paragraphs
     boilerplate_max_words: int = 60
     boilerplate_sample: int = 100  # articles per outlet read for learning; 0 = all
     infer_headlines: bool = True

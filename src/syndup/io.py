@@ -472,6 +472,14 @@ def _text_ready(df: pl.DataFrame, *, csv_out: bool) -> pl.DataFrame:
     return df.select(exprs)
 
 
+def write_text(text: str, path: str | os.PathLike[str] | None) -> None:
+    """Write a text document to ``path`` atomically, or to stdout when ``path`` is None/"-"."""
+    if path is None or str(path) == "-":
+        sys.stdout.write(text)
+        return
+    _atomic_write(str(path), lambda fh: fh.write(text.encode("utf-8")))
+
+
 def _atomic_write(path: str, writer: Callable[[IO[bytes]], Any]) -> None:
     directory = os.path.dirname(os.path.abspath(path))
     mode = _new_file_mode(path)

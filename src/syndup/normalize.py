@@ -232,28 +232,6 @@ def _paragraphs(
     )
 
 
-def learn_boilerplate(
-    df: pl.DataFrame,
-    *,
-    config: NormalizeConfig,
-    body_col: str = "body",
-    outlet_col: str = "outlet",
-    headline_col: str = "headline",
-) -> pl.DataFrame:
-    """Paragraph keys that are site furniture: columns ``_outlet`` ("" = any outlet), ``_key``.
-
-    A short paragraph that recurs in at least ``boilerplate_min_docs`` articles of one outlet
-    *alongside different stories* (the articles' longest paragraphs differ) is boilerplate.
-    Requiring different stories keeps an outlet that republishes one wire story from losing
-    the story itself. The same test can run across the whole corpus
-    (``boilerplate_min_docs_global``, off by default: a story syndicated hundreds of times with
-    small edits looks like many "different stories" sharing paragraphs, so the corpus-wide
-    test would strip the story itself). Paragraphs are compared on their letters only, so a
-    widget with a changing number ("72°F") is left to the fixed patterns.
-    """
-    return _learn(_paragraphs(df, config, body_col, outlet_col, headline_col), config)
-
-
 def _learn(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
     paras = paras.filter(
         (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
@@ -287,7 +265,7 @@ def clean_bodies(
     """Return ``df`` with ``clean_body`` (raw case, boilerplate removed), ``boilerplate_paras``
     and ``inferred_headline``.
 
-    ``learned`` is ``learn_boilerplate``'s output; computed from ``df`` itself when None and
+    ``learned`` is ``learn_from_paragraphs``' output; computed from ``df`` itself when None and
     ``config.learn_boilerplate`` is on (pass it in when cleaning a corpus batch by batch).
 
     Scraped pages often carry no title field but open with the title as a first short line;
@@ -324,7 +302,19 @@ def learning_view(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFra
 
 
 def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
-    """``learn_boilerplate`` over paragraphs already split (see ``paragraphs``)."""
+    """Paragraph keys that are site furniture: columns ``_outlet`` ("" = any outlet), ``_key``.
+
+    A short paragraph that recurs in at least ``boilerplate_min_docs`` articles of one outlet
+    *alongside different stories* (the articles' longest paragraphs differ) is boilerplate.
+    Requiring different stories keeps an outlet that republishes one wire story from losing
+    the story itself. The same test can run across the whole corpus
+    (``boilerplate_min_docs_global``, off by default: a story syndicated hundreds of times with
+    small edits looks like many "different stories" sharing paragraphs, so the corpus-wide
+    test would strip the story itself). Paragraphs are compared lowercased without quote
+    marks, so a widget with a changing number ("72°F") is left to the fixed patterns.
+
+    ``paras`` are ``paragraphs(df)``, or its ``learning_view``.
+    """
     return _learn(paras, config)
 
 

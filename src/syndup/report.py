@@ -39,7 +39,8 @@ def print_summary(result: Result, console: Console, *, top: int = 10) -> None:
     console.print(
         f"[bold]{s['articles']:,}[/] articles: [bold]{s['clusters']:,}[/] clusters of 2+, "
         f"[bold]{s['duplicates']:,}[/] duplicates, {s['rejected']:,} rejected (no text); "
-        f"{s['candidate_pairs']:,} candidate pairs, {s['verified_pairs']:,} verified"
+        f"{s['candidate_pairs']:,} candidate pairs, {s['verified_pairs']:,} verified, "
+        f"{s['matched_pairs']:,} matched"
     )
     if s["largest_clusters"]:
         table = Table(title="Largest clusters", title_justify="left", show_lines=False)

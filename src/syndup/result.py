@@ -43,6 +43,7 @@ class Result:
     def summary(self, *, top: int = 10) -> dict[str, Any]:
         """Headline numbers: articles, clusters, duplicates, largest clusters, top outlets."""
         asg = self.assignments
+        pairs = self.stats.get("pairs", {})
         dup = asg.filter(~pl.col("is_canonical") & (pl.col("cluster_size") > 1))
         outlets = (
             asg.filter(pl.col("cluster_size") > 1)
@@ -59,8 +60,9 @@ class Result:
             "rejected": self.rejects.height,
             "clusters": self.clusters.height,
             "duplicates": dup.height,
-            "candidate_pairs": self.pairs.height,
-            "verified_pairs": int(self.pairs["matched"].sum()) if self.pairs.height else 0,
+            "candidate_pairs": pairs.get("candidates", self.pairs.height),
+            "verified_pairs": pairs.get("verified", self.pairs.height),
+            "matched_pairs": int(self.pairs["matched"].sum()) if self.pairs.height else 0,
             "largest_clusters": self.clusters.head(top).to_dicts(),
             "top_outlets": outlets.to_dicts(),
         }

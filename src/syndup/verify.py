@@ -157,9 +157,8 @@ def _exact_containment(
 
 def rules_use(config: VerifyConfig, feature: str) -> bool:
     """Whether any rule's condition reads ``feature``."""
-    return any(
-        _COND.match(c) and _COND.match(c).group(1) == feature for r in config.rules for c in r.when
-    )
+    names = {m.group(1) for rule in config.rules for c in rule.when if (m := _COND.match(c))}
+    return feature in names
 
 
 def condition_expr(condition: str) -> pl.Expr:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -31,7 +30,7 @@ from syndup.cli.options import (
     stderr_console,
     stdout_console,
 )
-from syndup.io import write_table
+from syndup.io import write_table, write_text
 from syndup.pipeline import Detector
 from syndup.report import _jsonable, print_summary, print_table, summary_json
 from syndup.result import Result
@@ -162,13 +161,7 @@ def emit(result: Result, fmt: str, output: Path | None, *, top: int, quiet: bool
             "clusters": _jsonable(result.clusters.to_dicts()),
             "assignments": _jsonable(result.assignments.to_dicts()),
         }
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            from syndup.io import _atomic_write
-
-            _atomic_write(str(output), lambda fh: fh.write(text.encode("utf-8")))
+        write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     else:
         write_table(result.assignments, str(output) if output else None, format=fmt)
     if not quiet:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -35,7 +34,7 @@ from syndup.cli.options import (
 from syndup.errors import InputError
 from syndup.evaluate import Scores, pair_errors, score_clusters
 from syndup.explain import explain_pairs
-from syndup.io import read_corpus, write_table
+from syndup.io import read_corpus, write_table, write_text
 from syndup.pipeline import Detector
 from syndup.report import _jsonable
 
@@ -199,13 +198,7 @@ def evaluate(
         print_scores(scores, errs)
     elif fmt == "json":
         doc = {"scores": scores.to_dict(), "errors": _jsonable(errs.to_dicts())}
-        text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-        if output is None:
-            sys.stdout.write(text)
-        else:
-            from syndup.io import _atomic_write
-
-            _atomic_write(str(output), lambda fh: fh.write(text.encode("utf-8")))
+        write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     else:
         write_table(errs, str(output) if output else None, format=fmt)
         if not quiet:
