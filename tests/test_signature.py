@@ -8,17 +8,21 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndup.lsh import band_keys, band_params, candidate_pairs
+from syndup._kernels import containment
+from syndup.lsh import band_params, candidate_pairs
 from syndup.shingle import (
     char_shingles,
     hash_char_shingle,
     hash_token,
     hash_word_shingle,
+    lead,
+    ngram_hashes,
+    shingle_sets,
     tokenize,
     tokens,
     word_shingles,
 )
-from syndup.signature import distinct_counts, jaccard, minhash
+from syndup.signature import distinct_counts, jaccard, minhash, sign_texts
 
 WORDS = st.lists(
     st.sampled_from(["the", "a", "wire", "story", "copy", "news", "héllo", "ünï", "42", "x_y"]),
@@ -115,7 +119,7 @@ def test_polars_band_join_equals_datasketch_lsh() -> None:
     hashes, offsets = word_shingles(pl.Series(texts), 3)
     sig = minhash(hashes, offsets, num_perm=128)
     bands, rows = band_params(0.5, 128)
-    ours = candidate_pairs(band_keys(sig, bands=bands, rows=rows), anchors=1000)
+    ours = candidate_pairs(sig, bands=bands, rows=rows, anchors=1000)
     ours_set = set(zip(ours["a"].to_list(), ours["b"].to_list()))
     lsh = MinHashLSH(num_perm=128, params=(bands, rows))
     lean = [LeanMinHash(seed=1, hashvalues=s, scheme="affine32") for s in sig]
@@ -128,15 +132,105 @@ def test_polars_band_join_equals_datasketch_lsh() -> None:
 
 def test_oversized_buckets_are_capped_but_stay_connected(caplog) -> None:
     caplog.set_level("WARNING", logger="syndup")
-    keys = np.full((200, 1), 7, dtype=np.uint64)
-    pairs = candidate_pairs(keys, anchors=5, warn_bucket=100)
+    sig = np.full((200, 1), 7, dtype=np.uint32)
+    pairs = candidate_pairs(sig, bands=1, rows=1, anchors=5, warn_bucket=100)
     assert pairs.height == sum(200 - 1 - i for i in range(5))
     assert set(pairs["b"].to_list()) | {0} == set(range(200))
     assert "more than 100 articles (largest 200)" in caplog.text
 
 
 def test_only_mask_limits_pairs_to_marked_rows() -> None:
-    keys = np.array([[1], [1], [1], [2], [2]], dtype=np.uint64)
+    sig = np.array([[1], [1], [1], [2], [2]], dtype=np.uint32)
     only = np.array([False, True, False, False, False])
-    pairs = candidate_pairs(keys, only=only)
+    pairs = candidate_pairs(sig, bands=1, rows=1, only=only)
     assert sorted(zip(pairs["a"].to_list(), pairs["b"].to_list())) == [(0, 1), (1, 2)]
+
+
+TEXTS = st.lists(
+    st.lists(
+        st.sampled_from(["the", "wire", "story", '"quoted', 'words"', "héllo", "42", ",", "-"]),
+        max_size=70,
+    ).map(" ".join),
+    min_size=1,
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS, st.integers(1, 5), st.integers(1, 12))
+def test_compiled_signatures_equal_the_numpy_definition(
+    texts: list[str], n: int, lead_words: int
+) -> None:
+    series = pl.Series(texts)
+    sig, lsig, words, distinct, _ = sign_texts(
+        series, n=n, num_perm=32, lead_num_perm=16, lead_words=lead_words
+    )
+    toks = tokenize(series)
+    hashes, offsets = ngram_hashes(*toks, n)
+    assert np.array_equal(sig, minhash(hashes, offsets, num_perm=32))
+    assert np.array_equal(words, np.diff(toks[1]))
+    assert np.array_equal(distinct, distinct_counts(hashes, offsets))
+    if lead_words >= n:
+        lh, lo = ngram_hashes(*lead(toks, lead_words), n)
+        assert np.array_equal(lsig, minhash(lh, lo, num_perm=16))
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS, st.integers(1, 4))
+def test_exact_shingle_sets_and_containment(texts: list[str], n: int) -> None:
+    series = pl.Series(texts)
+    for unquoted in (False, True):
+        source = series.str.replace_all(r'"[^"]{0,800}"', " ") if unquoted else series
+        hashes, offsets = ngram_hashes(*tokenize(source), n)
+        expected = [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
+        values, offs = shingle_sets(series, n, unquoted=unquoted)
+        got = [values[offs[i] : offs[i + 1]].tolist() for i in range(len(texts))]
+        assert got == [sorted(s) for s in expected]
+        ia = np.repeat(np.arange(len(texts)), len(texts))
+        ib = np.tile(np.arange(len(texts)), len(texts))
+        cont = containment(values, offs, ia, ib)
+        for k, (i, j) in enumerate(zip(ia, ib)):
+            x, y = expected[i], expected[j]
+            assert cont[k] == len(x & y) / max(1, min(len(x), len(y)))
+
+
+FOLDED = st.lists(
+    st.sampled_from(
+        [
+            "The",
+            "WIRE",
+            "Gomez’s",
+            "Trump's",
+            "“Quoted”",
+            "a—b",
+            "x–y",
+            "rock'n'roll",
+            "`x´",
+            "«fr»",
+            "no\u00a0break",
+            "wait…",
+            "minus−1",
+            "héllo",
+            "ÜBER",
+            "ﬁne",
+            "‛odd′",
+            "42",
+        ]
+    ),
+    max_size=40,
+).map(" ".join)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(FOLDED, min_size=1, max_size=5))
+def test_on_the_fly_fold_equals_normalising_first(texts: list[str]) -> None:
+    from syndup.normalize import normalize_series
+
+    series = pl.Series(texts)
+    opts = {"n": 2, "num_perm": 16, "lead_num_perm": 8, "lead_words": 10}
+    *raw, wide = sign_texts(series, fold=True, **opts)
+    *ref, _ = sign_texts(normalize_series(series, collapse_spaces=False), **opts)
+    narrow = ~wide
+    for got, want in zip(raw, ref):
+        assert np.array_equal(got[narrow], want[narrow])
+    assert wide.tolist() == [any(ch in t for ch in "éÜﬁ") for t in texts]

@@ -10,7 +10,6 @@ false-negative probability around the threshold), so our candidates are the ones
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from functools import lru_cache
 
 import numpy as np
@@ -66,6 +65,12 @@ def band_keys(
     return keys
 
 
+_BAND_SEED = np.array(
+    [((band + 1) * 0xD6E8FEB86659FD93) % (1 << 64) for band in range(4096)], dtype=np.uint64
+)
+_ENTRIES_PER_CHUNK = 4_000_000
+
+
 def signature_candidates(
     signatures: np.ndarray,
     *,
@@ -76,44 +81,14 @@ def signature_candidates(
     index: str = "body",
     only: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``candidate_codes`` straight from signatures, computing band keys a few bands at a
-    time so the full (documents x bands) key matrix never exists."""
-    n = signatures.shape[0]
-    step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
-    groups = (
-        band_keys(signatures, bands=bands, rows=rows, first=lo, count=step)
-        for lo in range(0, bands, step)
-    )
-    return _join_groups(groups, anchors, warn_bucket, index, only)
+    """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band, encoded as
+    sorted uint64 codes ``a << 32 | b``.
 
-
-def candidate_pairs(
-    keys: np.ndarray,
-    *,
-    anchors: int = 4,
-    warn_bucket: int = 2000,
-    index: str = "body",
-    only: np.ndarray | None = None,
-) -> pl.DataFrame:
-    """``candidate_codes`` as a frame of ``(a, b)`` row pairs (see there)."""
-    codes = candidate_codes(keys, anchors=anchors, warn_bucket=warn_bucket, index=index, only=only)
-    return _pairs_frame(codes >> 32, codes & 0xFFFFFFFF)
-
-
-def candidate_codes(
-    keys: np.ndarray,
-    *,
-    anchors: int = 4,
-    warn_bucket: int = 2000,
-    index: str = "body",
-    only: np.ndarray | None = None,
-) -> np.ndarray:
-    """Distinct pairs ``(a, b)``, ``a < b``, of document rows sharing any band key, encoded
-    as sorted uint64 codes ``a << 32 | b``.
-
-    ``only`` (boolean per row) restricts output to pairs of a marked row and one of its
-    buckets' anchors (the headline index uses it for headline-only records, the one case
-    where a headline can decide a match).
+    This is the "group by band key, pair within bucket" join done with one sort of
+    ``key | doc`` entries per group of bands (bands are joined a few at a time, so memory
+    stays flat in corpus size x bands). The key keeps its high ``64 - log2(n)`` bits: two
+    different buckets merge with probability ~``entries^2 / 2^(64 - log2 n)`` per group,
+    which only adds a candidate pair for verification to reject.
 
     A bucket with more than ``anchors`` members pairs every member with the bucket's first
     ``anchors`` members only: linear instead of quadratic in the bucket size, and every
@@ -121,27 +96,30 @@ def candidate_codes(
     pairs per copy rather than 300. Buckets over ``warn_bucket`` members (usually one
     degenerate text repeated: empty pages, a paywall notice) are reported in a warning.
 
-    This is the polars-style "group by band key, pair within bucket" join done with one
-    numpy sort: the same pairs, without materialising a frame of every (doc, band) key.
+    ``only`` (boolean per row) keeps pairs with at least one marked row (the headline index
+    uses it for headline-only records, the one case where a headline can decide a match).
     """
-    n, bands = keys.shape
-    # Bands are joined a few at a time so memory stays ~flat in corpus size x bands.
+    from syndup._kernels import band_entries, bucket_pairs
+
+    n = signatures.shape[0]
+    if bands > len(_BAND_SEED):
+        raise ValueError(f"at most {len(_BAND_SEED)} bands, got {bands}")
+    if bands * rows > signatures.shape[1]:
+        raise ValueError(f"{bands} bands x {rows} rows exceed {signatures.shape[1]} permutations")
+    doc_bits = max(1, int(n).bit_length())
+    empty = (signatures == EMPTY).all(axis=1)
+    marked = np.zeros(n, dtype=bool) if only is None else np.asarray(only, dtype=bool)
     step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
-    groups = (keys[:, lo : lo + step] for lo in range(0, bands, step))
-    return _join_groups(groups, anchors, warn_bucket, index, only)
-
-
-def _join_groups(
-    groups: Iterator[np.ndarray],
-    anchors: int,
-    warn_bucket: int,
-    index: str,
-    only: np.ndarray | None,
-) -> np.ndarray:
     chunks, big_buckets, largest = [], 0, 0
-    for group in groups:
-        codes, big, top = _band_codes(group, anchors, warn_bucket, only)
-        chunks.append(codes)
+    for lo in range(0, bands, step):
+        count = min(step, bands - lo)
+        entries = band_entries(signatures, lo, count, rows, _BAND_SEED, _BAND_MULT, empty, doc_bits)
+        entries.sort()
+        codes, big, top = bucket_pairs(
+            entries, doc_bits, anchors, marked, only is not None, warn_bucket
+        )
+        # polars' hash-based unique is ~4x faster than numpy's sort on tens of millions.
+        chunks.append(pl.Series(codes).unique().to_numpy())
         big_buckets, largest = big_buckets + big, max(largest, top)
     if big_buckets:
         log.warning(
@@ -154,61 +132,14 @@ def _join_groups(
             anchors,
         )
     if not chunks:
-        return np.zeros(0, dtype=np.int64)
+        return np.zeros(0, dtype=np.uint64)
     return pl.Series(np.concatenate(chunks)).unique().sort().to_numpy()
 
 
-_ENTRIES_PER_CHUNK = 4_000_000
-
-
-def _band_codes(
-    keys: np.ndarray, anchors: int, warn_bucket: int, only: np.ndarray | None
-) -> tuple[np.ndarray, int, int]:
-    """Distinct pair codes for a group of bands, plus (#buckets over warn_bucket, largest)."""
-    n, bands = keys.shape
-    flat = keys.reshape(-1)
-    docs = np.repeat(np.arange(n, dtype=np.int64), bands)
-    live = flat != 0
-    if only is not None:
-        marked = np.repeat(np.asarray(only, dtype=bool), bands)
-        flat, docs, marked = flat[live], docs[live], marked[live]
-    else:
-        flat, docs = flat[live], docs[live]
-        marked = None
-    # Stable sort by key keeps docs ascending inside a bucket: rank 0 is its smallest doc.
-    order = np.argsort(flat, kind="stable")
-    flat, docs = flat[order], docs[order]
-    if marked is not None:
-        marked = marked[order]
-    m = len(flat)
-    if m < 2:
-        return np.zeros(0, dtype=np.int64), 0, 0
-    new = np.ones(m, dtype=bool)
-    new[1:] = flat[1:] != flat[:-1]
-    start = np.flatnonzero(new)
-    run = np.repeat(np.arange(len(start)), np.diff(np.append(start, m)))
-    rank = np.arange(m) - start[run]
-    size = np.diff(np.append(start, m))[run]
-    big = size > warn_bucket
-    n_big = len(np.unique(run[big])) if big.any() else 0
-    # Each member pairs with the anchors ranked before it: min(rank, anchors) pairs.
-    fan = np.minimum(rank, anchors)
-    member = np.repeat(np.arange(m), fan)
-    offset = np.arange(int(fan.sum())) - np.repeat(np.cumsum(fan) - fan, fan)
-    anchor = start[run[member]] + offset
-    a, b = docs[anchor], docs[member]
-    if marked is not None:
-        keep = marked[anchor] | marked[member]
-        a, b = a[keep], b[keep]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    keep = lo != hi
-    # polars' hash-based unique is ~4x faster than numpy's sort on tens of millions.
-    codes = pl.Series((lo[keep] << 32) | hi[keep]).unique().to_numpy()
-    return codes, n_big, int(size.max())
-
-
-def _pairs_frame(a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
+def candidate_pairs(signatures: np.ndarray, **options: object) -> pl.DataFrame:
+    """``signature_candidates`` as a frame of ``(a, b)`` row pairs (same options)."""
+    codes = signature_candidates(signatures, **options)  # type: ignore[arg-type]
     return pl.DataFrame(
-        {"a": a.astype(np.uint32), "b": b.astype(np.uint32)},
+        {"a": (codes >> 32).astype(np.uint32), "b": (codes & 0xFFFFFFFF).astype(np.uint32)},
         schema={"a": pl.UInt32, "b": pl.UInt32},
     )

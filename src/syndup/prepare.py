@@ -25,10 +25,8 @@ from syndup.normalize import (
     normalize_series,
     paragraphs,
 )
-from syndup.shingle import char_shingles, lead, ngram_hashes, tokenize
-from syndup.signature import distinct_counts, minhash
-
-QUOTED = r'"[^"]{0,800}"'
+from syndup.shingle import char_shingles
+from syndup.signature import minhash, sign_texts
 
 
 @dataclass(frozen=True)
@@ -63,11 +61,14 @@ def normalize_corpus(
     *,
     learned: pl.DataFrame | None = None,
     paras: pl.DataFrame | None = None,
+    normalize_bodies: bool = True,
 ) -> pl.DataFrame:
     """Clean and normalise headlines and bodies; add counts and flags (no signatures).
 
     ``learned``: boilerplate keys learned over the whole corpus (from ``df`` when None);
-    ``paras``: ``normalize.paragraphs(df)`` if already computed."""
+    ``paras``: ``normalize.paragraphs(df)`` if already computed. ``normalize_bodies=False``
+    returns the cleaned body before case/quote folding as ``body_clean`` (no ``body_norm``,
+    ``lead_norm``): ``sign_texts(fold=True)`` folds it on the fly."""
     ncfg, vcfg = config.normalize, config.verify
     if paras is None:
         cleaned = clean_bodies(df, config=ncfg, learned=learned)
@@ -78,7 +79,9 @@ def normalize_corpus(
     headline = pl.when(pl.col("headline").str.strip_chars() != "").then(pl.col("headline"))
     if not ncfg.infer_headlines:
         cleaned = cleaned.with_columns(pl.lit(None, dtype=pl.String).alias("inferred_headline"))
-    body_norm = normalize_series(cleaned["clean_body"].fill_null(""), collapse_spaces=False)
+    body = cleaned["clean_body"].fill_null("")
+    if normalize_bodies:
+        body = normalize_series(body, collapse_spaces=False).alias("body_norm")
     out = cleaned.select(
         "id",
         "outlet",
@@ -87,7 +90,7 @@ def normalize_corpus(
         clean_headlines(pl.coalesce(headline, pl.col("inferred_headline")))
         .fill_null("")
         .alias("headline_norm"),
-        pl.lit(body_norm).alias("body_norm"),
+        pl.lit(body).alias("body_norm" if normalize_bodies else "body_clean"),
         pl.col("body")
         .fill_null("")
         .str.slice(0, 600)
@@ -96,11 +99,14 @@ def normalize_corpus(
         "boilerplate_paras",
     ).with_columns(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
-        pl.col("body_norm")
-        .str.slice(0, vcfg.lead_chars)
-        .str.replace_all(r"\s+", " ")
-        .alias("lead_norm"),
     )
+    if normalize_bodies:
+        out = out.with_columns(
+            pl.col("body_norm")
+            .str.slice(0, vcfg.lead_chars)
+            .str.replace_all(r"\s+", " ")
+            .alias("lead_norm")
+        )
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
@@ -143,17 +149,29 @@ def prepare(
 
     def run(start: int) -> int:
         stop = min(start + size, n)
-        part = normalize_corpus(df.slice(start, size), config, learned=learned)
-        tokens = tokenize(part["body_norm"])
-        words[start:stop] = np.diff(tokens[1])
-        hashes, offsets = ngram_hashes(*tokens, scfg.body_ngram)
-        body_sig[start:stop] = minhash(hashes, offsets, num_perm=scfg.num_perm, seed=scfg.seed)
-        counts[start:stop] = distinct_counts(hashes, offsets)
-        lh, lo = ngram_hashes(*lead(tokens, scfg.lead_words), scfg.body_ngram)
-        lead_sig[start:stop] = minhash(lh, lo, num_perm=scfg.lead_num_perm, seed=scfg.seed)
+        part = normalize_corpus(
+            df.slice(start, size), config, learned=learned, normalize_bodies=False
+        )
+        body = part["body_clean"]
+        options = {
+            "n": scfg.body_ngram,
+            "num_perm": scfg.num_perm,
+            "lead_num_perm": scfg.lead_num_perm,
+            "lead_words": scfg.lead_words,
+            "seed": scfg.seed,
+        }
+        out = sign_texts(body, fold=True, **options)
+        wide = np.flatnonzero(out[-1])
+        if len(wide):  # characters beyond the on-the-fly fold: normalise those texts first
+            fixed = sign_texts(
+                normalize_series(body.gather(wide), collapse_spaces=False), **options
+            )
+            for whole, part_ in zip(out[:4], fixed[:4]):
+                whole[wide] = part_
+        body_sig[start:stop], lead_sig[start:stop], words[start:stop], counts[start:stop] = out[:4]
         hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
         head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
-        parts[start] = part.drop("body_norm", "lead_norm")
+        parts[start] = part.drop("body_clean")
         return stop - start
 
     pool = ThreadPoolExecutor(scfg.workers) if scfg.workers > 1 and len(starts) > 1 else None
@@ -207,17 +225,3 @@ def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
     return frame.select(
         (pl.col("headline_generic") | learned).alias("headline_generic")
     ).to_series()
-
-
-def unquoted_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
-    """Exact shingle sets of texts with direct quotations removed (for the few pairs that
-    need an exact check: sharing only quotations of one speech does not make a copy)."""
-    series = pl.Series(texts, dtype=pl.String).str.replace_all(QUOTED, " ")
-    hashes, offsets = ngram_hashes(*tokenize(series), n)
-    return [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
-
-
-def exact_shingle_sets(texts: list[str], n: int) -> list[set[int]]:
-    """Exact shingle sets of (normalised) texts."""
-    hashes, offsets = ngram_hashes(*tokenize(pl.Series(texts, dtype=pl.String)), n)
-    return [set(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]

@@ -46,6 +46,14 @@ _WORD_BYTE = np.zeros(256, dtype=bool)
 for _c in b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_":
     _WORD_BYTE[_c] = True
 _WORD_BYTE[0x80:] = True  # every byte of a non-ASCII character counts as a word byte
+# Byte classes for the compiled tokeniser (see ``_kernels``): plain, for normalised text;
+# folding, which also lowercases ASCII, deletes apostrophes and splits on the quote, dash
+# and space variants ``normalize_text`` folds, and flags any other non-ASCII character.
+CLASSES_PLAIN = _WORD_BYTE.astype(np.uint8)
+CLASSES_FOLD = _WORD_BYTE.astype(np.uint8)
+CLASSES_FOLD[ord("A") : ord("Z") + 1] = 3
+CLASSES_FOLD[[ord("'"), ord("`")]] = 2
+CLASSES_FOLD[0x80:] = 4
 _TOKENIZE_BATCH = 2000
 _POW_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -82,8 +90,6 @@ def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     hash ``sum(byte_j * P^j) mod 2^64`` per token from one prefix sum, then a 64->32 bit mix.
     ``hash_token`` is the same function for one token.
     """
-    import pyarrow as pa
-
     if len(texts) > _TOKENIZE_BATCH:  # bounded buffers: memory touched first is slow here
         parts = [
             tokenize(texts[i : i + _TOKENIZE_BATCH]) for i in range(0, len(texts), _TOKENIZE_BATCH)
@@ -93,21 +99,8 @@ def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
         offsets = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(sizes, out=offsets[1:])
         return hashes, offsets
-    arr = texts.fill_null("").cast(pl.String).to_arrow()
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    arr = arr.cast(pa.large_string())
-    n_docs = len(arr)
-    raw_offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[
-        arr.offset : arr.offset + n_docs + 1
-    ]
-    lo, hi = int(raw_offsets[0]), int(raw_offsets[-1])
-    data = (
-        np.frombuffer(arr.buffers()[2], dtype=np.uint8)[lo:hi]
-        if hi > lo
-        else np.zeros(0, dtype=np.uint8)
-    )
-    byte_offsets = raw_offsets - lo
+    data, byte_offsets = text_bytes(texts)
+    n_docs = len(texts)
     if len(data) == 0:
         return np.zeros(0, dtype=np.uint32), np.zeros(n_docs + 1, dtype=np.int64)
     word = _WORD_BYTE[data]
@@ -123,6 +116,34 @@ def tokenize(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     hashes = _mix64to32((prefix[ends] - prefix[starts]) * qw[starts])
     offsets = np.searchsorted(starts, byte_offsets).astype(np.int64)
     return hashes, offsets
+
+
+def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of every text and their ``(n + 1)`` offsets, without a copy when the
+    column is already one contiguous large-string buffer (nulls read as "")."""
+    import pyarrow as pa
+
+    arr = texts.fill_null("").cast(pl.String).to_arrow()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = arr.cast(pa.large_string())
+    raw = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + len(arr) + 1]
+    lo, hi = int(raw[0]), int(raw[-1])
+    if hi == lo:
+        return np.zeros(0, dtype=np.uint8), np.zeros(len(arr) + 1, dtype=np.int64)
+    return np.frombuffer(arr.buffers()[2], dtype=np.uint8)[lo:hi], raw - lo
+
+
+def shingle_sets(
+    texts: pl.Series, n: int, *, unquoted: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact sets of word ``n``-gram hashes, sorted and distinct per text, as ``(values,
+    offsets)``. ``unquoted`` first removes direct quotations: a '"', at most 800 bytes
+    without one, a '"' (what ``re.sub('"[^"]{0,800}"', " ", text)`` removes in ASCII text)."""
+    from syndup._kernels import shingle_sets as kernel
+
+    data, offsets = text_bytes(texts)
+    return kernel(data, offsets, CLASSES_PLAIN, np.uint64(_P), _MULT, n, unquoted)
 
 
 def tokens(text: str) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import polars as pl
 
 EMPTY = np.uint32(0xFFFFFFFF)  # datasketch's value for "no shingle seen"
 
@@ -81,3 +82,47 @@ def distinct_counts(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     first[1:] = keys[1:] != keys[:-1]
     docs = (keys[first] >> np.uint64(32)).astype(np.int64)
     return np.bincount(docs, minlength=len(lengths))
+
+
+def sign_texts(
+    texts: pl.Series,
+    *,
+    n: int,
+    num_perm: int,
+    lead_num_perm: int,
+    lead_words: int,
+    seed: int = 1,
+    fold: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Body and lead signatures, token counts, exact distinct-shingle counts of texts, and
+    which texts need full normalisation.
+
+    The values equal ``minhash(ngram_hashes(tokenize(texts), n))`` (lead: the first
+    ``lead_words`` tokens) and ``distinct_counts``, computed in one compiled pass over the
+    text bytes with no intermediate arrays (about 5x faster than the numpy path). Releases
+    the GIL: batches run in parallel on threads.
+
+    ``fold=True`` reads raw text: ASCII case, apostrophes and the quote/dash/space variants
+    are folded on the fly, giving the values of ``normalize_series(texts)``; a text with any
+    other non-ASCII character is flagged in the last array (its values are then not final:
+    normalise it and sign again).
+    """
+    from syndup._kernels import sign_bodies
+    from syndup.shingle import _MULT, _P, CLASSES_FOLD, CLASSES_PLAIN, text_bytes
+
+    data, offsets = text_bytes(texts)
+    docs = len(offsets) - 1
+    a, b = permutations(num_perm, seed)
+    la, lb = permutations(lead_num_perm, seed)
+    sig = np.empty((docs, num_perm), dtype=np.uint32)
+    lsig = np.empty((docs, lead_num_perm), dtype=np.uint32)
+    words = np.zeros(docs, dtype=np.int64)
+    distinct = np.zeros(docs, dtype=np.int64)
+    wide = np.zeros(docs, dtype=np.bool_)
+    classes = CLASSES_FOLD if fold else CLASSES_PLAIN
+    lead_shingles = max(1, lead_words - n + 1)
+    sign_bodies(
+        data, offsets, classes, np.uint64(_P), _MULT, n, a, b, la, lb, lead_shingles,
+        sig, lsig, words, distinct, wide,
+    )  # fmt: skip
+    return sig, lsig, words, distinct, wide

@@ -34,7 +34,8 @@ from rapidfuzz import fuzz, process
 
 from syndup.config import Rule, VerifyConfig
 from syndup.errors import ConfigError
-from syndup.prepare import Prepared, exact_shingle_sets, unquoted_shingle_sets
+from syndup.prepare import Prepared
+from syndup.shingle import shingle_sets
 from syndup.signature import jaccard
 
 FEATURES = (
@@ -140,19 +141,14 @@ def _exact_containment(
     prepared: Prepared, a: np.ndarray, b: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact containment and quotation-free containment for the given pairs."""
+    from syndup._kernels import containment
+
     involved = np.unique(np.concatenate([a, b]))
-    where = {int(d): i for i, d in enumerate(involved)}
-    texts = prepared.texts(involved)["body_norm"].to_list()
-    full = exact_shingle_sets(texts, n)
-    bare = unquoted_shingle_sets(texts, n)
-    exact = np.empty(len(a))
-    unquoted = np.empty(len(a))
-    for k, (x, y) in enumerate(zip(a.tolist(), b.tolist())):
-        fx, fy = full[where[x]], full[where[y]]
-        exact[k] = len(fx & fy) / max(1, min(len(fx), len(fy)))
-        ux, uy = bare[where[x]], bare[where[y]]
-        unquoted[k] = len(ux & uy) / max(1, min(len(ux), len(uy)))
-    return exact, unquoted
+    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+    texts = prepared.texts(involved)["body_norm"]
+    full = containment(*shingle_sets(texts, n), ia, ib)
+    bare = containment(*shingle_sets(texts, n, unquoted=True), ia, ib)
+    return full, bare
 
 
 def rules_use(config: VerifyConfig, feature: str) -> bool:

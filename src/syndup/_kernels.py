@@ -1,0 +1,319 @@
+"""Compiled loops (numba) for the hot paths: one pass over text bytes, bucket pairing,
+sorted-set intersection.
+
+Each kernel reproduces, value for value, a plain numpy/Python definition kept in the stage
+modules (``shingle.tokenize`` + ``ngram_hashes``, ``signature.minhash``, the LSH sort join);
+tests compare them on random input. Kernels release the GIL (``nogil``), so the stage
+modules run them on a thread pool, and are cached on disk (``cache=True``): the first run
+after an install pays a few seconds of compilation, later runs load them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_U32 = np.uint64(0xFFFFFFFF)
+_QUOTE = 34  # '"'
+QUOTE_SPAN = 800  # a quotation is '"', at most this many non-quote bytes, '"'
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _mix64to32(acc: np.uint64) -> np.uint32:
+    h = acc ^ (acc >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    return np.uint32(h >> np.uint64(32))
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _fmix32(h: np.uint32) -> np.uint32:
+    h ^= h >> np.uint32(16)
+    h = np.uint32(h * np.uint32(0x85EBCA6B))
+    h ^= h >> np.uint32(13)
+    h = np.uint32(h * np.uint32(0xC2B2AE35))
+    h ^= h >> np.uint32(16)
+    return h
+
+
+# Byte classes for ``_tokens``: separator, word byte, skipped (an apostrophe: deleted, the
+# word goes on), ASCII capital (a word byte, lowercased), non-ASCII (folded below).
+SEP, WORD, SKIP, UPPER, WIDE = 0, 1, 2, 3, 4
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _wide_class(data, i, hi):
+    """Class and length of the non-ASCII character at ``data[i]`` when folding: the quote,
+    apostrophe, dash and space variants ``normalize_text`` folds; anything else is WIDE."""
+    c = data[i]
+    if c == 0xE2 and i + 2 < hi:
+        c1, c2 = data[i + 1], data[i + 2]
+        if c1 == 0x80:
+            if c2 == 0x98 or c2 == 0x99 or c2 == 0x9B or c2 == 0xB2:
+                return SKIP, 3  # ‘ ’ ‛ ′
+            if (0x90 <= c2 <= 0x95) or (0x9C <= c2 <= 0x9F) or c2 == 0xB3 or c2 == 0xA6:
+                return SEP, 3  # dashes, double quotes, ″, …
+        elif c1 == 0x88 and c2 == 0x92:
+            return SEP, 3  # −
+    elif c == 0xC2 and i + 1 < hi:
+        c1 = data[i + 1]
+        if c1 == 0xB4:
+            return SKIP, 2  # ´
+        if c1 == 0xAB or c1 == 0xBB or c1 == 0xA0:
+            return SEP, 2  # « » and no-break space
+    return WIDE, 1
+
+
+@njit(nogil=True, cache=True)
+def _tokens(data, lo, hi, classes, prime, unquoted, out):
+    """Token hashes of ``data[lo:hi]`` into ``out``; returns ``(count, saw_wide)``.
+
+    ``classes`` maps each byte to SEP/WORD/SKIP/UPPER/WIDE (see ``shingle``). ``unquoted``
+    skips quotations the way ``re.sub('"[^"]{0,800}"', " ", text)`` would."""
+    nt = 0
+    acc = np.uint64(0)
+    pw = np.uint64(1)
+    inword = False
+    wide = False
+    i = lo
+    while i < hi:
+        c = data[i]
+        if unquoted and c == _QUOTE:
+            j = i + 1
+            limit = min(hi, i + QUOTE_SPAN + 2)
+            while j < limit and data[j] != _QUOTE:
+                j += 1
+            if j < limit:  # a closing quote in reach: the span is a separator
+                if inword:
+                    out[nt] = _mix64to32(acc)
+                    nt += 1
+                    inword = False
+                i = j + 1
+                continue
+        kind = classes[c]
+        step = 1
+        if kind == WIDE:
+            kind, step = _wide_class(data, i, hi)
+            if kind == WIDE:
+                wide = True
+                kind = WORD
+        if kind == SKIP:
+            i += step
+            continue
+        if kind == SEP:
+            if inword:
+                out[nt] = _mix64to32(acc)
+                nt += 1
+                inword = False
+            i += step
+            continue
+        if not inword:
+            acc = np.uint64(0)
+            pw = np.uint64(1)
+            inword = True
+        if kind == UPPER:
+            c = c + 32
+        acc += np.uint64(c) * pw
+        pw *= prime
+        i += 1
+    if inword:
+        out[nt] = _mix64to32(acc)
+        nt += 1
+    return nt, wide
+
+
+@njit(nogil=True, cache=True)
+def _shingles(tok, nt, mult, n, out):
+    """Word n-gram hashes of ``tok[:nt]`` into ``out``; a text shorter than ``n`` tokens
+    gives one shingle of all of them. Returns the count."""
+    if nt >= n:
+        ns = nt - n + 1
+    elif nt > 0:
+        ns = 1
+    else:
+        ns = 0
+    for s in range(ns):
+        acc = np.uint64(0)
+        for k in range(n):
+            if s + k < nt:
+                acc += np.uint64(tok[s + k]) * mult[k]
+        out[s] = np.uint32((acc >> np.uint64(32)) ^ (acc & _U32))
+    return ns
+
+
+@njit(nogil=True, cache=True)
+def sign_bodies(
+    data, offsets, classes, prime, mult, n, a, b, la, lb, lead_shingles, sig, lsig, words,
+    distinct, wide,
+):  # fmt: skip
+    """Tokenise, shingle and MinHash each text of a batch in one pass.
+
+    Fills ``sig`` (body), ``lsig`` (first ``lead_shingles`` shingles), ``words`` (tokens),
+    ``distinct`` (exact distinct shingles) and ``wide`` (a character outside the folded set
+    was seen: the row needs full normalisation) row by row."""
+    ndocs = len(offsets) - 1
+    maxlen = 1
+    for d in range(ndocs):
+        maxlen = max(maxlen, offsets[d + 1] - offsets[d])
+    tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    sh = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    tsize = 2
+    while tsize < maxlen + 2:
+        tsize *= 2
+    tkeys = np.zeros(tsize, dtype=np.uint32)
+    tstamp = np.zeros(tsize, dtype=np.int64)
+    mask = tsize - 1
+    nperm, lperm = len(a), len(la)
+    for d in range(ndocs):
+        nt, saw_wide = _tokens(data, offsets[d], offsets[d + 1], classes, prime, False, tok)
+        words[d] = nt
+        wide[d] = saw_wide
+        ns = _shingles(tok, nt, mult, n, sh)
+        count = 0  # distinct shingles: open addressing, slots stamped with the doc
+        for s in range(ns):
+            v = sh[s]
+            j = np.int64((np.uint64(v) * np.uint64(0x9E3779B1)) & np.uint64(mask))
+            while True:
+                if tstamp[j] != d + 1:
+                    tstamp[j] = d + 1
+                    tkeys[j] = v
+                    count += 1
+                    break
+                if tkeys[j] == v:
+                    break
+                j = (j + 1) & mask
+        distinct[d] = count
+        row = sig[d]
+        lrow = lsig[d]
+        row[:] = np.uint32(0xFFFFFFFF)
+        lrow[:] = np.uint32(0xFFFFFFFF)
+        for s in range(ns):
+            h = _fmix32(sh[s])
+            for k in range(nperm):
+                v = np.uint32(a[k] * h + b[k])
+                if v < row[k]:
+                    row[k] = v
+            if s < lead_shingles:
+                for k in range(lperm):
+                    v = np.uint32(la[k] * h + lb[k])
+                    if v < lrow[k]:
+                        lrow[k] = v
+
+
+@njit(nogil=True, cache=True)
+def shingle_sets(data, offsets, classes, prime, mult, n, unquoted):
+    """Sorted distinct shingle hashes per text: ``(values, offsets)``."""
+    ndocs = len(offsets) - 1
+    maxlen = 1
+    for d in range(ndocs):
+        maxlen = max(maxlen, offsets[d + 1] - offsets[d])
+    tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    sh = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        total += (offsets[d + 1] - offsets[d]) // 2 + 1
+    values = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    pos = 0
+    for d in range(ndocs):
+        nt, _ = _tokens(data, offsets[d], offsets[d + 1], classes, prime, unquoted, tok)
+        ns = _shingles(tok, nt, mult, n, sh)
+        part = np.sort(sh[:ns])
+        last = np.uint32(0)
+        for s in range(ns):
+            if s == 0 or part[s] != last:
+                values[pos] = part[s]
+                pos += 1
+                last = part[s]
+        out_off[d + 1] = pos
+    return values[:pos].copy(), out_off
+
+
+@njit(nogil=True, cache=True)
+def containment(values, offsets, ia, ib):
+    """``|A & B| / min(|A|, |B|)`` for each pair of sorted sets ``(ia[k], ib[k])``."""
+    out = np.empty(len(ia), dtype=np.float64)
+    for k in range(len(ia)):
+        i, iend = offsets[ia[k]], offsets[ia[k] + 1]
+        j, jend = offsets[ib[k]], offsets[ib[k] + 1]
+        small = min(iend - i, jend - j)
+        inter = 0
+        while i < iend and j < jend:
+            x, y = values[i], values[j]
+            if x == y:
+                inter += 1
+                i += 1
+                j += 1
+            elif x < y:
+                i += 1
+            else:
+                j += 1
+        out[k] = inter / max(1, small)
+    return out
+
+
+@njit(nogil=True, cache=True)
+def band_entries(sig, first, count, rows, band_seed, band_mult, empty, doc_bits):
+    """Entries ``(band key with its low bits cleared) | doc`` for bands ``first ..
+    first + count``; empty signatures get none. Sorting the entries groups each bucket with
+    its documents in ascending order."""
+    n = sig.shape[0]
+    out = np.empty(n * count, dtype=np.uint64)
+    keep_mask = ~np.uint64((1 << doc_bits) - 1)
+    m = 0
+    for d in range(n):
+        if empty[d]:
+            continue
+        for band in range(first, first + count):
+            acc = band_seed[band]
+            for j in range(rows):
+                acc ^= np.uint64(sig[d, band * rows + j]) * band_mult[j]
+                acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
+            out[m] = (acc & keep_mask) | np.uint64(d)
+            m += 1
+    return out[:m]
+
+
+@njit(nogil=True, cache=True)
+def bucket_pairs(entries, doc_bits, anchors, marked, use_marked, warn_bucket):
+    """Pair codes ``lo << 32 | hi`` from sorted ``entries``: each bucket member pairs with
+    the bucket's first ``anchors`` members. Returns ``(codes, buckets over warn_bucket,
+    largest bucket)``."""
+    m = len(entries)
+    doc_mask = np.uint64((1 << doc_bits) - 1)
+    total = 0
+    big = 0
+    largest = 0
+    start = 0
+    while start < m:  # first pass: count
+        key = entries[start] >> np.uint64(doc_bits)
+        stop = start + 1
+        while stop < m and (entries[stop] >> np.uint64(doc_bits)) == key:
+            stop += 1
+        size = stop - start
+        largest = max(largest, size)
+        if size > warn_bucket:
+            big += 1
+        for r in range(1, size):
+            total += min(r, anchors)
+        start = stop
+    codes = np.empty(total, dtype=np.uint64)
+    k = 0
+    start = 0
+    while start < m:
+        key = entries[start] >> np.uint64(doc_bits)
+        stop = start + 1
+        while stop < m and (entries[stop] >> np.uint64(doc_bits)) == key:
+            stop += 1
+        for r in range(start + 1, stop):
+            member = entries[r] & doc_mask
+            for q in range(start, min(r, start + anchors)):
+                anchor = entries[q] & doc_mask
+                if anchor == member:
+                    continue
+                if use_marked and not (marked[anchor] or marked[member]):
+                    continue
+                codes[k] = (anchor << np.uint64(32)) | member
+                k += 1
+        start = stop
+    return codes[:k], big, largest
