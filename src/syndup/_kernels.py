@@ -317,3 +317,42 @@ def bucket_pairs(entries, doc_bits, anchors, marked, use_marked, warn_bucket):
                 k += 1
         start = stop
     return codes[:k], big, largest
+
+
+@njit(nogil=True, cache=True)
+def paragraph_facts(
+    data: np.ndarray, offsets: np.ndarray, doc: np.ndarray, skip: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per paragraph: a 64-bit key of its ASCII-lowercased bytes without those marked in
+    ``skip`` (quote bytes), its word count (spaces + 1), and its document's story key (the
+    key of the document's longest paragraph, first on ties). Rows are grouped by ``doc``."""
+    n = len(offsets) - 1
+    keys = np.empty(n, dtype=np.uint64)
+    words = np.empty(n, dtype=np.int64)
+    story = np.empty(n, dtype=np.uint64)
+    for p in range(n):
+        acc = np.uint64(0xCBF29CE484222325)
+        spaces = 0
+        for i in range(offsets[p], offsets[p + 1]):
+            c = data[i]
+            if skip[c]:
+                continue
+            if c == 32:
+                spaces += 1
+            if 65 <= c <= 90:
+                c += 32
+            acc = (acc ^ np.uint64(c)) * np.uint64(0x100000001B3)
+        keys[p] = acc ^ (acc >> np.uint64(29))
+        words[p] = spaces + 1
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and doc[stop] == doc[start]:
+            stop += 1
+        best = start
+        for p in range(start + 1, stop):
+            if words[p] > words[best]:
+                best = p
+        story[start:stop] = keys[best]
+        start = stop
+    return keys, words, story
