@@ -22,7 +22,7 @@ from syndup.shingle import (
     tokens,
     word_shingles,
 )
-from syndup.signature import distinct_counts, jaccard, minhash, sign_texts
+from syndup.signature import distinct_counts, jaccard, minhash, pair_jaccard, sign_texts
 
 WORDS = st.lists(
     st.sampled_from(["the", "a", "wire", "story", "copy", "news", "héllo", "ünï", "42", "x_y"]),
@@ -234,3 +234,11 @@ def test_on_the_fly_fold_equals_normalising_first(texts: list[str]) -> None:
     for got, want in zip(raw, ref):
         assert np.array_equal(got[narrow], want[narrow])
     assert wide.tolist() == [any(ch in t for ch in "éÜﬁ") for t in texts]
+
+
+def test_pair_jaccard_equals_rowwise_jaccard() -> None:
+    rng = np.random.default_rng(3)
+    sig = rng.integers(0, 4, size=(30, 16)).astype(np.uint32)
+    sig[5] = 0xFFFFFFFF  # an empty signature
+    a, b = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
+    assert np.allclose(pair_jaccard(sig, a, b), jaccard(sig[a], sig[b]))

@@ -356,3 +356,22 @@ def paragraph_facts(
         story[start:stop] = keys[best]
         start = stop
     return keys, words, story
+
+
+@njit(nogil=True, cache=True)
+def row_agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, empty: np.uint32) -> np.ndarray:
+    """Share of equal slots between rows ``a[k]`` and ``b[k]`` of ``sig``; 0 when either row
+    is all ``empty``."""
+    width = sig.shape[1]
+    out = np.empty(len(a), dtype=np.float64)
+    for k in range(len(a)):
+        x, y = sig[a[k]], sig[b[k]]
+        same = 0
+        empty_x = True
+        empty_y = True
+        for j in range(width):
+            same += x[j] == y[j]
+            empty_x &= x[j] == empty
+            empty_y &= y[j] == empty
+        out[k] = 0.0 if (empty_x or empty_y) else same / width
+    return out

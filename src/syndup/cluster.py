@@ -18,7 +18,7 @@ from scipy.sparse.csgraph import connected_components
 from syndup.config import ClusterConfig
 from syndup.errors import ConfigError
 from syndup.prepare import Prepared
-from syndup.signature import jaccard
+from syndup.signature import pair_jaccard
 
 _RULE_KEYS = {
     "has_body": ("_has_body", True),
@@ -40,21 +40,19 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def similarity_to(prepared: Prepared, members: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """Similarity of each member to its target: body containment (MinHash estimate) when both
     have bodies, else headline ``fuzz.ratio`` / 100, else 0."""
-    docs = prepared.docs
-    nsh = docs["body_shingles"].to_numpy().astype(np.float64)
+    cols = prepared.arrays
+    nsh = cols["shingles"]
     both = (nsh[members] > 0) & (nsh[targets] > 0)
-    jac = jaccard(prepared.body_sig[members], prepared.body_sig[targets])
+    jac = pair_jaccard(prepared.body_sig, members, targets)
     inter = jac / (1.0 + jac) * (nsh[members] + nsh[targets])
     cont = np.clip(inter / np.maximum(np.minimum(nsh[members], nsh[targets]), 1.0), 0.0, 1.0)
-    heads = docs["headline_norm"].to_numpy()
+    heads = cols["headline"]
     if len(members):
         ratio = process.cpdist(list(heads[members]), list(heads[targets]), scorer=fuzz.ratio)
         head = np.asarray(ratio, dtype=np.float64) / 100.0
     else:
         head = np.zeros(0)
-    has_heads = (docs["headline_words"].to_numpy()[members] > 0) & (
-        docs["headline_words"].to_numpy()[targets] > 0
-    )
+    has_heads = (cols["headline_words"][members] > 0) & (cols["headline_words"][targets] > 0)
     return np.where(both, cont, np.where(has_heads, head, 0.0))
 
 

@@ -22,7 +22,7 @@ from syndup.io import read_corpus
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, prepare
 from syndup.result import Result, assemble
-from syndup.signature import jaccard
+from syndup.signature import pair_jaccard
 from syndup.verify import apply_rules, pair_features, rules_use
 
 log = logging.getLogger("syndup")
@@ -239,8 +239,8 @@ def _estimate(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.empty(len(a))
     for start in range(0, len(a), 100_000):
         sl = slice(start, start + 100_000)
-        body = jaccard(prepared.body_sig[a[sl]], prepared.body_sig[b[sl]])
-        head = jaccard(prepared.headline_sig[a[sl]], prepared.headline_sig[b[sl]])
+        body = pair_jaccard(prepared.body_sig, a[sl], b[sl])
+        head = pair_jaccard(prepared.headline_sig, a[sl], b[sl])
         out[sl] = np.where(body > 0, body, head)
     return out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -47,6 +48,26 @@ class Prepared:
     source: pl.DataFrame
     learned: pl.DataFrame | None
     config: Config
+
+    @cached_property
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Per-article columns the pair stages index, converted to numpy once: headline
+        (object), headline_words, shingles (float), generic, outlet (dense code, 0 = none),
+        published (microseconds, float, NaN = unknown)."""
+        d = self.docs
+        outlet = d.select(
+            pl.when(pl.col("outlet").fill_null("") != "")
+            .then(pl.col("outlet").rank("dense"))
+            .otherwise(0)
+        ).to_series()
+        return {
+            "headline": d["headline_norm"].to_numpy(),
+            "headline_words": d["headline_words"].to_numpy(),
+            "shingles": d["body_shingles"].to_numpy().astype(np.float64),
+            "generic": d["headline_generic"].to_numpy(),
+            "outlet": outlet.to_numpy().astype(np.int64),
+            "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
+        }
 
     def texts(self, rows: np.ndarray) -> pl.DataFrame:
         """``body_norm`` and ``lead_norm`` for the given row indexes, in that order."""

@@ -73,6 +73,15 @@ def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
     return np.where(empty, 0.0, equal)
 
 
+def pair_jaccard(signatures: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``jaccard(signatures[a], signatures[b])`` without gathering the rows (compiled)."""
+    from syndup._kernels import row_agreement
+
+    return row_agreement(
+        signatures, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), EMPTY
+    )
+
+
 def distinct_counts(hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """Number of distinct shingle hashes per document (exact)."""
     lengths = np.diff(offsets)

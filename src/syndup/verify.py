@@ -36,7 +36,7 @@ from syndup.config import Rule, VerifyConfig
 from syndup.errors import ConfigError
 from syndup.prepare import Prepared
 from syndup.shingle import shingle_sets
-from syndup.signature import jaccard
+from syndup.signature import pair_jaccard
 
 FEATURES = (
     "headline_ratio",
@@ -75,10 +75,10 @@ def pair_features(
     characters per pair (null then); the detector skips it when no rule uses it."""
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
-    docs = prepared.docs
-    heads = docs["headline_norm"].to_numpy()
-    has_head = docs["headline_words"].to_numpy() > 0
-    nsh = docs["body_shingles"].to_numpy().astype(np.float64)
+    cols = prepared.arrays
+    heads = cols["headline"]
+    has_head = cols["headline_words"] > 0
+    nsh = cols["shingles"]
     has_body = nsh > 0
 
     both_heads = has_head[a] & has_head[b]
@@ -88,12 +88,12 @@ def pair_features(
     h_partial = np.where(both_heads, h_partial, np.nan)
 
     both_bodies = has_body[a] & has_body[b]
-    jac = np.where(both_bodies, jaccard(prepared.body_sig[a], prepared.body_sig[b]), np.nan)
+    jac = np.where(both_bodies, pair_jaccard(prepared.body_sig, a, b), np.nan)
     small = np.minimum(nsh[a], nsh[b])
     inter = jac / (1.0 + jac) * (nsh[a] + nsh[b])
     cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
     unq = cont.copy()
-    lead_j = np.where(both_bodies, jaccard(prepared.lead_sig[a], prepared.lead_sig[b]), np.nan)
+    lead_j = np.where(both_bodies, pair_jaccard(prepared.lead_sig, a, b), np.nan)
     if lead_ratio and len(a):
         involved = np.unique(np.concatenate([a, b]))
         leads = prepared.texts(involved)["lead_norm"].to_numpy()
@@ -109,10 +109,8 @@ def pair_features(
         cont[ambiguous] = exact
         unq[ambiguous] = unquoted
 
-    generic = docs["headline_generic"].to_numpy()
-    words = docs["headline_words"].to_numpy()
-    outlets = docs["outlet"].fill_null("").to_numpy()
-    published = docs["published"].cast(pl.Int64).to_numpy().astype(np.float64)  # microseconds
+    generic, words = cols["generic"], cols["headline_words"]
+    outlets, published = cols["outlet"], cols["published"]
     days = np.abs(published[a] - published[b]) / 86_400e6
     return pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
@@ -126,7 +124,7 @@ def pair_features(
         pl.Series("shorter_shingles", small.astype(np.int64)),
         pl.Series("lead_jaccard", np.round(lead_j, 3)),
         pl.Series("lead_ratio", np.round(lead_r, 1)),
-        pl.Series("same_outlet", ((outlets[a] == outlets[b]) & (outlets[a] != "")).astype(np.int8)),
+        pl.Series("same_outlet", ((outlets[a] == outlets[b]) & (outlets[a] != 0)).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
