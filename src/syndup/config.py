@@ -43,7 +43,9 @@ class SignatureConfig:
     """MinHash settings. Values follow datasketch's ``affine32`` scheme for ``seed``.
 
     More permutations give tighter Jaccard estimates (standard error ~ sqrt(J(1-J)/num_perm))
-    at a linear cost in time and memory.
+    at a linear cost in time and memory. Cleaned bodies are kept for exact checks; when the
+    input's bodies exceed ``compress_text_above_mb`` they are kept zstd-compressed (~4x
+    smaller, ~1 s of CPU per 100k articles).
     """
 
     num_perm: int = 256
@@ -55,6 +57,7 @@ class SignatureConfig:
     lead_words: int = 60
     batch_size: int = 2000
     workers: int = 2
+    compress_text_above_mb: int = 1000
 
 
 @dataclass(frozen=True)

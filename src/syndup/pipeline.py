@@ -23,7 +23,7 @@ from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, prepare
 from syndup.result import Result, assemble
 from syndup.signature import pair_jaccard
-from syndup.verify import apply_rules, pair_features, rules_use
+from syndup.verify import apply_rules, exact_containment, pair_features, rules_use
 
 log = logging.getLogger("syndup")
 
@@ -188,6 +188,10 @@ class Detector:
         order = np.argsort(-_estimate(prepared, a, b), kind="stable")
         pairs = pairs[order]
         a, b = a[order], b[order]
+        # Exact checks for every ambiguous pair up front: one pass over the stored bodies
+        # (a few of these pairs are skipped later; their check is wasted, cheaply).
+        ngram = self.config.signature.body_ngram
+        exact_cont, exact_unq = exact_containment(prepared, a, b, n=ngram)
         labels = np.arange(n)
         batch = 100_000  # bounded memory: features for one batch at a time
         done, parts, skipped_parts, edges_a, edges_b = 0, [], [], [], []
@@ -196,7 +200,11 @@ class Detector:
             todo = np.flatnonzero(labels[a[start:stop]] != labels[b[start:stop]]) + start
             part = pairs[todo]
             feats = pair_features(
-                part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
+                part,
+                prepared,
+                body_ngram=ngram,
+                lead_ratio=lead_r,
+                exact=(exact_cont[todo], exact_unq[todo]),
             )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))

@@ -28,17 +28,21 @@ from syndup.normalize import (
 )
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, sign_texts
+from syndup.textstore import TextStore
 
 
 @dataclass(frozen=True)
 class Prepared:
     """Articles ready for candidate search and verification.
 
-    ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_words,
+    ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_start
+    (first characters of the raw body where the headline is missing), body_words,
     body_shingles, headline_words, headline_generic, wire_byline, boilerplate_paras, usable.
-    Signature rows align with ``docs`` rows. Cleaned body text is not kept (it would double
-    the corpus in memory): ``texts(rows)`` rebuilds it, identically, for the few articles
-    that need an exact comparison.
+    Signature rows align with ``docs`` rows. Bodies are not kept as strings (they would
+    double the corpus in memory): ``bodies`` holds the cleaned bodies compressed and
+    ``texts(rows)`` normalises them back for the few articles that need an exact
+    comparison. ``source`` is the input without its body column; ``rejected`` the full input
+    rows of articles with no usable text.
     """
 
     docs: pl.DataFrame
@@ -46,6 +50,8 @@ class Prepared:
     lead_sig: np.ndarray
     headline_sig: np.ndarray
     source: pl.DataFrame
+    bodies: TextStore
+    rejected: pl.DataFrame
     learned: pl.DataFrame | None
     config: Config
 
@@ -70,10 +76,16 @@ class Prepared:
         }
 
     def texts(self, rows: np.ndarray) -> pl.DataFrame:
-        """``body_norm`` and ``lead_norm`` for the given row indexes, in that order."""
-        sub = self.source[np.asarray(rows, dtype=np.int64)]
-        part = normalize_corpus(sub, self.config, learned=self.learned)
-        return part.select("body_norm", "lead_norm")
+        """``body_norm`` and ``lead_norm`` for the given row indexes, in that order (one
+        pass over the compressed blocks: ask for every row needed at once)."""
+        body = normalize_series(self.bodies.get(rows), collapse_spaces=False)
+        lead = lead_text(body, self.config.verify.lead_chars)
+        return pl.DataFrame([body.alias("body_norm"), lead.alias("lead_norm")])
+
+
+def lead_text(body_norm: pl.Series, chars: int) -> pl.Series:
+    """The first ``chars`` characters of normalised bodies, whitespace collapsed."""
+    return body_norm.str.slice(0, chars).str.replace_all(r"\s+", " ")
 
 
 def normalize_corpus(
@@ -118,16 +130,14 @@ def normalize_corpus(
         .str.contains(wire_byline)
         .alias("wire_byline"),
         "boilerplate_paras",
+        pl.when(pl.col("headline").is_null())
+        .then(pl.col("body").str.slice(0, 80))
+        .alias("body_start"),
     ).with_columns(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
     )
     if normalize_bodies:
-        out = out.with_columns(
-            pl.col("body_norm")
-            .str.slice(0, vcfg.lead_chars)
-            .str.replace_all(r"\s+", " ")
-            .alias("lead_norm")
-        )
+        out = out.with_columns(lead_text(out["body_norm"], vcfg.lead_chars).alias("lead_norm"))
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
@@ -153,6 +163,8 @@ def prepare(
     counts = np.zeros(n, dtype=np.int64)
     words = np.zeros(n, dtype=np.int64)
     parts: dict[int, pl.DataFrame] = {}
+    text_bytes = df["body"].str.len_bytes().sum() or 0
+    bodies = TextStore(compress=text_bytes > scfg.compress_text_above_mb * 1_000_000)
 
     # Learning reads at most `boilerplate_sample` articles per outlet: site furniture recurs in
     # nearly every article of an outlet, so a sample finds it at a fraction of the cost.
@@ -192,6 +204,7 @@ def prepare(
         body_sig[start:stop], lead_sig[start:stop], words[start:stop], counts[start:stop] = out[:4]
         hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
         head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
+        bodies.put(start, body)
         parts[start] = part.drop("body_clean")
         return stop - start
 
@@ -219,12 +232,16 @@ def prepare(
         pl.Series("body_shingles", counts, dtype=pl.UInt32),
     ).with_columns(((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"))
     docs = docs.with_columns(_learned_generic(docs, lead_sig).alias("headline_generic"))
+    if not starts:
+        bodies.put(0, pl.Series([], dtype=pl.String))
     return Prepared(
         docs=docs,
         body_sig=body_sig,
         lead_sig=lead_sig,
         headline_sig=head_sig,
-        source=df,
+        source=df.drop("body"),
+        bodies=bodies,
+        rejected=df.filter(~docs["usable"]),
         learned=learned,
         config=config,
     )

@@ -163,8 +163,7 @@ def assemble(
         pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")
     )
     clusters = _cluster_table(prepared, asg, canon)
-    inp = prepared.source
-    rejects = inp.filter(~pl.Series(usable)).with_columns(
+    rejects = prepared.rejected.with_columns(
         pl.lit("no usable text (headline and body empty after cleanup)").alias("reason")
     )
     pairs = feats.with_columns(
@@ -179,9 +178,7 @@ def assemble(
 
 def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -> pl.DataFrame:
     docs = prepared.docs
-    info = docs.select("id", "outlet", "published", "headline").with_columns(
-        prepared.source["body"].alias("body")
-    )
+    info = docs.select("id", "outlet", "published", "headline", "body_start")
     multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
     if multi.height == 0:
         return pl.DataFrame(
@@ -202,7 +199,7 @@ def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -
     )
     canon_head = info.select(
         pl.col("id").alias("canonical_id"),
-        pl.coalesce(pl.col("headline"), pl.col("body").str.slice(0, 80)).alias("headline"),
+        pl.coalesce(pl.col("headline"), pl.col("body_start")).alias("headline"),
     )
     return (
         multi.group_by("cluster_id")

@@ -68,18 +68,18 @@ def pair_features(
     body_ngram: int = 4,
     workers: int = -1,
     lead_ratio: bool = True,
+    exact: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
 
     ``lead_ratio=False`` skips the one feature that costs a string comparison of 400
-    characters per pair (null then); the detector skips it when no rule uses it."""
+    characters per pair (null then); the detector skips it when no rule uses it.
+    ``exact``: ``exact_containment`` of these pairs if already computed."""
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     cols = prepared.arrays
     heads = cols["headline"]
     has_head = cols["headline_words"] > 0
-    nsh = cols["shingles"]
-    has_body = nsh > 0
 
     both_heads = has_head[a] & has_head[b]
     h_ratio = _cpdist(heads[a], heads[b], fuzz.ratio, workers)
@@ -87,11 +87,7 @@ def pair_features(
     h_ratio = np.where(both_heads, h_ratio, np.nan)
     h_partial = np.where(both_heads, h_partial, np.nan)
 
-    both_bodies = has_body[a] & has_body[b]
-    jac = np.where(both_bodies, pair_jaccard(prepared.body_sig, a, b), np.nan)
-    small = np.minimum(nsh[a], nsh[b])
-    inter = jac / (1.0 + jac) * (nsh[a] + nsh[b])
-    cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
+    both_bodies, jac, small, cont = _estimates(prepared, a, b)
     unq = cont.copy()
     lead_j = np.where(both_bodies, pair_jaccard(prepared.lead_sig, a, b), np.nan)
     if lead_ratio and len(a):
@@ -102,12 +98,12 @@ def pair_features(
     else:
         lead_r = np.full(len(a), np.nan)
 
-    lo, hi, jmax = AMBIGUOUS
-    ambiguous = np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
-    if len(ambiguous):
-        exact, unquoted = _exact_containment(prepared, a[ambiguous], b[ambiguous], body_ngram)
-        cont[ambiguous] = exact
-        unq[ambiguous] = unquoted
+    exact_cont, exact_unq = (
+        exact_containment(prepared, a, b, n=body_ngram) if exact is None else exact
+    )
+    known = ~np.isnan(exact_cont)
+    cont[known] = exact_cont[known]
+    unq[known] = exact_unq[known]
 
     generic, words = cols["generic"], cols["headline_words"]
     outlets, published = cols["outlet"], cols["published"]
@@ -135,18 +131,65 @@ def _cpdist(x: np.ndarray, y: np.ndarray, scorer: object, workers: int) -> np.nd
     return process.cpdist(list(x), list(y), scorer=scorer, workers=workers).astype(np.float64)
 
 
-def _exact_containment(
-    prepared: Prepared, a: np.ndarray, b: np.ndarray, n: int
+def _estimates(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Both-have-bodies, MinHash Jaccard, shorter set size, estimated containment."""
+    nsh = prepared.arrays["shingles"]
+    both_bodies = (nsh[a] > 0) & (nsh[b] > 0)
+    jac = np.where(both_bodies, pair_jaccard(prepared.body_sig, a, b), np.nan)
+    small = np.minimum(nsh[a], nsh[b])
+    inter = jac / (1.0 + jac) * (nsh[a] + nsh[b])
+    cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
+    return both_bodies, jac, small, cont
+
+
+def exact_containment(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray, *, n: int = 4
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact containment and quotation-free containment for the given pairs."""
+    """Exact containment and quotation-free containment for the pairs whose MinHash
+    estimate is ambiguous (see ``AMBIGUOUS``); NaN for the others. One pass over the
+    stored bodies, so it pays to call it once for many pairs."""
     from syndup._kernels import containment
 
-    involved = np.unique(np.concatenate([a, b]))
-    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-    texts = prepared.texts(involved)["body_norm"]
-    full = containment(*shingle_sets(texts, n), ia, ib)
-    bare = containment(*shingle_sets(texts, n, unquoted=True), ia, ib)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    both_bodies, jac, _, cont = _estimates(prepared, a, b)
+    lo, hi, jmax = AMBIGUOUS
+    amb = np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
+    full, bare = np.full(len(a), np.nan), np.full(len(a), np.nan)
+    if len(amb):
+        involved = np.unique(np.concatenate([a[amb], b[amb]]))
+        ia, ib = np.searchsorted(involved, a[amb]), np.searchsorted(involved, b[amb])
+        (fv, fo), (bv, bo) = _shingle_sets(prepared, involved, n)
+        full[amb] = containment(fv, fo, ia, ib)
+        bare[amb] = containment(bv, bo, ia, ib)
     return full, bare
+
+
+def _shingle_sets(
+    prepared: Prepared, rows: np.ndarray, n: int
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Exact shingle sets, with and without quotations, of the given rows' bodies, built
+    on the configured number of threads (polars and the kernels release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def build(part: np.ndarray) -> tuple[np.ndarray, ...]:
+        texts = prepared.texts(part)["body_norm"]
+        return (*shingle_sets(texts, n), *shingle_sets(texts, n, unquoted=True))
+
+    workers = max(1, prepared.config.signature.workers)
+    chunks = [c for c in np.array_split(rows, workers) if len(c)]
+    with ThreadPoolExecutor(len(chunks)) as pool:
+        parts = list(pool.map(build, chunks))
+
+    def join(vi: int, oi: int) -> tuple[np.ndarray, np.ndarray]:
+        values = np.concatenate([p[vi] for p in parts])
+        sizes = np.concatenate([np.diff(p[oi]) for p in parts])
+        offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        return values, offsets
+
+    return join(0, 1), join(2, 3)
 
 
 def rules_use(config: VerifyConfig, feature: str) -> bool:
