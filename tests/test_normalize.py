@@ -99,3 +99,44 @@ def test_first_short_line_becomes_headline_when_missing() -> None:
     row = clean_bodies(df, config=CFG).row(0, named=True)
     assert row["inferred_headline"] == "Spotify Reverses Policy"
     assert row["clean_body"] == "The company said on Friday it would stop."
+
+
+def test_paragraph_splitting_rules() -> None:
+    from syndup.normalize import paragraphs
+
+    bodies = [
+        "A para.\n\nB para one\nline two\n\n\n  C  ",  # blank lines split; single breaks stay
+        "line1\nline2\r\nline3\rline4",  # no blank line: every line break splits
+        "",
+        "  \n \n ",
+        "x\n \t \ny",  # a whitespace-only line is a blank line
+        "no\u00a0break\n\u00a0\nnext\u00a0",  # no-break spaces count as whitespace
+    ]
+    df = pl.DataFrame({"body": bodies, "outlet": ["o"] * 6, "headline": ["h"] * 6})
+    paras = paragraphs(df, config=NormalizeConfig())
+    got = list(zip(paras["_doc"].to_list(), paras["_para"].to_list(), paras["_words"].to_list()))
+    assert got == [
+        (0, "A para.", 2),
+        (0, "B para one\nline two", 4),
+        (0, "C", 1),
+        (1, "line1", 1),
+        (1, "line2", 1),
+        (1, "line3", 1),
+        (1, "line4", 1),
+        (4, "x", 1),
+        (4, "y", 1),
+        (5, "no\u00a0break", 1),
+        (5, "next", 1),
+    ]
+    # Quote variants and case do not change a paragraph's key; the story key is the key of
+    # the document's longest paragraph.
+    twins = pl.DataFrame(
+        {
+            "body": ["He said \u201cyes\u201d today.\n\nx", 'HE SAID "yes" TODAY.\n\ny'],
+            "outlet": ["o", "o"],
+            "headline": ["h", "h"],
+        }
+    )
+    keys = paragraphs(twins, config=NormalizeConfig())
+    assert keys["_key"][0] == keys["_key"][2] != keys["_key"][1]
+    assert keys["_story"].to_list() == [keys["_key"][0]] * 4

@@ -22,7 +22,14 @@ from syndup.shingle import (
     tokens,
     word_shingles,
 )
-from syndup.signature import distinct_counts, jaccard, minhash, pair_jaccard, sign_texts
+from syndup.signature import (
+    distinct_counts,
+    jaccard,
+    minhash,
+    pair_jaccard,
+    permutations,
+    sign_texts,
+)
 
 WORDS = st.lists(
     st.sampled_from(["the", "a", "wire", "story", "copy", "news", "héllo", "ünï", "42", "x_y"]),
@@ -242,3 +249,20 @@ def test_pair_jaccard_equals_rowwise_jaccard() -> None:
     sig[5] = 0xFFFFFFFF  # an empty signature
     a, b = rng.integers(0, 30, 200), rng.integers(0, 30, 200)
     assert np.allclose(pair_jaccard(sig, a, b), jaccard(sig[a], sig[b]))
+
+
+def test_permutations_are_datasketchs() -> None:
+    for num_perm, seed in [(64, 1), (256, 1), (128, 7)]:
+        a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+        ours = permutations(num_perm, seed)
+        assert np.array_equal(ours[0], a) and np.array_equal(ours[1], b)
+
+
+def test_band_params_match_datasketch_across_settings() -> None:
+    from datasketch.lsh import _optimal_param
+
+    for threshold in (0.2, 0.3, 0.5, 0.8):
+        for num_perm in (16, 64, 128):
+            for weight in (0.5, 0.9):
+                ours = band_params(threshold, num_perm, recall_weight=weight)
+                assert ours == _optimal_param(threshold, num_perm, 1 - weight, weight)

@@ -319,43 +319,147 @@ def bucket_pairs(entries, doc_bits, anchors, marked, use_marked, warn_bucket):
     return codes[:k], big, largest
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _space(data, i, hi):
+    """Length of the whitespace character at ``data[i]`` (ASCII or no-break space), else 0,
+    and whether it ends a line (``\n``, or ``\r`` not followed by ``\n``)."""
+    c = data[i]
+    if c == 10:
+        return 1, True
+    if c == 13:
+        return 1, not (i + 1 < hi and data[i + 1] == 10)
+    if c == 32 or c == 9 or c == 11 or c == 12:
+        return 1, False
+    if c == 0xC2 and i + 1 < hi and data[i + 1] == 0xA0:
+        return 2, False
+    return 0, False
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _strip(data, a, b):
+    while a < b:
+        step, _ = _space(data, a, b)
+        if step == 0:
+            break
+        a += step
+    while b > a:
+        if data[b - 1] == 0xA0 and b - 2 >= a and data[b - 2] == 0xC2:
+            b -= 2
+        elif data[b - 1] == 32 or 9 <= data[b - 1] <= 13:
+            b -= 1
+        else:
+            break
+    return a, b
+
+
 @njit(nogil=True, cache=True)
-def paragraph_facts(
-    data: np.ndarray, offsets: np.ndarray, doc: np.ndarray, skip: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per paragraph: a 64-bit key of its ASCII-lowercased bytes without those marked in
-    ``skip`` (quote bytes), its word count (spaces + 1), and its document's story key (the
-    key of the document's longest paragraph, first on ties). Rows are grouped by ``doc``."""
-    n = len(offsets) - 1
-    keys = np.empty(n, dtype=np.uint64)
-    words = np.empty(n, dtype=np.int64)
-    story = np.empty(n, dtype=np.uint64)
-    for p in range(n):
-        acc = np.uint64(0xCBF29CE484222325)
-        spaces = 0
-        for i in range(offsets[p], offsets[p + 1]):
+def split_paragraphs(data, offsets, skip, max_words):
+    """Paragraphs of every text: ``(doc, words, key, story, text bytes, text offsets)``.
+
+    Paragraphs are split at blank lines (a whitespace run holding two line breaks), or at
+    every line break when the text has no blank line; each is stripped of whitespace
+    (ASCII and no-break space) and empty ones are dropped. ``words``: spaces + 1; ``key``:
+    a 64-bit hash of the ASCII-lowercased bytes without those marked in ``skip`` (quotes),
+    computed for paragraphs of at most ``max_words`` words and for each text's longest
+    paragraph (0 for the others: they are never compared by key); ``story``: the key of
+    the text's longest paragraph (first on ties)."""
+    ndocs = len(offsets) - 1
+    breaks = ndocs + 1
+    for i in range(len(data)):
+        breaks += data[i] == 10 or data[i] == 13
+    runs = np.empty((breaks, 3), dtype=np.int64)  # line-break whitespace runs of a doc
+    seg = np.empty((breaks, 2), dtype=np.int64)  # every paragraph of the batch
+    seg_doc = np.empty(breaks, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        lo, hi = offsets[d], offsets[d + 1]
+        nruns, most = 0, 0
+        i = lo
+        while i < hi:
             c = data[i]
-            if skip[c]:
+            if c > 32 and c != 0xC2:  # the common case: not whitespace
+                i += 1
                 continue
-            if c == 32:
-                spaces += 1
-            if 65 <= c <= 90:
-                c += 32
-            acc = (acc ^ np.uint64(c)) * np.uint64(0x100000001B3)
-        keys[p] = acc ^ (acc >> np.uint64(29))
+            if c == 32 and i + 1 < hi and data[i + 1] > 32 and data[i + 1] != 0xC2:
+                i += 2  # a single space between words
+                continue
+            step, brk = _space(data, i, hi)
+            if step == 0:
+                i += 1
+                continue
+            run_start, lines = i, 0
+            while i < hi:
+                step, brk = _space(data, i, hi)
+                if step == 0:
+                    break
+                lines += brk
+                i += step
+            if lines:
+                runs[nruns, 0], runs[nruns, 1], runs[nruns, 2] = run_start, i, lines
+                nruns += 1
+                most = max(most, lines)
+        need = 2 if most >= 2 else 1
+        start = lo
+        for r in range(nruns + 1):
+            if r < nruns and runs[r, 2] < need:
+                continue
+            stop = runs[r, 0] if r < nruns else hi
+            a, b = _strip(data, start, stop)
+            if b > a:
+                seg[total, 0], seg[total, 1] = a, b
+                seg_doc[total] = d
+                total += 1
+            if r < nruns:
+                start = runs[r, 1]
+    nbytes = 0
+    for p in range(total):
+        nbytes += seg[p, 1] - seg[p, 0]
+    words = np.empty(total, dtype=np.int64)
+    keys = np.zeros(total, dtype=np.uint64)
+    story = np.zeros(total, dtype=np.uint64)
+    text = np.empty(nbytes, dtype=np.uint8)
+    text_off = np.zeros(total + 1, dtype=np.int64)
+    pos = 0
+    for p in range(total):
+        spaces = 0
+        for i in range(seg[p, 0], seg[p, 1]):
+            c = data[i]
+            spaces += c == 32
+            text[pos] = c
+            pos += 1
+        text_off[p + 1] = pos
         words[p] = spaces + 1
-    start = 0
-    while start < n:
-        stop = start + 1
-        while stop < n and doc[stop] == doc[start]:
-            stop += 1
-        best = start
-        for p in range(start + 1, stop):
-            if words[p] > words[best]:
-                best = p
-        story[start:stop] = keys[best]
-        start = stop
-    return keys, words, story
+    first = 0
+    while first < total:
+        last, best = first, first
+        while last < total and seg_doc[last] == seg_doc[first]:
+            if words[last] > words[best]:
+                best = last
+            last += 1
+        for r in range(first, last):
+            if words[r] <= max_words or r == best:
+                # Kept bytes are packed 8 to a word, one multiply per word.
+                acc = np.uint64(0xCBF29CE484222325)
+                word = np.uint64(0)
+                filled = 0
+                for i in range(text_off[r], text_off[r + 1]):
+                    c = text[i]
+                    if skip[c]:
+                        continue
+                    if 65 <= c <= 90:
+                        c += 32
+                    word = (word << np.uint64(8)) | np.uint64(c)
+                    filled += 1
+                    if filled == 8:
+                        acc = (acc ^ word) * np.uint64(0x100000001B3)
+                        acc ^= acc >> np.uint64(31)
+                        word = np.uint64(0)
+                        filled = 0
+                acc = (acc ^ word ^ np.uint64(filled)) * np.uint64(0x100000001B3)
+                keys[r] = acc ^ (acc >> np.uint64(29))
+        story[first:last] = keys[best]
+        first = last
+    return seg_doc[:total].copy(), words, keys, story, text, text_off
 
 
 @njit(nogil=True, cache=True)

@@ -28,18 +28,35 @@ _BAND_MULT = np.array(
 @lru_cache(maxsize=64)
 def band_params(threshold: float, num_perm: int, *, recall_weight: float = 0.5) -> tuple[int, int]:
     """``(bands, rows)`` minimising the weighted false positive plus false negative
-    probability, datasketch's rule with ``weights=(1 - recall_weight, recall_weight)``.
+    probability: datasketch's ``_optimal_param`` with ``weights=(1 - recall_weight,
+    recall_weight)``, the same choice (tested), without importing datasketch and scipy.
+
+    The integrands ``1 - (1 - s^r)^b`` are polynomials of degree ``r * b <= num_perm``, so
+    Gauss-Legendre quadrature with ``num_perm // 2 + 1`` nodes integrates them exactly.
 
     A candidate costs microseconds to verify while a missed pair is lost for good, so
     syndup weighs misses heavily (``LSHConfig.recall_weight``)."""
-    from datasketch.lsh import _optimal_param
-
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"LSH threshold must be in (0, 1), got {threshold}")
     if not 0.0 < recall_weight < 1.0:
         raise ValueError(f"recall_weight must be in (0, 1), got {recall_weight}")
-    b, r = _optimal_param(threshold, num_perm, 1.0 - recall_weight, recall_weight)
-    return int(b), int(r)
+    if num_perm < 1:
+        raise ValueError(f"num_perm must be positive, got {num_perm}")
+    nodes, weights = np.polynomial.legendre.leggauss(num_perm // 2 + 1)
+
+    def integral(lo: float, hi: float, b: int, r: int) -> float:
+        s = (hi - lo) / 2 * nodes + (hi + lo) / 2
+        return float((hi - lo) / 2 * np.dot(weights, 1 - (1 - s**r) ** b))
+
+    best, opt = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = integral(0.0, threshold, b, r)
+            fn = (1.0 - threshold) - integral(threshold, 1.0, b, r)
+            error = fp * (1.0 - recall_weight) + fn * recall_weight
+            if error < best:
+                best, opt = error, (b, r)
+    return opt
 
 
 def band_keys(

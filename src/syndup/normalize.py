@@ -102,7 +102,7 @@ _KEY_SKIP = np.zeros(256, dtype=np.bool_)
 _KEY_SKIP[[0x22, 0x27, 0xE2, 0x80, 0x98, 0x99, 0x9C, 0x9D]] = True
 
 # Everything from an aggregator's "original post" marker on is a tail of links.
-_TAIL_LITERALS = ["the original", "the full"]
+_TAIL_LITERALS = [f"{a} {b}" for a in ("original", "full") for b in ("post", "article", "story")]
 _TAIL_MARKER = (
     r"(?i)\n\s*(?:see|read|view|click here to (?:see|read)) the (?:original|full) "
     r"(?:post|article|story)(?: here)?\s*[:.]?[\s\S]*$"
@@ -159,20 +159,6 @@ def clean_headlines(headlines: pl.Expr) -> pl.Expr:
     return normalize_text(cleaned)
 
 
-def split_paragraphs(bodies: pl.Expr) -> pl.Expr:
-    """Split raw bodies into paragraphs on blank lines, or on single newlines when a body has
-    no blank line (many scrapers keep one paragraph per line)."""
-    text = bodies.str.replace_all(r"\r\n?", "\n")
-    has_blank = text.str.contains(r"\n\s*\n")
-    # polars splits on a literal only, so mark the separators first, then split on the mark.
-    marked = (
-        pl.when(has_blank)
-        .then(text.str.replace_all(r"\n\s*\n", "\x1e"))
-        .otherwise(text.str.replace_all(r"\n", "\x1e"))
-    )
-    return marked.str.split("\x1e")
-
-
 def _strip_tails(bodies: pl.Series) -> pl.Series:
     """Cut aggregator tails; the regex runs only on bodies holding a marker's literal."""
     hit = bodies.str.contains_any(_TAIL_LITERALS, ascii_case_insensitive=True).fill_null(False)
@@ -185,33 +171,41 @@ def _strip_tails(bodies: pl.Series) -> pl.Series:
 def _paragraphs(
     df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str, headline_col: str
 ) -> pl.DataFrame:
-    from syndup._kernels import paragraph_facts
+    import pyarrow as pa
+
+    from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
     body = df[body_col]
     if config.strip_aggregator_tails:
         body = _strip_tails(body)
-    paras = (
-        df.select(
-            pl.int_range(pl.len(), dtype=pl.UInt32).alias("_doc"),
-            pl.col(outlet_col).fill_null("").alias("_outlet"),
-            (pl.col(headline_col).fill_null("").str.strip_chars() == "").alias("_no_title"),
-            split_paragraphs(pl.lit(body)).alias("_para"),
-        )
-        .with_columns(
-            pl.col("_para").list.eval(pl.int_range(pl.len(), dtype=pl.UInt32)).alias("_pos")
-        )
-        .explode("_para", "_pos")
-        .with_columns(pl.col("_para").str.strip_chars())
-        .filter(pl.col("_para").is_not_null() & (pl.col("_para").str.len_bytes() > 0))
+    # One compiled pass: split, strip, count words, and key each paragraph on its
+    # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
+    # copies do not make a paragraph look like a different one); each document's longest
+    # paragraph stands for "which story this is".
+    data, offsets = text_bytes(body)
+    doc, words, keys, story, text, text_offsets = split_paragraphs(
+        data, offsets, _KEY_SKIP, config.boilerplate_max_words
     )
-    # Key on the ASCII-lowercased text without quotes and apostrophes, so the usual quote
-    # edits between copies do not make a paragraph look like a different one; each
-    # document's longest paragraph stands for "which story this is".
-    data, offsets = text_bytes(paras["_para"])
-    keys, words, story = paragraph_facts(data, offsets, paras["_doc"].to_numpy(), _KEY_SKIP)
-    return paras.with_columns(
-        pl.Series("_key", keys), pl.Series("_words", words), pl.Series("_story", story)
+    para = pa.LargeStringArray.from_buffers(
+        len(doc), pa.py_buffer(text_offsets), pa.py_buffer(text)
+    )
+    first = np.searchsorted(doc, doc)  # rows are grouped by doc, in order
+    facts = df.select(
+        pl.col(outlet_col).fill_null("").alias("_outlet"),
+        (pl.col(headline_col).fill_null("").str.strip_chars() == "").alias("_no_title"),
+    )
+    return pl.DataFrame(
+        {
+            "_doc": doc,
+            "_outlet": facts["_outlet"].gather(doc),
+            "_no_title": facts["_no_title"].gather(doc),
+            "_para": pl.Series(para, dtype=pl.String),
+            "_pos": (np.arange(len(doc)) - first).astype(np.uint32),
+            "_key": keys,
+            "_words": words,
+            "_story": story,
+        }
     )
 
 
