@@ -113,3 +113,20 @@ def test_config_toml_round_trip_and_errors(tmp_path) -> None:
         Config.from_toml(path)
     with pytest.raises(ConfigError, match="not found"):
         Config.from_toml(tmp_path / "missing.toml")
+
+
+def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
+    from syndup.config import Rule, VerifyConfig
+    from syndup.verify import feature_scopes
+
+    assert feature_scopes(VerifyConfig()) == {
+        "lead_ratio": "none",
+        "headline_partial": "body_missing",
+    }
+    custom = VerifyConfig(
+        rules=(
+            Rule("lead", ("lead_ratio >= 90",)),
+            Rule("part", ("body_missing == 1", "headline_partial >= 95")),
+        )
+    )
+    assert feature_scopes(custom) == {"lead_ratio": "all", "headline_partial": "body_missing"}

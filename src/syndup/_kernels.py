@@ -42,30 +42,24 @@ SEP, WORD, SKIP, UPPER, WIDE = 0, 1, 2, 3, 4
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _wide_class(data, i, hi):
-    """Class and length of the non-ASCII character at ``data[i]`` when folding: the quote,
-    apostrophe, dash and space variants ``normalize_text`` folds; anything else is WIDE."""
+def _wide_class(data, i, hi, table):  # noqa: ANN001, ANN202
+    """Class and byte length of the non-ASCII character at ``data[i]`` when folding, from
+    ``table`` (one class per code point below U+10000, see ``shingle.fold_table``);
+    4-byte and malformed sequences are WIDE."""
     c = data[i]
-    if c == 0xE2 and i + 2 < hi:
-        c1, c2 = data[i + 1], data[i + 2]
-        if c1 == 0x80:
-            if c2 == 0x98 or c2 == 0x99 or c2 == 0x9B or c2 == 0xB2:
-                return SKIP, 3  # ‘ ’ ‛ ′
-            if (0x90 <= c2 <= 0x95) or (0x9C <= c2 <= 0x9F) or c2 == 0xB3 or c2 == 0xA6:
-                return SEP, 3  # dashes, double quotes, ″, …
-        elif c1 == 0x88 and c2 == 0x92:
-            return SEP, 3  # −
-    elif c == 0xC2 and i + 1 < hi:
+    if 0xC2 <= c <= 0xDF and i + 1 < hi:
         c1 = data[i + 1]
-        if c1 == 0xB4:
-            return SKIP, 2  # ´
-        if c1 == 0xAB or c1 == 0xBB or c1 == 0xA0:
-            return SEP, 2  # « » and no-break space
+        if c1 & 0xC0 == 0x80:
+            return table[((c & 0x1F) << 6) | (c1 & 0x3F)], 2
+    elif 0xE0 <= c <= 0xEF and i + 2 < hi:
+        c1, c2 = data[i + 1], data[i + 2]
+        if c1 & 0xC0 == 0x80 and c2 & 0xC0 == 0x80:
+            return table[((c & 0x0F) << 12) | ((c1 & 0x3F) << 6) | (c2 & 0x3F)], 3
     return WIDE, 1
 
 
 @njit(nogil=True, cache=True)
-def _tokens(data, lo, hi, classes, prime, unquoted, out):
+def _tokens(data, lo, hi, classes, table, prime, unquoted, out):
     """Token hashes of ``data[lo:hi]`` into ``out``; returns ``(count, saw_wide)``.
 
     ``classes`` maps each byte to SEP/WORD/SKIP/UPPER/WIDE (see ``shingle``). ``unquoted``
@@ -93,7 +87,7 @@ def _tokens(data, lo, hi, classes, prime, unquoted, out):
         kind = classes[c]
         step = 1
         if kind == WIDE:
-            kind, step = _wide_class(data, i, hi)
+            kind, step = _wide_class(data, i, hi, table)
             if kind == WIDE:
                 wide = True
                 kind = WORD
@@ -115,7 +109,10 @@ def _tokens(data, lo, hi, classes, prime, unquoted, out):
             c = c + 32
         acc += np.uint64(c) * pw
         pw *= prime
-        i += 1
+        for k in range(1, step):  # the other bytes of a multi-byte word character
+            acc += np.uint64(data[i + k]) * pw
+            pw *= prime
+        i += step
     if inword:
         out[nt] = _mix64to32(acc)
         nt += 1
@@ -143,8 +140,8 @@ def _shingles(tok, nt, mult, n, out):
 
 @njit(nogil=True, cache=True)
 def sign_bodies(
-    data, offsets, classes, prime, mult, n, a, b, la, lb, lead_shingles, sig, lsig, words,
-    distinct, wide,
+    data, offsets, classes, table, prime, mult, n, a, b, la, lb, lead_shingles, sig, lsig,
+    words, distinct, wide,
 ):  # fmt: skip
     """Tokenise, shingle and MinHash each text of a batch in one pass.
 
@@ -165,7 +162,7 @@ def sign_bodies(
     mask = tsize - 1
     nperm, lperm = len(a), len(la)
     for d in range(ndocs):
-        nt, saw_wide = _tokens(data, offsets[d], offsets[d + 1], classes, prime, False, tok)
+        nt, saw_wide = _tokens(data, offsets[d], offsets[d + 1], classes, table, prime, False, tok)
         words[d] = nt
         wide[d] = saw_wide
         ns = _shingles(tok, nt, mult, n, sh)
@@ -201,7 +198,7 @@ def sign_bodies(
 
 
 @njit(nogil=True, cache=True)
-def shingle_sets(data, offsets, classes, prime, mult, n, unquoted):
+def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
     """Sorted distinct shingle hashes per text: ``(values, offsets)``."""
     ndocs = len(offsets) - 1
     maxlen = 1
@@ -216,7 +213,7 @@ def shingle_sets(data, offsets, classes, prime, mult, n, unquoted):
     out_off = np.zeros(ndocs + 1, dtype=np.int64)
     pos = 0
     for d in range(ndocs):
-        nt, _ = _tokens(data, offsets[d], offsets[d + 1], classes, prime, unquoted, tok)
+        nt, _ = _tokens(data, offsets[d], offsets[d + 1], classes, table, prime, unquoted, tok)
         ns = _shingles(tok, nt, mult, n, sh)
         part = np.sort(sh[:ns])
         last = np.uint32(0)

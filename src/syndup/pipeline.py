@@ -23,7 +23,7 @@ from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, prepare
 from syndup.result import Result, assemble
 from syndup.signature import pair_jaccard
-from syndup.verify import apply_rules, exact_containment, pair_features, rules_use
+from syndup.verify import apply_rules, exact_containment, feature_scopes, pair_features
 
 log = logging.getLogger("syndup")
 
@@ -147,7 +147,7 @@ class Detector:
         A pair is skipped when its ends are already connected; if the guard then splits
         that connection, the skipped pair may be the evidence that still joins them.
         """
-        lead_r = rules_use(self.config.verify, "lead_ratio")
+        scopes = feature_scopes(self.config.verify)
         for _ in range(2):
             edges = feats.filter(pl.col("matched"))
             labels, _, _ = build_clusters(prepared, edges, self.config.cluster)
@@ -160,7 +160,7 @@ class Detector:
             part = skipped.filter(pl.Series(redo))
             self._skipped = skipped.filter(pl.Series(~redo))
             checked = pair_features(
-                part, prepared, body_ngram=self.config.signature.body_ngram, lead_ratio=lead_r
+                part, prepared, body_ngram=self.config.signature.body_ngram, scopes=scopes
             )
             checked = apply_rules(checked, self.config.verify).with_columns(
                 pl.lit(True).alias("verified")
@@ -182,7 +182,7 @@ class Detector:
         counted in ``stats["skipped_pairs"]``.
         """
         n = prepared.docs.height
-        lead_r = rules_use(self.config.verify, "lead_ratio")
+        scopes = feature_scopes(self.config.verify)
         a = pairs["a"].to_numpy().astype(np.int64)
         b = pairs["b"].to_numpy().astype(np.int64)
         order = np.argsort(-_estimate(prepared, a, b), kind="stable")
@@ -203,7 +203,7 @@ class Detector:
                 part,
                 prepared,
                 body_ngram=ngram,
-                lead_ratio=lead_r,
+                scopes=scopes,
                 exact=(exact_cont[todo], exact_unq[todo]),
             )
             feats = apply_rules(feats, self.config.verify)

@@ -14,6 +14,7 @@ has a signature.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -54,6 +55,51 @@ CLASSES_FOLD = _WORD_BYTE.astype(np.uint8)
 CLASSES_FOLD[ord("A") : ord("Z") + 1] = 3
 CLASSES_FOLD[[ord("'"), ord("`")]] = 2
 CLASSES_FOLD[0x80:] = 4
+_NO_TABLE = np.full(0x10000, 4, dtype=np.uint8)  # plain classes never consult the table
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> np.ndarray:
+    """Class of each code point below U+10000 when the compiled tokeniser folds raw text:
+    what ``normalize.normalize_series`` turns that character into, seen alone. Deleted
+    (apostrophes) -> SKIP (2); only ASCII punctuation or space -> SEP (0); itself (an
+    NFKC-stable lowercase character) -> WORD (1); anything else (capitals, compatibility
+    forms such as "™" -> "tm", characters that compose with a neighbour) -> WIDE (4): the
+    text is then normalised in full before signing. Built on first use (~50 ms).
+
+    Context is ignored except where it matters to NFKC (combining marks, the second half
+    of a canonical composition, Hangul jamo are WIDE); lowercasing follows Python's
+    Unicode tables, which may lag polars' by a version for new characters."""
+    import unicodedata
+
+    from syndup.normalize import _FOLD_FROM, _FOLD_TO
+
+    fold = str.maketrans(dict(zip(_FOLD_FROM, _FOLD_TO)))
+    points = [cp for cp in range(0x80, 0x10000) if not 0xD800 <= cp <= 0xDFFF]
+    chars = [chr(cp) for cp in points]
+    # Characters that attach to their left neighbour: combining marks, the second half of a
+    # canonical composition, Hangul jamo.
+    attach = {cp for cp, ch in zip(points, chars) if unicodedata.combining(ch)}
+    attach.update(range(0x1100, 0x1200))
+    for ch in chars:
+        dec = unicodedata.decomposition(ch).split()
+        if len(dec) == 2 and not dec[0].startswith("<"):
+            attach.add(int(dec[1], 16))
+    # One string, characters apart (NUL starts a new composition), folded in bulk.
+    once = "\0".join(chars).lower().translate(fold)
+    out = unicodedata.normalize("NFKC", once).lower().translate(fold).split("\0")
+    table = np.full(0x10000, 4, dtype=np.uint8)
+    table[:0x80] = 0  # never looked up: ASCII has its own classes
+    for cp, ch, folded in zip(points, chars, out):
+        if cp in attach:
+            continue
+        if folded == "":
+            table[cp] = 2
+        elif folded == ch:
+            table[cp] = 1
+        elif folded.isascii() and not _TOKEN_RE.search(folded):
+            table[cp] = 0
+    return table
 _TOKENIZE_BATCH = 2000
 _POW_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -143,7 +189,7 @@ def shingle_sets(
     from syndup._kernels import shingle_sets as kernel
 
     data, offsets = text_bytes(texts)
-    return kernel(data, offsets, CLASSES_PLAIN, np.uint64(_P), _MULT, n, unquoted)
+    return kernel(data, offsets, CLASSES_PLAIN, _NO_TABLE, np.uint64(_P), _MULT, n, unquoted)
 
 
 def tokens(text: str) -> list[str]:
@@ -232,3 +278,4 @@ def hash_char_shingle(shingle: bytes | str) -> int:
     for k, ch in enumerate(text):
         acc = (acc + ord(ch) * int(_MULT[k])) % (1 << 64)
     return (acc >> 32) ^ (acc & 0xFFFFFFFF)
+

@@ -119,7 +119,8 @@ def sign_texts(
     normalise it and sign again).
     """
     from syndup._kernels import sign_bodies
-    from syndup.shingle import _MULT, _P, CLASSES_FOLD, CLASSES_PLAIN, text_bytes
+    from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, CLASSES_PLAIN, fold_table
+    from syndup.shingle import text_bytes
 
     data, offsets = text_bytes(texts)
     docs = len(offsets) - 1
@@ -131,9 +132,10 @@ def sign_texts(
     distinct = np.zeros(docs, dtype=np.int64)
     wide = np.zeros(docs, dtype=np.bool_)
     classes = CLASSES_FOLD if fold else CLASSES_PLAIN
+    table = fold_table() if fold else _NO_TABLE
     lead_shingles = max(1, lead_words - n + 1)
     sign_bodies(
-        data, offsets, classes, np.uint64(_P), _MULT, n, a, b, la, lb, lead_shingles,
+        data, offsets, classes, table, np.uint64(_P), _MULT, n, a, b, la, lb, lead_shingles,
         sig, lsig, words, distinct, wide,
     )  # fmt: skip
     return sig, lsig, words, distinct, wide

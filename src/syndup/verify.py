@@ -67,36 +67,48 @@ def pair_features(
     *,
     body_ngram: int = 4,
     workers: int = -1,
-    lead_ratio: bool = True,
+    scopes: dict[str, str] | None = None,
     exact: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
 
-    ``lead_ratio=False`` skips the one feature that costs a string comparison of 400
-    characters per pair (null then); the detector skips it when no rule uses it.
-    ``exact``: ``exact_containment`` of these pairs if already computed."""
+    ``scopes`` limits the costlier string features (``lead_ratio``, ``headline_partial``)
+    to the pairs a rule could read them on (see ``feature_scopes``; null elsewhere); by
+    default every feature is computed for every pair. ``exact``: ``exact_containment`` of
+    these pairs if already computed."""
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     cols = prepared.arrays
     heads = cols["headline"]
     has_head = cols["headline_words"] > 0
 
+    scopes = scopes or {}
+    both_bodies, jac, small, cont = _estimates(prepared, a, b)
+
+    def scoped(feature: str) -> np.ndarray:
+        """Rows where ``feature`` is computed (see ``feature_scopes``)."""
+        scope = scopes.get(feature, "all")
+        if scope == "none":
+            return np.zeros(0, dtype=np.int64)
+        return np.flatnonzero(~both_bodies) if scope == "body_missing" else np.arange(len(a))
+
     both_heads = has_head[a] & has_head[b]
-    h_ratio = _cpdist(heads[a], heads[b], fuzz.ratio, workers)
-    h_partial = _cpdist(heads[a], heads[b], fuzz.partial_ratio, workers)
-    h_ratio = np.where(both_heads, h_ratio, np.nan)
+    h_ratio = np.where(both_heads, _cpdist(heads[a], heads[b], fuzz.ratio, workers), np.nan)
+    h_partial = np.full(len(a), np.nan)
+    rows = scoped("headline_partial")
+    h_partial[rows] = _cpdist(heads[a[rows]], heads[b[rows]], fuzz.partial_ratio, workers)
     h_partial = np.where(both_heads, h_partial, np.nan)
 
-    both_bodies, jac, small, cont = _estimates(prepared, a, b)
     unq = cont.copy()
     lead_j = np.where(both_bodies, pair_jaccard(prepared.lead_sig, a, b), np.nan)
-    if lead_ratio and len(a):
-        involved = np.unique(np.concatenate([a, b]))
+    lead_r = np.full(len(a), np.nan)
+    rows = scoped("lead_ratio")
+    rows = rows[both_bodies[rows]]
+    if len(rows):
+        involved = np.unique(np.concatenate([a[rows], b[rows]]))
         leads = prepared.texts(involved)["lead_norm"].to_numpy()
-        ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-        lead_r = np.where(both_bodies, _cpdist(leads[ia], leads[ib], fuzz.ratio, workers), np.nan)
-    else:
-        lead_r = np.full(len(a), np.nan)
+        ia, ib = np.searchsorted(involved, a[rows]), np.searchsorted(involved, b[rows])
+        lead_r[rows] = _cpdist(leads[ia], leads[ib], fuzz.ratio, workers)
 
     exact_cont, exact_unq = (
         exact_containment(prepared, a, b, n=body_ngram) if exact is None else exact
@@ -192,10 +204,34 @@ def _shingle_sets(
     return join(0, 1), join(2, 3)
 
 
-def rules_use(config: VerifyConfig, feature: str) -> bool:
-    """Whether any rule's condition reads ``feature``."""
-    names = {m.group(1) for rule in config.rules for c in rule.when if (m := _COND.match(c))}
-    return feature in names
+def feature_scopes(config: VerifyConfig) -> dict[str, str]:
+    """For the costlier features, where any rule could read them: ``"none"`` (no rule
+    does), ``"body_missing"`` (only rules that also require ``body_missing >= 1``), or
+    ``"all"``."""
+    out = {}
+    for feature in ("lead_ratio", "headline_partial"):
+        readers = [r for r in config.rules if feature in _rule_features(r)]
+        if not readers:
+            out[feature] = "none"
+        elif all(_requires_missing_body(r) for r in readers):
+            out[feature] = "body_missing"
+        else:
+            out[feature] = "all"
+    return out
+
+
+def _rule_features(rule: Rule) -> set[str]:
+    return {m.group(1) for c in rule.when if (m := _COND.match(c))}
+
+
+def _requires_missing_body(rule: Rule) -> bool:
+    for c in rule.when:
+        m = _COND.match(c)
+        if m and m.group(1) == "body_missing":
+            op, value = m.group(2), float(m.group(3))
+            if (op in (">=", "==") and value == 1) or (op == ">" and 0 <= value < 1):
+                return True
+    return False
 
 
 def condition_expr(condition: str) -> pl.Expr:
