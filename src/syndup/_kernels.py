@@ -42,7 +42,7 @@ SEP, WORD, SKIP, UPPER, WIDE = 0, 1, 2, 3, 4
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _wide_class(data, i, hi, table):  # noqa: ANN001, ANN202
+def _wide_class(data, i, hi, table):
     """Class and byte length of the non-ASCII character at ``data[i]`` when folding, from
     ``table`` (one class per code point below U+10000, see ``shingle.fold_table``);
     4-byte and malformed sequences are WIDE."""

@@ -100,6 +100,8 @@ def fold_table() -> np.ndarray:
         elif folded.isascii() and not _TOKEN_RE.search(folded):
             table[cp] = 0
     return table
+
+
 _TOKENIZE_BATCH = 2000
 _POW_CACHE: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -278,4 +280,3 @@ def hash_char_shingle(shingle: bytes | str) -> int:
     for k, ch in enumerate(text):
         acc = (acc + ord(ch) * int(_MULT[k])) % (1 << 64)
     return (acc >> 32) ^ (acc & 0xFFFFFFFF)
-

@@ -119,8 +119,15 @@ def sign_texts(
     normalise it and sign again).
     """
     from syndup._kernels import sign_bodies
-    from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, CLASSES_PLAIN, fold_table
-    from syndup.shingle import text_bytes
+    from syndup.shingle import (
+        _MULT,
+        _NO_TABLE,
+        _P,
+        CLASSES_FOLD,
+        CLASSES_PLAIN,
+        fold_table,
+        text_bytes,
+    )
 
     data, offsets = text_bytes(texts)
     docs = len(offsets) - 1
