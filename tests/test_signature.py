@@ -274,3 +274,14 @@ def test_band_params_match_datasketch_across_settings() -> None:
             for weight in (0.5, 0.9):
                 ours = band_params(threshold, num_perm, recall_weight=weight)
                 assert ours == _optimal_param(threshold, num_perm, 1 - weight, weight)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(FOLDED, min_size=1, max_size=5), st.booleans())
+def test_folded_shingle_sets_equal_normalising_first(texts: list[str], unquoted: bool) -> None:
+    from syndup.normalize import normalize_series
+
+    series = pl.Series(texts)
+    got = shingle_sets(series, 2, unquoted=unquoted, fold=True)
+    want = shingle_sets(normalize_series(series, collapse_spaces=False), 2, unquoted=unquoted)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])

@@ -30,3 +30,14 @@ def test_compression_shrinks_news_like_text() -> None:
     plain.put(0, text)
     packed.put(0, text)
     assert packed.nbytes * 4 < plain.nbytes
+
+
+def test_groups_read_each_block_once() -> None:
+    store = TextStore(compress=True)
+    store.put(0, pl.Series(["a", "b", "c"]))
+    store.put(3, pl.Series(["d", "e"]))
+    groups = store.groups(np.array([1, 2, 3, 4]))
+    assert [(s, g.tolist()) for s, g in groups] == [(0, [1, 2]), (3, [3, 4])]
+    assert [store.block(s).gather(g - s).to_list() for s, g in groups] == [["b", "c"], ["d", "e"]]
+    with pytest.raises(ValueError):
+        store.groups(np.array([2, 1]))

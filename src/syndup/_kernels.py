@@ -58,12 +58,29 @@ def _wide_class(data, i, hi, table):
     return WIDE, 1
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _quote_len(data, i, hi):
+    """Byte length of the double quote at ``data[i]`` (any variant ``normalize_text`` folds
+    to '"': “ ” „ ‟ ″ « »), else 0."""
+    c = data[i]
+    if c == _QUOTE:
+        return 1
+    if c == 0xE2 and i + 2 < hi and data[i + 1] == 0x80:
+        c2 = data[i + 2]
+        if 0x9C <= c2 <= 0x9F or c2 == 0xB3:
+            return 3
+    elif c == 0xC2 and i + 1 < hi and (data[i + 1] == 0xAB or data[i + 1] == 0xBB):
+        return 2
+    return 0
+
+
 @njit(nogil=True, cache=True)
 def _tokens(data, lo, hi, classes, table, prime, unquoted, out):
     """Token hashes of ``data[lo:hi]`` into ``out``; returns ``(count, saw_wide)``.
 
     ``classes`` maps each byte to SEP/WORD/SKIP/UPPER/WIDE (see ``shingle``). ``unquoted``
-    skips quotations the way ``re.sub('"[^"]{0,800}"', " ", text)`` would."""
+    skips quotations the way ``re.sub('"[^"]{0,800}"', " ", text)`` would, counting any
+    double-quote variant as '"' and the span in bytes."""
     nt = 0
     acc = np.uint64(0)
     pw = np.uint64(1)
@@ -72,18 +89,24 @@ def _tokens(data, lo, hi, classes, table, prime, unquoted, out):
     i = lo
     while i < hi:
         c = data[i]
-        if unquoted and c == _QUOTE:
-            j = i + 1
-            limit = min(hi, i + QUOTE_SPAN + 2)
-            while j < limit and data[j] != _QUOTE:
-                j += 1
-            if j < limit:  # a closing quote in reach: the span is a separator
-                if inword:
-                    out[nt] = _mix64to32(acc)
-                    nt += 1
-                    inword = False
-                i = j + 1
-                continue
+        if unquoted and (c == _QUOTE or c == 0xE2 or c == 0xC2):
+            opening = _quote_len(data, i, hi)
+            if opening:
+                j = i + opening
+                limit = min(hi, j + QUOTE_SPAN + 1)
+                closing = 0
+                while j < limit:
+                    closing = _quote_len(data, j, hi)
+                    if closing:
+                        break
+                    j += 1
+                if closing:  # a closing quote in reach: the span is a separator
+                    if inword:
+                        out[nt] = _mix64to32(acc)
+                        nt += 1
+                        inword = False
+                    i = j + closing
+                    continue
         kind = classes[c]
         step = 1
         if kind == WIDE:
@@ -199,7 +222,7 @@ def sign_bodies(
 
 @njit(nogil=True, cache=True)
 def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
-    """Sorted distinct shingle hashes per text: ``(values, offsets)``."""
+    """Sorted distinct shingle hashes per text: ``(values, offsets, wide)``."""
     ndocs = len(offsets) - 1
     maxlen = 1
     for d in range(ndocs):
@@ -211,9 +234,13 @@ def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
         total += (offsets[d + 1] - offsets[d]) // 2 + 1
     values = np.empty(total, dtype=np.uint32)
     out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    wide = np.zeros(ndocs, dtype=np.bool_)
     pos = 0
     for d in range(ndocs):
-        nt, _ = _tokens(data, offsets[d], offsets[d + 1], classes, table, prime, unquoted, tok)
+        nt, saw_wide = _tokens(
+            data, offsets[d], offsets[d + 1], classes, table, prime, unquoted, tok
+        )
+        wide[d] = saw_wide
         ns = _shingles(tok, nt, mult, n, sh)
         part = np.sort(sh[:ns])
         last = np.uint32(0)
@@ -223,7 +250,7 @@ def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
                 pos += 1
                 last = part[s]
         out_off[d + 1] = pos
-    return values[:pos].copy(), out_off
+    return values[:pos].copy(), out_off, wide
 
 
 @njit(nogil=True, cache=True)

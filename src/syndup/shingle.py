@@ -183,15 +183,37 @@ def text_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def shingle_sets(
-    texts: pl.Series, n: int, *, unquoted: bool = False
+    texts: pl.Series, n: int, *, unquoted: bool = False, fold: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact sets of word ``n``-gram hashes, sorted and distinct per text, as ``(values,
-    offsets)``. ``unquoted`` first removes direct quotations: a '"', at most 800 bytes
-    without one, a '"' (what ``re.sub('"[^"]{0,800}"', " ", text)`` removes in ASCII text)."""
+    offsets)``. ``unquoted`` first removes direct quotations: a double quote (any variant),
+    at most 800 bytes without one, a double quote (``re.sub('"[^"]{0,800}"', " ", text)``
+    on normalised ASCII text). ``fold=True`` reads raw text and folds it on the fly as
+    ``signature.sign_texts`` does (texts it cannot fold are normalised first), giving the
+    sets of ``normalize_series(texts)``."""
     from syndup._kernels import shingle_sets as kernel
 
     data, offsets = text_bytes(texts)
-    return kernel(data, offsets, CLASSES_PLAIN, _NO_TABLE, np.uint64(_P), _MULT, n, unquoted)
+    classes, table = (CLASSES_FOLD, fold_table()) if fold else (CLASSES_PLAIN, _NO_TABLE)
+    values, out, wide = kernel(data, offsets, classes, table, np.uint64(_P), _MULT, n, unquoted)
+    if not fold or not wide.any():
+        return values, out
+    from syndup.normalize import normalize_series
+
+    redo = np.flatnonzero(wide)
+    fixed, fixed_out = shingle_sets(
+        normalize_series(texts.gather(redo), collapse_spaces=False), n, unquoted=unquoted
+    )
+    sizes = np.diff(out)
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    keep = ~wide[owner]
+    merged_owner = np.concatenate([owner[keep], np.repeat(redo, np.diff(fixed_out))])
+    order = np.argsort(merged_owner, kind="stable")
+    merged = np.concatenate([values[keep], fixed])[order]
+    sizes[redo] = np.diff(fixed_out)
+    offsets_out = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=offsets_out[1:])
+    return merged, offsets_out
 
 
 def tokens(text: str) -> list[str]:

@@ -48,6 +48,24 @@ class TextStore:
     def __len__(self) -> int:
         return sum(self._lengths.values())
 
+    def block(self, start: int) -> pl.Series:
+        """All texts of the block that starts at row ``start``."""
+        data = self._blocks[start]
+        return pl.read_ipc(io.BytesIO(data))["text"] if isinstance(data, bytes) else data
+
+    def groups(self, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """``(block start, rows in that block)`` for ascending ``rows``: read each block
+        once with ``block(start).gather(rows - start)``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        starts = np.array(sorted(self._blocks), dtype=np.int64)
+        if len(rows) == 0:
+            return []
+        if np.any(np.diff(rows) < 0):
+            raise ValueError("rows must be ascending")
+        block = np.searchsorted(starts, rows, side="right") - 1
+        cuts = np.flatnonzero(np.diff(block)) + 1
+        return [(int(starts[block[g[0]]]), g) for g in np.split(rows, cuts)]
+
     def get(self, rows: np.ndarray) -> pl.Series:
         """Texts of the given rows, in that order (rows may repeat)."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -61,8 +79,7 @@ class TextStore:
         parts = []
         for b in np.unique(block):
             start = int(starts[b])
-            data = self._blocks[start]
-            text = pl.read_ipc(io.BytesIO(data))["text"] if isinstance(data, bytes) else data
+            text = self.block(start)
             parts.append(text.gather(rows[order][block[order] == b] - start))
         gathered = pl.concat(parts)
         back = np.empty(len(rows), dtype=np.int64)

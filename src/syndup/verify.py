@@ -181,18 +181,25 @@ def exact_containment(
 def _shingle_sets(
     prepared: Prepared, rows: np.ndarray, n: int
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Exact shingle sets, with and without quotations, of the given rows' bodies, built
-    on the configured number of threads (polars and the kernels release the GIL)."""
+    """Exact shingle sets, with and without quotations, of the given (ascending) rows'
+    bodies: each stored block is read once, blocks are spread over the configured threads
+    (the kernels release the GIL), and bodies are folded on the fly."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def build(part: np.ndarray) -> tuple[np.ndarray, ...]:
-        texts = prepared.texts(part)["body_norm"]
-        return (*shingle_sets(texts, n), *shingle_sets(texts, n, unquoted=True))
+    store = prepared.bodies
 
-    workers = max(1, prepared.config.signature.workers)
-    chunks = [c for c in np.array_split(rows, workers) if len(c)]
-    with ThreadPoolExecutor(len(chunks)) as pool:
-        parts = list(pool.map(build, chunks))
+    def build(group: tuple[int, np.ndarray]) -> tuple[np.ndarray, ...]:
+        start, part = group
+        texts = store.block(start).gather(part - start)
+        return (
+            *shingle_sets(texts, n, fold=True),
+            *shingle_sets(texts, n, unquoted=True, fold=True),
+        )
+
+    groups = store.groups(rows)
+    workers = max(1, min(prepared.config.signature.workers, len(groups)))
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(build, groups))
 
     def join(vi: int, oi: int) -> tuple[np.ndarray, np.ndarray]:
         values = np.concatenate([p[vi] for p in parts])
