@@ -41,3 +41,9 @@ def test_groups_read_each_block_once() -> None:
     assert [store.block(s).gather(g - s).to_list() for s, g in groups] == [["b", "c"], ["d", "e"]]
     with pytest.raises(ValueError):
         store.groups(np.array([2, 1]))
+    big = TextStore(compress=False)
+    for start in range(0, 1000, 100):
+        big.put(start, pl.Series([str(i) for i in range(start, start + 100)]))
+    rows = np.array([5, 7, 150, 420, 421, 999])
+    got = [(s, big.block(s).gather(g - s).to_list()) for s, g in big.groups(rows)]
+    assert got == [(0, ["5", "7"]), (100, ["150"]), (400, ["420", "421"]), (900, ["999"])]

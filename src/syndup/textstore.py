@@ -64,7 +64,8 @@ class TextStore:
             raise ValueError("rows must be ascending")
         block = np.searchsorted(starts, rows, side="right") - 1
         cuts = np.flatnonzero(np.diff(block)) + 1
-        return [(int(starts[block[g[0]]]), g) for g in np.split(rows, cuts)]
+        firsts = np.concatenate([[0], cuts])
+        return [(int(starts[block[f]]), part) for f, part in zip(firsts, np.split(rows, cuts))]
 
     def get(self, rows: np.ndarray) -> pl.Series:
         """Texts of the given rows, in that order (rows may repeat)."""
