@@ -104,3 +104,26 @@ def test_config_changes_behaviour(wire_corpus: pl.DataFrame) -> None:
 def test_generic_headlines_never_cluster_alone(result: syndup.Result) -> None:
     by_id = {r["id"]: r["cluster_size"] for r in result.assignments.iter_rows(named=True)}
     assert by_id["letters-0"] == by_id["letters-1"] == 1
+
+
+def test_large_corpus_path_gives_identical_results(tmp_path, wire_corpus: pl.DataFrame) -> None:
+    """Above the size threshold, raw and cleaned bodies are kept compressed in blocks; the
+    clusters, evidence and rejects must not change."""
+    blank = wire_corpus.head(1).with_columns(
+        pl.lit("blank-1").alias("id"), pl.lit("").alias("headline"), pl.lit("  ").alias("body")
+    )
+    corpus = pl.concat([wire_corpus, blank], how="diagonal_relaxed")
+    path = tmp_path / "corpus.jsonl"
+    corpus.write_ndjson(path)
+    small = {"signature": {"batch_size": 7}}
+    plain = syndup.cluster(path, config=Config.from_dict(small))
+    packed = syndup.cluster(
+        path,
+        config=Config.from_dict({"signature": {**small["signature"], "compress_text_above_mb": 0}}),
+    )
+    assert packed.assignments.equals(plain.assignments)
+    assert packed.pairs.equals(plain.pairs)
+    assert packed.clusters.equals(plain.clusters)
+    assert packed.rejects.equals(plain.rejects)
+    blank_row = packed.rejects.filter(pl.col("id") == "blank-1")
+    assert blank_row["body"].to_list() == ["  "]  # rejects keep the raw input

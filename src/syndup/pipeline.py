@@ -20,7 +20,7 @@ from syndup.cluster import build_clusters, components
 from syndup.config import Config
 from syndup.io import read_corpus
 from syndup.lsh import band_params, signature_candidates
-from syndup.prepare import Prepared, prepare
+from syndup.prepare import Prepared, offload_bodies, prepare
 from syndup.result import Result, assemble
 from syndup.signature import pair_jaccard
 from syndup.verify import apply_rules, exact_containment, feature_scopes, pair_features
@@ -65,7 +65,12 @@ class Detector:
                 self.progress("signatures", done[0], total)
 
         with self._stage("normalise+signatures"):
-            return prepare(df, self.config, progress=tick)
+            if isinstance(data, pl.DataFrame):  # the caller holds it: nothing to free
+                return prepare(df, self.config, progress=tick)
+            # A large corpus's raw bodies move to a compressed store; dropping our only
+            # reference to the strings frees them for the rest of the run.
+            df, raw = offload_bodies(df, self.config)
+            return prepare(df, self.config, progress=tick, raw_bodies=raw)
 
     def candidates(self, prepared: Prepared) -> pl.DataFrame:
         """Distinct candidate pairs from the body, lead and headline LSH indexes.

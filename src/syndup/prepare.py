@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
+from syndup.io import STANDARD_COLUMNS
 from syndup.normalize import (
     clean_bodies,
     clean_headlines,
@@ -145,13 +146,21 @@ def normalize_corpus(
 
 
 def prepare(
-    df: pl.DataFrame, config: Config, *, progress: Callable[[int], None] | None = None
+    df: pl.DataFrame,
+    config: Config,
+    *,
+    progress: Callable[[int], None] | None = None,
+    raw_bodies: TextStore | None = None,
 ) -> Prepared:
     """Normalise and sign every article. ``progress(n)`` is called as batches finish.
 
     Two passes over batches on a thread pool: split paragraphs (then learn boilerplate from
     the whole corpus), then clean, normalise, tokenise and sign each batch. Only signatures
     and cleaned text are kept; shingle arrays live for one batch.
+
+    ``raw_bodies``: the input bodies held in a ``TextStore`` (blocks of ``batch_size``
+    rows, see ``offload_bodies``) when ``df`` has no body column, so a large corpus's raw
+    text is not held as strings for the whole stage.
     """
     scfg, ncfg = config.signature, config.normalize
     n = df.height
@@ -163,16 +172,33 @@ def prepare(
     counts = np.zeros(n, dtype=np.int64)
     words = np.zeros(n, dtype=np.int64)
     parts: dict[int, pl.DataFrame] = {}
-    text_bytes = df["body"].str.len_bytes().sum() or 0
-    bodies = TextStore(compress=text_bytes > scfg.compress_text_above_mb * 1_000_000)
+    if raw_bodies is None:
+        compress = compress_bodies(df, config)
+    else:
+        compress = raw_bodies.compress
+        if raw_bodies.starts() != starts:
+            raise ValueError("raw_bodies blocks must be batch_size rows each")
+    bodies = TextStore(compress=compress)
+
+    def rows_of(sub: pl.DataFrame, start: int) -> pl.DataFrame:
+        """A batch with its raw bodies."""
+        if raw_bodies is None:
+            return sub
+        return sub.with_columns(raw_bodies.block(start).alias("body"))
 
     # Learning reads at most `boilerplate_sample` articles per outlet: site furniture recurs in
     # nearly every article of an outlet, so a sample finds it at a fraction of the cost.
     learn_df = df
     if ncfg.boilerplate_sample > 0:
-        learn_df = df.filter(
+        sample = df.select(
             pl.int_range(pl.len()).over(pl.col("outlet").fill_null("")) < ncfg.boilerplate_sample
-        )
+        ).to_series()
+        learn_df = df.filter(sample)
+        if raw_bodies is not None:
+            bodies_ = raw_bodies.get(np.flatnonzero(sample.to_numpy()))
+            learn_df = learn_df.with_columns(bodies_.alias("body"))
+    elif raw_bodies is not None:
+        learn_df = df.with_columns(raw_bodies.get(np.arange(n)).alias("body"))
     learn_starts = list(range(0, learn_df.height, size))
 
     def split(start: int) -> pl.DataFrame:
@@ -183,7 +209,7 @@ def prepare(
     def run(start: int) -> int:
         stop = min(start + size, n)
         part = normalize_corpus(
-            df.slice(start, size), config, learned=learned, normalize_bodies=False
+            rows_of(df.slice(start, size), start), config, learned=learned, normalize_bodies=False
         )
         body = part["body_clean"]
         options = {
@@ -239,12 +265,44 @@ def prepare(
         body_sig=body_sig,
         lead_sig=lead_sig,
         headline_sig=head_sig,
-        source=df.drop("body"),
+        source=df.drop("body", strict=False),
         bodies=bodies,
-        rejected=df.filter(~docs["usable"]),
+        rejected=_rejected(df, docs["usable"], raw_bodies),
         learned=learned,
         config=config,
     )
+
+
+def compress_bodies(df: pl.DataFrame, config: Config) -> bool:
+    """Whether ``df``'s bodies are large enough to keep compressed
+    (``SignatureConfig.compress_text_above_mb``)."""
+    size = df["body"].str.len_bytes().sum() or 0
+    return size > config.signature.compress_text_above_mb * 1_000_000
+
+
+def offload_bodies(df: pl.DataFrame, config: Config) -> tuple[pl.DataFrame, TextStore | None]:
+    """Move a large corpus's bodies into a compressed ``TextStore`` for ``prepare``: returns
+    ``(df without body, store)``, or ``(df, None)`` when the bodies are small. The caller
+    must drop its own reference to ``df`` for the strings to be freed."""
+    if not compress_bodies(df, config):
+        return df, None
+    scfg = config.signature
+    store = TextStore(compress=True)
+    starts = range(0, df.height, scfg.batch_size)
+    body = df["body"]
+    with ThreadPoolExecutor(max(1, scfg.workers)) as pool:
+        list(pool.map(lambda s: store.put(s, body.slice(s, scfg.batch_size)), starts))
+    return df.drop("body"), store
+
+
+def _rejected(df: pl.DataFrame, usable: pl.Series, raw_bodies: TextStore | None) -> pl.DataFrame:
+    """Full input rows of the articles with no usable text."""
+    rows = np.flatnonzero(~usable.to_numpy())
+    out = df[rows]
+    if raw_bodies is not None:
+        out = out.with_columns(raw_bodies.get(rows).alias("body"))
+        out = out.select(*STANDARD_COLUMNS, pl.exclude(STANDARD_COLUMNS))
+    return out
 
 
 def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:

@@ -48,6 +48,10 @@ class TextStore:
     def __len__(self) -> int:
         return sum(self._lengths.values())
 
+    def starts(self) -> list[int]:
+        """First row of each block, ascending."""
+        return sorted(self._blocks)
+
     def block(self, start: int) -> pl.Series:
         """All texts of the block that starts at row ``start``."""
         data = self._blocks[start]
