@@ -38,7 +38,9 @@ class Detector:
         self.progress = progress
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
-        self._skipped = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.String})
+        self._skipped = pl.DataFrame(
+            schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.Categorical}
+        )
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -121,7 +123,7 @@ class Detector:
                 "index": np.array(names, dtype=object)[merged],
             },
             schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.String},
-        )
+        ).with_columns(pl.col("index").cast(pl.Categorical))
 
     def run(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Result:
         """Run every stage and assemble the result tables."""

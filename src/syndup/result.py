@@ -75,7 +75,7 @@ def assemble(
     docs = prepared.docs
     n = docs.height
     usable = docs["usable"].to_numpy()
-    edges = feats.filter(pl.col("matched")).with_columns(evidence_expr().alias("evidence"))
+    edges = feats.filter(pl.col("matched"))
     labels, canon_row, canon = build_clusters(prepared, edges, config.cluster)
     ids = docs["id"].to_numpy()
     rows = np.arange(n)
@@ -84,28 +84,22 @@ def assemble(
     sim[members] = similarity_to(prepared, members, canon_row[members])
     sizes = np.bincount(labels)[labels]
     # Why each member joined: its matched edge to the canonical if any, else its best edge.
+    # Chosen on numbers first; evidence text is formatted for the chosen edges only.
+    keys = edges.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("edge"),
+        "a",
+        "b",
+        "body_containment",
+        "headline_ratio",
+    )
     ends = pl.concat(
         [
-            edges.select(
-                pl.col("a").alias("row"),
-                pl.col("b").alias("other"),
-                "rule",
-                "evidence",
-                "body_containment",
-                "headline_ratio",
-            ),
-            edges.select(
-                pl.col("b").alias("row"),
-                pl.col("a").alias("other"),
-                "rule",
-                "evidence",
-                "body_containment",
-                "headline_ratio",
-            ),
+            keys.select(pl.col("a").alias("row"), pl.col("b").alias("other"), pl.exclude("a", "b")),
+            keys.select(pl.col("b").alias("row"), pl.col("a").alias("other"), pl.exclude("a", "b")),
         ]
     ).with_columns(pl.col("row").cast(pl.Int64), pl.col("other").cast(pl.Int64))
     canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row, "label": labels})
-    why = (
+    best = (
         ends.join(canon_frame, on="row")
         .with_columns((pl.col("other") == pl.col("canon_row")).alias("_to_canon"))
         .sort(
@@ -114,8 +108,11 @@ def assemble(
             nulls_last=True,
         )
         .group_by("row", maintain_order=True)
-        .agg(pl.col("rule").first(), pl.col("evidence").first())
+        .agg(pl.col("edge").first())
     )
+    del ends
+    chosen = edges[best["edge"]].select("rule", evidence_expr().alias("evidence"))
+    why = pl.concat([best.select("row"), chosen], how="horizontal")
     order = (
         pl.DataFrame({"label": labels, "size": sizes, "canon_id": ids[canon_row]})
         .unique("label")

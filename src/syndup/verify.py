@@ -277,7 +277,7 @@ def apply_rules(features: pl.DataFrame, config: VerifyConfig) -> pl.DataFrame:
     chosen: pl.Expr = pl.lit(None, dtype=pl.String)
     for rule in reversed(config.rules):
         chosen = pl.when(rule_expr(rule)).then(pl.lit(rule.name)).otherwise(chosen)
-    return features.with_columns(chosen.alias("rule")).with_columns(
+    return features.with_columns(chosen.cast(pl.Categorical).alias("rule")).with_columns(
         pl.col("rule").is_not_null().alias("matched")
     )
 
