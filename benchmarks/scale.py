@@ -126,20 +126,30 @@ def run_syndup(corpus: Path, pred: Path, timeout: float) -> dict:
     return out
 
 
-def measure(tool: str, corpus: Path, n: int, work_dir: Path, timeout: float | None) -> dict:
-    """Run one tool on one corpus; a result row with speed, memory and scores (or an error)."""
+def measure(
+    tool: str, corpus: Path, n: int, work_dir: Path, timeout: float | None, repeat: int = 1
+) -> dict:
+    """Run one tool on one corpus ``repeat`` times; a result row with the median run's
+    speed and memory (every run's wall seconds listed) and scores (or an error)."""
     pred = work_dir / f"pred_{tool}_{n}.parquet"
     load = os.getloadavg()[0]
-    log(f"{tool} on {n:,} articles (load {load:.2f})")
     timeout = timeout or TIMEOUT.get(tool, TIMEOUT_DEFAULT)
-    if tool == "syndup":
-        res = run_syndup(corpus, pred, timeout)
-    else:
-        res = rp.run_peer(tool, corpus, pred, timeout=timeout)
     row: dict = {"tool": tool, "n": n, "corpus": corpus.name, "load_before": round(load, 2)}
-    if res.get("error"):
-        log(f"{tool} at {n:,} failed: {res['error'].splitlines()[0]}")
-        return {**row, "status": "failed", "reason": res["error"].strip()[-800:]}
+    runs = []
+    for k in range(repeat):
+        log(f"{tool} on {n:,} articles, run {k + 1}/{repeat} (load {os.getloadavg()[0]:.2f})")
+        if tool == "syndup":
+            res = run_syndup(corpus, pred, timeout)
+        else:
+            res = rp.run_peer(tool, corpus, pred, timeout=timeout)
+        if res.get("error"):
+            log(f"{tool} at {n:,} failed: {res['error'].splitlines()[0]}")
+            return {**row, "status": "failed", "reason": res["error"].strip()[-800:]}
+        runs.append(res)
+        if k < repeat - 1:
+            pred.unlink(missing_ok=True)
+    res = sorted(runs, key=lambda r: r["wall_seconds"])[(len(runs) - 1) // 2]  # the median
+    row["runs_wall_seconds"] = [r["wall_seconds"] for r in runs]
     wall, work = res["wall_seconds"], res["seconds"]
     row |= {
         "status": "ok",
@@ -286,6 +296,11 @@ def _f(x: float | None, fmt: str = ",.1f") -> str:
     return "—" if x is None else format(x, fmt)
 
 
+def _runs(row: dict) -> str:
+    walls = row.get("runs_wall_seconds") or []
+    return f"; runs {' / '.join(f'{w:.1f}' for w in walls)} s" if len(walls) > 1 else ""
+
+
 def markdown(res: dict) -> str:
     """scale.md: the machine, one table row per (tool, size), syndup's stages."""
     m = res["machine"]
@@ -301,7 +316,8 @@ def markdown(res: dict) -> str:
         + ("; HEAD moved during the run)." if res["git_at_start"] != m["git"] else ")."),
         "",
         "articles/s = articles ÷ wall seconds of the tool's process (start-up, reading and"
-        " writing included). Speed-up = syndup's articles/s ÷ the tool's, at the same size"
+        " writing included); where a tool ran several times (note: `runs`), the median run."
+        " Speed-up = syndup's articles/s ÷ the tool's, at the same size"
         " (or syndup on the corpus the subset was cut from, shown as `@n`). See README.md.",
         "",
         "| tool | version | articles | wall s | articles/s | peak RSS MB | pairwise F1"
@@ -321,7 +337,7 @@ def markdown(res: dict) -> str:
         out.append(
             f"| {r['tool']} | {r['version']} | {r['n']:,} | {_f(r['wall_seconds'])} |"
             f" {_f(r['articles_per_s'], ',.0f')} | {_f(r['peak_rss_mb'], ',.0f')} | {f1} |"
-            f" {r['bcubed_f1']:.3f} | {ratio} | load {r['load_before']:.1f} |"
+            f" {r['bcubed_f1']:.3f} | {ratio} | load {r['load_before']:.1f}{_runs(r)} |"
         )
     ic = res["issue_check"]
     if "ratio" in ic:
@@ -363,6 +379,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--words", type=int, default=400)
     ap.add_argument("--timeout", type=float, default=None, help="per-run timeout (s)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs per tool and size up to --repeat-max-n; the median is reported",
+    )
+    ap.add_argument("--repeat-max-n", type=int, default=100_000)
     ap.add_argument("--out-dir", type=Path, default=HERE / "results")
     ap.add_argument("--work-dir", type=Path, default=HERE / "work")
     a = ap.parse_args(argv)
@@ -383,14 +406,21 @@ def main(argv: list[str] | None = None) -> int:
             plans[p] = plan_peer(p, sizes, None)
     corpora = {n: ensure_corpus(n, seed=a.seed, words=a.words, work_dir=a.work_dir) for n in sizes}
     rows: list[dict] = []
+    warmed = False
     for n in sorted({n for plan in plans.values() for n in plan} | set(sizes)):
         if n in corpora:
             corpus: Path | None = corpora[n]
         else:
             src = min((m for m in sizes if m >= n), default=None)
             corpus = ensure_subset(corpora[src], n) if src is not None else None
+        reps = a.repeat if n <= a.repeat_max_n else 1
         if n in sizes:
-            rows.append(measure("syndup", corpus, n, a.work_dir, a.timeout))
+            if not warmed:  # compiled kernels are cached on disk by the first run
+                log("syndup warm-up on 1,000 articles (fills the compiled-kernel cache)")
+                run_syndup(ensure_subset(corpus, 1000), a.work_dir / "warmup.parquet", 600)
+                (a.work_dir / "warmup.parquet").unlink(missing_ok=True)
+                warmed = True
+            rows.append(measure("syndup", corpus, n, a.work_dir, a.timeout, reps))
         for p in PEERS:
             if n not in plans[p]:
                 continue
@@ -398,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
             if why is None and corpus is None:
                 why = f"not run: no corpus of >= {n:,} rows in this run"
             if why is None:
-                rows.append(measure(p, corpus, n, a.work_dir, a.timeout))
+                rows.append(measure(p, corpus, n, a.work_dir, a.timeout, reps))
             else:
                 why = skip_reason(p, n, why, rows)
                 rows.append({"tool": p, "n": n, "status": "skipped", "reason": why})

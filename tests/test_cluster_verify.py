@@ -130,3 +130,17 @@ def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
         )
     )
     assert feature_scopes(custom) == {"lead_ratio": "all", "headline_partial": "body_missing"}
+
+
+def test_components_number_like_scipy() -> None:
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from syndup.cluster import components
+
+    rng = np.random.default_rng(5)
+    for n, m in [(1, 0), (10, 3), (500, 300), (2000, 2500)]:
+        a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+        graph = coo_matrix((np.ones(m, dtype=np.int8), (a, b)), shape=(n, n))
+        assert np.array_equal(components(n, a, b), connected_components(graph, directed=False)[1])

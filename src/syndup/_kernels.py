@@ -503,3 +503,36 @@ def row_agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, empty: np.uint3
             empty_y &= y[j] == empty
         out[k] = 0.0 if (empty_x or empty_y) else same / width
     return out
+
+
+@njit(nogil=True, cache=True)
+def union_find_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Connected-component label per node of the graph with edges ``(a[k], b[k])``; labels
+    count up in order of each component's smallest node (scipy's ``connected_components``
+    numbering)."""
+    parent = np.arange(n)
+    for k in range(len(a)):
+        x, y = a[k], b[k]
+        while parent[x] != x:  # find with path halving
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        while parent[y] != y:
+            parent[y] = parent[parent[y]]
+            y = parent[y]
+        if x != y:
+            if x < y:
+                parent[y] = x
+            else:
+                parent[x] = y
+    labels = np.full(n, -1, dtype=np.int64)
+    root_label = np.full(n, -1, dtype=np.int64)
+    nxt = 0
+    for i in range(n):
+        r = i
+        while parent[r] != r:
+            r = parent[r]
+        if root_label[r] < 0:
+            root_label[r] = nxt
+            nxt += 1
+        labels[i] = root_label[r]
+    return labels

@@ -12,8 +12,6 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 from rapidfuzz import fuzz, process
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from syndup.config import ClusterConfig
 from syndup.errors import ConfigError
@@ -33,8 +31,9 @@ MAX_GUARD_ROUNDS = 3
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Component label per row for an undirected graph of ``n`` nodes."""
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    from syndup._kernels import union_find_labels
+
+    return union_find_labels(n, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
 
 
 def similarity_to(prepared: Prepared, members: np.ndarray, targets: np.ndarray) -> np.ndarray:
