@@ -138,9 +138,9 @@ class Detector:
             )
         with self._stage("verify"):
             feats = self.verify(pairs, prepared)
-            feats = self._recheck_skipped(feats, prepared)
+            feats, built = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
-            result = assemble(prepared, feats, self.config, self.stats)
+            result = assemble(prepared, feats, self.config, self.stats, clusters=built)
         self.stats["pairs"] = {
             "candidates": feats.height + self.stats.get("skipped_pairs", 0),
             "verified": int(feats["verified"].sum()),
@@ -148,21 +148,26 @@ class Detector:
         }
         return result
 
-    def _recheck_skipped(self, feats: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
+    def _recheck_skipped(
+        self, feats: pl.DataFrame, prepared: Prepared
+    ) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray, pl.DataFrame] | None]:
         """Verify skipped pairs that the chaining guard left in different clusters.
 
         A pair is skipped when its ends are already connected; if the guard then splits
         that connection, the skipped pair may be the evidence that still joins them.
+        Also returns the final ``build_clusters`` output when it is current (else None).
         """
         scopes = feature_scopes(self.config.verify)
+        built = None
         for _ in range(2):
             edges = feats.filter(pl.col("matched"))
-            labels, _, _ = build_clusters(prepared, edges, self.config.cluster)
+            labels, canon_row, canon = build_clusters(prepared, edges, self.config.cluster)
             skipped = self._skipped
             a = skipped["a"].to_numpy().astype(np.int64)
             b = skipped["b"].to_numpy().astype(np.int64)
             redo = labels[a] != labels[b]
             if not redo.any():
+                built = (labels, canon_row, canon)
                 break
             part = skipped.filter(pl.Series(redo))
             self._skipped = skipped.filter(pl.Series(~redo))
@@ -177,7 +182,7 @@ class Detector:
                 [feats, checked.select(feats.columns)], how="vertical_relaxed", rechunk=False
             )
         self.stats["skipped_pairs"] = self._skipped.height
-        return feats
+        return feats, built
 
     def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
         """Score and decide candidate pairs, most similar first, in batches.

@@ -69,14 +69,23 @@ class Result:
 
 
 def assemble(
-    prepared: Prepared, feats: pl.DataFrame, config: Config, stats: dict[str, Any]
+    prepared: Prepared,
+    feats: pl.DataFrame,
+    config: Config,
+    stats: dict[str, Any],
+    *,
+    clusters: tuple[np.ndarray, np.ndarray, pl.DataFrame] | None = None,
 ) -> Result:
-    """Result tables from verified pairs: clusters, canonical records, why each joined."""
+    """Result tables from verified pairs: clusters, canonical records, why each joined.
+
+    ``clusters``: ``build_clusters`` of ``feats``' matched edges if already computed."""
     docs = prepared.docs
     n = docs.height
     usable = docs["usable"].to_numpy()
     edges = feats.filter(pl.col("matched"))
-    labels, canon_row, canon = build_clusters(prepared, edges, config.cluster)
+    if clusters is None:
+        clusters = build_clusters(prepared, edges, config.cluster)
+    labels, canon_row, canon = clusters
     ids = docs["id"].to_numpy()
     rows = np.arange(n)
     sim = np.ones(n)
