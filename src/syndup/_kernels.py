@@ -376,8 +376,29 @@ def _strip(data, a, b):
     return a, b
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _starts_with_any(data, i, hi, phrases, lengths):
+    """Whether ``data[i:hi]`` starts with one of ``phrases`` (lowercase ASCII rows,
+    ``lengths`` long), comparing ASCII case-insensitively."""
+    for p in range(len(lengths)):
+        size = lengths[p]
+        if i + size > hi:
+            continue
+        k = 0
+        while k < size:
+            c = data[i + k]
+            if 65 <= c <= 90:
+                c += 32
+            if c != phrases[p, k]:
+                break
+            k += 1
+        if k == size:
+            return True
+    return False
+
+
 @njit(nogil=True, cache=True)
-def split_paragraphs(data, offsets, skip, max_words):
+def split_paragraphs(data, offsets, skip, max_words, tails, tail_lengths):
     """Paragraphs of every text: ``(doc, words, key, story, text bytes, text offsets)``.
 
     Paragraphs are split at blank lines (a whitespace run holding two line breaks), or at
@@ -386,7 +407,8 @@ def split_paragraphs(data, offsets, skip, max_words):
     a 64-bit hash of the ASCII-lowercased bytes without those marked in ``skip`` (quotes),
     computed for paragraphs of at most ``max_words`` words and for each text's longest
     paragraph (0 for the others: they are never compared by key); ``story``: the key of
-    the text's longest paragraph (first on ties)."""
+    the text's longest paragraph (first on ties). A line starting with one of ``tails``
+    (an aggregator's "See the original post") ends the text there."""
     ndocs = len(offsets) - 1
     breaks = ndocs + 1
     for i in range(len(data)):
@@ -419,6 +441,9 @@ def split_paragraphs(data, offsets, skip, max_words):
                 lines += brk
                 i += step
             if lines:
+                if len(tail_lengths) and _starts_with_any(data, i, hi, tails, tail_lengths):
+                    hi = run_start  # the rest is an aggregator's tail of links
+                    break
                 runs[nruns, 0], runs[nruns, 1], runs[nruns, 2] = run_start, i, lines
                 nruns += 1
                 most = max(most, lines)

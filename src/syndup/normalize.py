@@ -101,12 +101,20 @@ _TINY_BYTES = 24
 _KEY_SKIP = np.zeros(256, dtype=np.bool_)
 _KEY_SKIP[[0x22, 0x27, 0xE2, 0x80, 0x98, 0x99, 0x9C, 0x9D]] = True
 
-# Everything from an aggregator's "original post" marker on is a tail of links.
-_TAIL_LITERALS = [f"{a} {b}" for a in ("original", "full") for b in ("post", "article", "story")]
-_TAIL_MARKER = (
-    r"(?i)\n\s*(?:see|read|view|click here to (?:see|read)) the (?:original|full) "
-    r"(?:post|article|story)(?: here)?\s*[:.]?[\s\S]*$"
-)
+# A line that starts like an aggregator's "original post" marker ends the story: the rest
+# is a tail of links. Matched ASCII case-insensitively at the start of any line but the
+# first (leading whitespace allowed), in the paragraph-splitting pass.
+_TAIL_PHRASES = [
+    f"{verb} the {which} {what}"
+    for verb in ("see", "read", "view", "click here to see", "click here to read")
+    for which in ("original", "full")
+    for what in ("post", "article", "story")
+]
+_TAILS = np.zeros((len(_TAIL_PHRASES), max(map(len, _TAIL_PHRASES))), dtype=np.uint8)
+for _k, _phrase in enumerate(_TAIL_PHRASES):
+    _TAILS[_k, : len(_phrase)] = np.frombuffer(_phrase.encode(), dtype=np.uint8)
+_TAIL_LENGTHS = np.array([len(p) for p in _TAIL_PHRASES], dtype=np.int64)
+
 
 # Headline decorations that outlets add to a wire headline.
 _HEADLINE_PREFIX = (
@@ -159,15 +167,6 @@ def clean_headlines(headlines: pl.Expr) -> pl.Expr:
     return normalize_text(cleaned)
 
 
-def _strip_tails(bodies: pl.Series) -> pl.Series:
-    """Cut aggregator tails; the regex runs only on bodies holding a marker's literal."""
-    hit = bodies.str.contains_any(_TAIL_LITERALS, ascii_case_insensitive=True).fill_null(False)
-    if not hit.any():
-        return bodies
-    idx = hit.arg_true()
-    return bodies.scatter(idx, bodies.gather(idx).str.replace(_TAIL_MARKER, ""))
-
-
 def _paragraphs(
     df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str, headline_col: str
 ) -> pl.DataFrame:
@@ -177,15 +176,14 @@ def _paragraphs(
     from syndup.shingle import text_bytes
 
     body = df[body_col]
-    if config.strip_aggregator_tails:
-        body = _strip_tails(body)
+    tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
     # One compiled pass: split, strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
     # copies do not make a paragraph look like a different one); each document's longest
     # paragraph stands for "which story this is".
     data, offsets = text_bytes(body)
     doc, words, keys, story, text, text_offsets = split_paragraphs(
-        data, offsets, _KEY_SKIP, config.boilerplate_max_words
+        data, offsets, _KEY_SKIP, config.boilerplate_max_words, _TAILS, tails
     )
     para = pa.LargeStringArray.from_buffers(
         len(doc), pa.py_buffer(text_offsets), pa.py_buffer(text)
