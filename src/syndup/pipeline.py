@@ -10,6 +10,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
@@ -87,12 +88,13 @@ class Detector:
             ("lead", prepared.lead_sig, lcfg.lead_threshold, None),
             ("headline", prepared.headline_sig, lcfg.headline_threshold, no_body),
         )
-        all_codes, all_flags = [], []
-        for bit, (name, sig, threshold, only) in enumerate(indexes):
+
+        def search(index: tuple[str, np.ndarray, float, np.ndarray | None]) -> np.ndarray:
+            name, sig, threshold, only = index
             if only is not None and not only.any():
-                continue
+                return np.zeros(0, dtype=np.uint64)
             bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
-            codes = signature_candidates(
+            return signature_candidates(
                 sig,
                 bands=bands,
                 rows=rows,
@@ -101,6 +103,15 @@ class Detector:
                 index=name,
                 only=only,
             )
+
+        # The indexes are independent and their kernels release the GIL: run them side by
+        # side on the configured threads.
+        with ThreadPoolExecutor(max(1, self.config.signature.workers)) as pool:
+            found = list(pool.map(search, indexes))
+        all_codes, all_flags = [], []
+        for bit, ((name, *_), codes) in enumerate(zip(indexes, found)):
+            if name == "headline" and not no_body.any():
+                continue
             self.stats.setdefault("candidates", {})[name] = len(codes)
             all_codes.append(codes)
             all_flags.append(np.full(len(codes), 1 << bit, dtype=np.int64))
