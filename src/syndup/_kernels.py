@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+Arr = np.ndarray
+
 _U32 = np.uint64(0xFFFFFFFF)
 _QUOTE = 34  # '"'
 QUOTE_SPAN = 800  # a quotation is '"', at most this many non-quote bytes, '"'
@@ -42,7 +44,7 @@ SEP, WORD, SKIP, UPPER, WIDE = 0, 1, 2, 3, 4
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _wide_class(data, i, hi, table):
+def _wide_class(data: Arr, i: int, hi: int, table: Arr) -> tuple[int, int]:
     """Class and byte length of the non-ASCII character at ``data[i]`` when folding, from
     ``table`` (one class per code point below U+10000, see ``shingle.fold_table``);
     4-byte and malformed sequences are WIDE."""
@@ -59,7 +61,7 @@ def _wide_class(data, i, hi, table):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _quote_len(data, i, hi):
+def _quote_len(data: Arr, i: int, hi: int) -> int:
     """Byte length of the double quote at ``data[i]`` (any variant ``normalize_text`` folds
     to '"': “ ” „ ‟ ″ « »), else 0."""
     c = data[i]
@@ -75,7 +77,16 @@ def _quote_len(data, i, hi):
 
 
 @njit(nogil=True, cache=True)
-def _tokens(data, lo, hi, classes, table, prime, unquoted, out):
+def _tokens(
+    data: Arr,
+    lo: int,
+    hi: int,
+    classes: Arr,
+    table: Arr,
+    prime: np.uint64,
+    unquoted: bool,
+    out: Arr,
+) -> tuple[int, bool]:
     """Token hashes of ``data[lo:hi]`` into ``out``; returns ``(count, saw_wide)``.
 
     ``classes`` maps each byte to SEP/WORD/SKIP/UPPER/WIDE (see ``shingle``). ``unquoted``
@@ -143,7 +154,7 @@ def _tokens(data, lo, hi, classes, table, prime, unquoted, out):
 
 
 @njit(nogil=True, cache=True)
-def _shingles(tok, nt, mult, n, out):
+def _shingles(tok: Arr, nt: int, mult: Arr, n: int, out: Arr) -> int:
     """Word n-gram hashes of ``tok[:nt]`` into ``out``; a text shorter than ``n`` tokens
     gives one shingle of all of them. Returns the count."""
     if nt >= n:
@@ -163,9 +174,10 @@ def _shingles(tok, nt, mult, n, out):
 
 @njit(nogil=True, cache=True)
 def sign_bodies(
-    data, offsets, classes, table, prime, mult, n, a, b, la, lb, lead_shingles, sig, lsig,
-    words, distinct, wide,
-):  # fmt: skip
+    data: Arr, offsets: Arr, classes: Arr, table: Arr, prime: np.uint64, mult: Arr, n: int,
+    a: Arr, b: Arr, la: Arr, lb: Arr, lead_shingles: int, sig: Arr, lsig: Arr, words: Arr,
+    distinct: Arr, wide: Arr,
+) -> None:  # fmt: skip
     """Tokenise, shingle and MinHash each text of a batch in one pass.
 
     Fills ``sig`` (body), ``lsig`` (first ``lead_shingles`` shingles), ``words`` (tokens),
@@ -221,7 +233,16 @@ def sign_bodies(
 
 
 @njit(nogil=True, cache=True)
-def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
+def shingle_sets(
+    data: Arr,
+    offsets: Arr,
+    classes: Arr,
+    table: Arr,
+    prime: np.uint64,
+    mult: Arr,
+    n: int,
+    unquoted: bool,
+) -> tuple[Arr, Arr, Arr]:
     """Sorted distinct shingle hashes per text: ``(values, offsets, wide)``."""
     ndocs = len(offsets) - 1
     maxlen = 1
@@ -254,7 +275,7 @@ def shingle_sets(data, offsets, classes, table, prime, mult, n, unquoted):
 
 
 @njit(nogil=True, cache=True)
-def containment(values, offsets, ia, ib):
+def containment(values: Arr, offsets: Arr, ia: Arr, ib: Arr) -> Arr:
     """``|A & B| / min(|A|, |B|)`` for each pair of sorted sets ``(ia[k], ib[k])``."""
     out = np.empty(len(ia), dtype=np.float64)
     for k in range(len(ia)):
@@ -277,7 +298,16 @@ def containment(values, offsets, ia, ib):
 
 
 @njit(nogil=True, cache=True)
-def band_entries(sig, first, count, rows, band_seed, band_mult, empty, doc_bits):
+def band_entries(
+    sig: Arr,
+    first: int,
+    count: int,
+    rows: int,
+    band_seed: Arr,
+    band_mult: Arr,
+    empty: Arr,
+    doc_bits: int,
+) -> Arr:
     """Entries ``(band key with its low bits cleared) | doc`` for bands ``first ..
     first + count``; empty signatures get none. Sorting the entries groups each bucket with
     its documents in ascending order."""
@@ -299,7 +329,9 @@ def band_entries(sig, first, count, rows, band_seed, band_mult, empty, doc_bits)
 
 
 @njit(nogil=True, cache=True)
-def bucket_pairs(entries, doc_bits, anchors, marked, use_marked, warn_bucket):
+def bucket_pairs(
+    entries: Arr, doc_bits: int, anchors: int, marked: Arr, use_marked: bool, warn_bucket: int
+) -> tuple[Arr, int, int]:
     """Pair codes ``lo << 32 | hi`` from sorted ``entries``: each bucket member pairs with
     the bucket's first ``anchors`` members. Returns ``(codes, buckets over warn_bucket,
     largest bucket)``."""
@@ -344,7 +376,7 @@ def bucket_pairs(entries, doc_bits, anchors, marked, use_marked, warn_bucket):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _space(data, i, hi):
+def _space(data: Arr, i: int, hi: int) -> tuple[int, bool]:
     """Length of the whitespace character at ``data[i]`` (ASCII or no-break space), else 0,
     and whether it ends a line (``\n``, or ``\r`` not followed by ``\n``)."""
     c = data[i]
@@ -360,7 +392,7 @@ def _space(data, i, hi):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _strip(data, a, b):
+def _strip(data: Arr, a: int, b: int) -> tuple[int, int]:
     while a < b:
         step, _ = _space(data, a, b)
         if step == 0:
@@ -377,7 +409,7 @@ def _strip(data, a, b):
 
 
 @njit(nogil=True, cache=True, inline="always")
-def _starts_with_any(data, i, hi, phrases, lengths):
+def _starts_with_any(data: Arr, i: int, hi: int, phrases: Arr, lengths: Arr) -> bool:
     """Whether ``data[i:hi]`` starts with one of ``phrases`` (lowercase ASCII rows,
     ``lengths`` long), comparing ASCII case-insensitively."""
     for p in range(len(lengths)):
@@ -398,7 +430,9 @@ def _starts_with_any(data, i, hi, phrases, lengths):
 
 
 @njit(nogil=True, cache=True)
-def split_paragraphs(data, offsets, skip, max_words, tails, tail_lengths):
+def split_paragraphs(
+    data: Arr, offsets: Arr, skip: Arr, max_words: int, tails: Arr, tail_lengths: Arr
+) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """Paragraphs of every text: ``(doc, words, key, story, text bytes, text offsets)``.
 
     Paragraphs are split at blank lines (a whitespace run holding two line breaks), or at
