@@ -154,6 +154,15 @@ def _tokens(
 
 
 @njit(nogil=True, cache=True)
+def _longest(offsets: Arr) -> int:
+    """Length of the longest text (at least 1): sizes the per-text token buffers."""
+    longest = 1
+    for d in range(len(offsets) - 1):
+        longest = max(longest, offsets[d + 1] - offsets[d])
+    return longest
+
+
+@njit(nogil=True, cache=True)
 def _shingles(tok: Arr, nt: int, mult: Arr, n: int, out: Arr) -> int:
     """Word n-gram hashes of ``tok[:nt]`` into ``out``; a text shorter than ``n`` tokens
     gives one shingle of all of them. Returns the count."""
@@ -184,9 +193,7 @@ def sign_bodies(
     ``distinct`` (exact distinct shingles) and ``wide`` (a character outside the folded set
     was seen: the row needs full normalisation) row by row."""
     ndocs = len(offsets) - 1
-    maxlen = 1
-    for d in range(ndocs):
-        maxlen = max(maxlen, offsets[d + 1] - offsets[d])
+    maxlen = _longest(offsets)
     tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
     sh = np.empty(maxlen // 2 + 2, dtype=np.uint32)
     tsize = 2
@@ -245,9 +252,7 @@ def shingle_sets(
 ) -> tuple[Arr, Arr, Arr]:
     """Sorted distinct shingle hashes per text: ``(values, offsets, wide)``."""
     ndocs = len(offsets) - 1
-    maxlen = 1
-    for d in range(ndocs):
-        maxlen = max(maxlen, offsets[d + 1] - offsets[d])
+    maxlen = _longest(offsets)
     tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
     sh = np.empty(maxlen // 2 + 2, dtype=np.uint32)
     total = 0
