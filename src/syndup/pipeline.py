@@ -89,10 +89,10 @@ class Detector:
             ("headline", prepared.headline_sig, lcfg.headline_threshold, no_body),
         )
 
-        def search(index: tuple[str, np.ndarray, float, np.ndarray | None]) -> np.ndarray:
+        def search(index: tuple[str, np.ndarray, float, np.ndarray | None]) -> np.ndarray | None:
             name, sig, threshold, only = index
             if only is not None and not only.any():
-                return np.zeros(0, dtype=np.uint64)
+                return None  # no record this index serves
             bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
             return signature_candidates(
                 sig,
@@ -110,7 +110,7 @@ class Detector:
             found = list(pool.map(search, indexes))
         all_codes, all_flags = [], []
         for bit, ((name, *_), codes) in enumerate(zip(indexes, found)):
-            if name == "headline" and not no_body.any():
+            if codes is None:
                 continue
             self.stats.setdefault("candidates", {})[name] = len(codes)
             all_codes.append(codes)

@@ -39,11 +39,11 @@ class Prepared:
     ``docs`` columns: id, outlet, published, headline (raw), headline_norm, body_start
     (first characters of the raw body where the headline is missing), body_words,
     body_shingles, headline_words, headline_generic, wire_byline, boilerplate_paras, usable.
-    Signature rows align with ``docs`` rows. Bodies are not kept as strings (they would
-    double the corpus in memory): ``bodies`` holds the cleaned bodies compressed and
-    ``texts(rows)`` normalises them back for the few articles that need an exact
-    comparison. ``source`` is the input without its body column; ``rejected`` the full input
-    rows of articles with no usable text.
+    Signature rows align with ``docs`` rows. ``bodies`` holds the cleaned bodies, before
+    case/quote folding (zstd-compressed when the corpus is large, see
+    ``SignatureConfig.compress_text_above_mb``); ``texts(rows)`` normalises them for the few
+    articles that need text again. ``source`` is the input without its body column;
+    ``rejected`` the full input rows of articles with no usable text.
     """
 
     docs: pl.DataFrame
@@ -95,14 +95,13 @@ def normalize_corpus(
     *,
     learned: pl.DataFrame | None = None,
     paras: pl.DataFrame | None = None,
-    normalize_bodies: bool = True,
 ) -> pl.DataFrame:
     """Clean and normalise headlines and bodies; add counts and flags (no signatures).
 
     ``learned``: boilerplate keys learned over the whole corpus (from ``df`` when None);
-    ``paras``: ``normalize.paragraphs(df)`` if already computed. ``normalize_bodies=False``
-    returns the cleaned body before case/quote folding as ``body_clean`` (no ``body_norm``,
-    ``lead_norm``): ``sign_texts(fold=True)`` folds it on the fly."""
+    ``paras``: ``normalize.paragraphs(df)`` if already computed. The cleaned body comes back
+    before case/quote folding, as ``body_clean``: ``sign_texts(fold=True)`` folds it on the
+    fly, ``Prepared.texts`` normalises it when text is needed."""
     ncfg, vcfg = config.normalize, config.verify
     if paras is None:
         cleaned = clean_bodies(df, config=ncfg, learned=learned)
@@ -114,8 +113,6 @@ def normalize_corpus(
     if not ncfg.infer_headlines:
         cleaned = cleaned.with_columns(pl.lit(None, dtype=pl.String).alias("inferred_headline"))
     body = cleaned["clean_body"].fill_null("")
-    if normalize_bodies:
-        body = normalize_series(body, collapse_spaces=False).alias("body_norm")
     out = cleaned.select(
         "id",
         "outlet",
@@ -124,7 +121,7 @@ def normalize_corpus(
         clean_headlines(pl.coalesce(headline, pl.col("inferred_headline")))
         .fill_null("")
         .alias("headline_norm"),
-        pl.lit(body).alias("body_norm" if normalize_bodies else "body_clean"),
+        pl.lit(body).alias("body_clean"),
         pl.col("body")
         .fill_null("")
         .str.slice(0, 600)
@@ -137,8 +134,6 @@ def normalize_corpus(
     ).with_columns(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
     )
-    if normalize_bodies:
-        out = out.with_columns(lead_text(out["body_norm"], vcfg.lead_chars).alias("lead_norm"))
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
@@ -208,9 +203,7 @@ def prepare(
 
     def run(start: int) -> int:
         stop = min(start + size, n)
-        part = normalize_corpus(
-            rows_of(df.slice(start, size), start), config, learned=learned, normalize_bodies=False
-        )
+        part = normalize_corpus(rows_of(df.slice(start, size), start), config, learned=learned)
         body = part["body_clean"]
         options = {
             "n": scfg.body_ngram,
@@ -251,7 +244,7 @@ def prepare(
     docs = (
         pl.concat([parts[s] for s in starts])
         if starts
-        else normalize_corpus(df, config).drop("body_norm", "lead_norm")
+        else normalize_corpus(df, config).drop("body_clean")
     )
     docs = docs.with_columns(
         pl.Series("body_words", words, dtype=pl.UInt32),
