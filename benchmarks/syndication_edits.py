@@ -56,6 +56,7 @@ FOOTER_P = {
     "outlet_copyright": 0.15,
 }
 AD_BREAK_P, SITE_SUFFIX_P = 0.12, 0.18
+TRIM_LATE_P = 0.5  # a copy of a later version of a write-through chain is cut to 35-75%
 
 # --------------------------------------------------------------------------- wires
 WIRES = (  # name, domain, dateline tag, dash, quote style of the wire's own copy
@@ -759,6 +760,7 @@ class Story:
     __slots__ = (
         "_ents",
         "author",
+        "chain",
         "city",
         "day",
         "dl_style",
@@ -782,9 +784,11 @@ class Story:
         day: int,
         has_neg: bool,
         target: int | None,
+        chain: int = 0,
     ) -> None:
         rng = random.Random(seed)
         self.seed, self.fam, self.wire, self.month, self.day = seed, fam, wire, month, day
+        self.chain = chain  # number of versions of a write-through chain (0: the mild model)
         if src >= 0:  # a real source body, unchanged
             hl, paras = ctx.headlines[src], list(ctx.paras[src])
         else:  # synthesised: sentence runs of many sources, reworded, entities/digits swapped
@@ -822,10 +826,40 @@ class Story:
             self._ents = main_entities(self.versions[0].paras, ctx.ent_idx)
         return self._ents
 
+    @classmethod
+    def plain(
+        cls,
+        fam: int,
+        seed: int,
+        wire: int,
+        month: int,
+        day: int,
+        hl: str,
+        paras: list[str],
+        *,
+        city: str = "",
+        dl_style: str = "none",
+        ents: tuple[list[str], list[str]] | None = None,
+    ) -> Story:
+        """A story with given text and no byline or tail (a roundup, a templated notice)."""
+        st = cls.__new__(cls)
+        st.seed, st.fam, st.wire, st.month, st.day, st.chain = seed, fam, wire, month, day, 0
+        st.city, st.author, st.dl_style, st.top, st.tail = city, "", dl_style, False, []
+        st._ents, st.versions = ents, [Version(hl, paras)]
+        return st
+
     def version(self, ctx, v: int) -> Version:
         while len(self.versions) <= v:
             k = len(self.versions)
-            self.versions.append(_writethrough(ctx, self, k, random.Random(self.seed + 7919 * k)))
+            rng = random.Random(self.seed + 7919 * k)
+            if self.chain:
+                if __package__:
+                    from . import chains
+                else:  # run as a script
+                    import chains
+                self.versions.append(chains.chain_version(ctx, self, k, rng))
+            else:
+                self.versions.append(_writethrough(ctx, self, k, rng))
         return self.versions[v]
 
 
@@ -1038,6 +1072,9 @@ def render(
     if copy:
         if v:
             edits.append(f"version={v}")
+        if st.chain and v and rng.random() < TRIM_LATE_P:
+            paras = paras[: max(2, round(len(paras) * rng.uniform(0.35, 0.75)))]
+            edits.append("trim_late")
         paras = _copy_edits(ctx, st, paras, rng, edits)
         style_dl = {
             "keep": st.dl_style,
