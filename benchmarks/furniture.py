@@ -22,12 +22,12 @@ if __package__:
 else:  # run as a script
     import syndication_edits as se
 
-# Share of regular outlets with furniture: FURNITURE_P[0] for the most-used outlet rising
-# linearly to FURNITURE_P[1] for the least-used (wires have none).
+# Share of outlets with furniture: FURNITURE_P[0] for the most-used regular outlet rising
+# linearly to FURNITURE_P[1] for the least-used and for every small outlet (wires: none).
 FURNITURE_P = (0.10, 0.60)
 KIND_P = {"weather": 0.50, "zip": 0.30, "notify": 0.30, "share": 0.45}  # given some furniture
 PAGE_P = 0.9  # an outlet with furniture shows it on this share of its pages
-CAROUSEL_P = (0.02, 0.07)  # per page, most-used to least-used outlet (wires: the first)
+CAROUSEL_P = (0.02, 0.07)  # per page, most-used to least-used/small outlet (wires: the first)
 CAROUSEL_PHOTOS = (3, 10)
 _DIRS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -67,13 +67,13 @@ _AGENCIES = ("Reuters", "AFP", "Getty Images", "Pool", "Bloomberg", "EPA", "The 
 def outlet_kinds(n_outlets: int) -> list[tuple[str, ...]]:
     """Furniture kinds of every outlet (fixed, independent of the corpus seed)."""
     g = Generator(PCG64(20_261_201))
-    n_reg = max(1, n_outlets - len(se.WIRES))
+    n_reg = se.N_REGULAR
     out: list[tuple[str, ...]] = []
     for i in range(n_outlets):
         if i < len(se.WIRES):
             out.append(())
             continue
-        frac = (i - len(se.WIRES)) / n_reg
+        frac = min(1.0, (i - len(se.WIRES)) / n_reg)
         if g.random() >= FURNITURE_P[0] + (FURNITURE_P[1] - FURNITURE_P[0]) * frac:
             out.append(())
             continue
@@ -86,7 +86,7 @@ def carousel_p(outlet: int, n_outlets: int) -> float:
     """Per-page chance of a photo carousel on this outlet."""
     if outlet < len(se.WIRES):
         return CAROUSEL_P[0]
-    frac = (outlet - len(se.WIRES)) / max(1, n_outlets - len(se.WIRES))
+    frac = min(1.0, (outlet - len(se.WIRES)) / se.N_REGULAR)
     return CAROUSEL_P[0] + (CAROUSEL_P[1] - CAROUSEL_P[0]) * frac
 
 

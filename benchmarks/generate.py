@@ -64,6 +64,7 @@ CHAIN_WIRE_ROWS = 0.15  # share of a chained story's rows that are the wire's ow
 ROUNDUP_ROWS, TWO_STORY_P, NOTICE_ROWS = 0.015, 0.012, 0.03
 ROUNDUP_COPIES = (0.45, 0.25, 0.15, 0.10, 0.05)  # P(a roundup has 1, 2, 3, 4, 5 rows)
 NOTICE_COPIES = (0.50, 0.30, 0.20)  # P(a filing has 1, 2, 3 rows)
+SMALL_OUTLETS, SMALL_P = 3000, (0.06, 0.10)  # small outlets; share of copies / own articles
 SINGLETON_P, ALPHA, MAX_CLUSTER = 0.60, 2.2, 300  # cluster sizes: P(k) ~ k^-ALPHA for k >= 2
 WT_P1, WT_P2, STALE_P, REPUBLISH_P, HEADLINE_ONLY = 0.20, 0.05, 0.25, 0.015, 0.01
 START = 1_546_300_800  # 2019-01-01T00:00:00Z
@@ -190,7 +191,7 @@ class _Ctx:
         clean = [i for f in (0, 2) for i in self.fam_src[f]] or range(len(self.headlines))
         self.hl_pool = [self.headlines[i] for i in clean]
         self.sents: list[list[str] | None] = [None] * len(bodies)
-        self.outlets = se.build_outlets()
+        self.outlets = se.build_outlets(SMALL_OUTLETS)
         self.furniture = fu.outlet_kinds(len(self.outlets))
         tok = (
             df.select(pl.col("body").str.extract_all(r"\b[A-Za-z][a-zA-Z]{2,}\b").alias("t"))
@@ -346,6 +347,12 @@ class _Plan:
         later = np.exp(rng.uniform(np.log(3600), np.log(2 * 86400), size=rows)).astype(np.int64)
         outlet, ver = np.where(rep, outlet[root], outlet), np.where(rep, ver[root], ver)
         t = np.where(rep, t[root] + later, t)
+        if real:  # small outlets: a page or two each in a corpus
+            big = 5 + m
+            small = ((role == REPRINT) & (rx.random(rows) < SMALL_P[0])) | (
+                own & (rx.random(rows) < SMALL_P[1])
+            )
+            outlet = np.where(small, big + rx.integers(0, SMALL_OUTLETS, size=rows), outlet)
         p_ho = min(0.5, HEADLINE_ONLY * n / max(1, int((role == REPRINT).sum())))
         ho = (role == REPRINT) & ~rep & (rng.random(rows) < p_ho)
         second = np.full(rows, -1, np.int64)

@@ -289,15 +289,16 @@ def test_chain_rows_share_gold_and_catch_versions(real: pl.DataFrame) -> None:
 
 def test_roundups_own_gold_and_hold_items(real: pl.DataFrame) -> None:
     rnd = real.filter(pl.col("role") == "roundup", pl.col("body").is_not_null())
+    whole = rnd.filter(~pl.col("edits").str.contains("truncate|drop_middle"))
     golds = set(real["gold"])
     base = real.filter(pl.col("role") == "original")
     first = dict(zip(base["gold"], base["body"], strict=True))
-    for row in rnd.head(40).iter_rows(named=True):
+    for row in whole.head(40).iter_rows(named=True):
         items = re.search(r"items=([^;]+)", row["edits"])[1].split(",")
         assert row["gold"] not in items and set(items) <= golds
         body = shingles(row["body"])
         hits = sum(bool(shingles(first[i]) & body) for i in items if i in first)
-        assert hits >= min(2, len(items))
+        assert hits >= len(items) - 1
     multi = rnd.group_by("gold").agg(pl.len(), pl.col("outlet").n_unique().alias("outlets"))
     assert (multi["len"] == multi["outlets"]).all() and (multi["len"] > 1).any()
 
