@@ -85,10 +85,8 @@ def test_empty_text_paths_equal_compiled() -> None:
     ):
         same(got, want)
     for unquoted in (False, True):
-        for got, want in zip(
-            _kernels.shingle_sets(data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, 4, unquoted),
-            _jit.shingle_sets(data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, 4, unquoted),
-        ):
+        args = (data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, 4, unquoted)
+        for got, want in zip(_kernels.shingle_sets(*args), _jit.shingle_sets(*args)):
             same(got, want)
     a, b = permutations(8, 1)
     outs = []
@@ -126,4 +124,3 @@ def _repo() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent)
-
