@@ -187,6 +187,21 @@ def test_readme_documents_rates() -> None:
         assert re.search(rf"`{edit}`.*\| {rate:.0%} \|", readme), edit
 
 
+def test_readme_documents_realistic_rates() -> None:
+    readme = (ROOT / "benchmarks" / "README.md").read_text()
+    assert "### Realistic profile (`--profile realistic`)" in readme
+    for const in (
+        "CHAIN_P", "CHAIN_VERSIONS", "CHAIN_SPAN_H", "TRIM_LATE_P", "FURNITURE_P", "KIND_P",
+        "PAGE_P", "CAROUSEL_P", "SMALL_P", "ROUNDUP_ROWS", "ROUNDUP_COPIES", "TWO_STORY_P",
+        "NOTICE_ROWS", "NOTICE_COPIES",
+    ):  # fmt: skip
+        assert f"`{const}`" in readme, const
+    for share in (gen.ROUNDUP_ROWS, gen.TWO_STORY_P, gen.NOTICE_ROWS, se.TRIM_LATE_P):
+        assert f"{share:.1%}".replace(".0%", "%") in readme, share
+    for role in ("roundup", "two_story", "notice"):
+        assert f"`{role}`" in readme
+
+
 def test_cli_writes_same_rows(tmp_path: Path) -> None:
     out = tmp_path / "g.parquet"
     assert gen.main(["-n", "300", "--seed", "9", "-o", str(out), "--chunk-size", "128"]) == 0
