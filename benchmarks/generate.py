@@ -1,12 +1,14 @@
 """Deterministic generator of syndicated-reprint corpora with gold clusters (see README.md).
 
     python benchmarks/generate.py -n 100000 --seed 1 [--words 400] [--ocr-rate 0.05] \\
-        -o benchmarks/work/gen_100k.parquet
+        [--profile realistic] -o benchmarks/work/gen_100k.parquet
 
 Real bodies (Reuters-21578, Chronicling America 1916 front pages, AG News) are read from the
 shared data folder (``SYNDUP_SHARED_DATA`` or ``../shared/data`` above the repo); without it the
 public-domain sample in ``benchmarks/sample`` is used. Stories are copied onto a few hundred
-outlets with realistic syndication edits (``syndication_edits.py``).
+outlets with realistic syndication edits (``syndication_edits.py``). ``--profile realistic``
+adds write-through chains (``chains.py``), page furniture and small outlets (``furniture.py``),
+roundups and two-story pages (``roundups.py``) and daily templated notices (``templates.py``).
 """
 
 from __future__ import annotations
