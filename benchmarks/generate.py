@@ -66,6 +66,8 @@ ROUNDUP_ROWS, TWO_STORY_P, NOTICE_ROWS = 0.015, 0.012, 0.03
 ROUNDUP_COPIES = (0.45, 0.25, 0.15, 0.10, 0.05)  # P(a roundup has 1, 2, 3, 4, 5 rows)
 NOTICE_COPIES = (0.50, 0.30, 0.20)  # P(a filing has 1, 2, 3 rows)
 SMALL_OUTLETS, SMALL_P = 3000, (0.06, 0.10)  # small outlets; share of copies / own articles
+NOTICE_FLASH_P = 0.20  # notice rows that are a headline-only flash (body null)
+_HEADLINE_EDITS = ("hl_", "version", "rep", "chain", "notice", "template", "series", "day")
 SINGLETON_P, ALPHA, MAX_CLUSTER = 0.60, 2.2, 300  # cluster sizes: P(k) ~ k^-ALPHA for k >= 2
 WT_P1, WT_P2, STALE_P, REPUBLISH_P, HEADLINE_ONLY = 0.20, 0.05, 0.25, 0.015, 0.01
 START = 1_546_300_800  # 2019-01-01T00:00:00Z
@@ -459,6 +461,7 @@ class _Plan:
         self.f_series, self.f_t, self.f_seed = np.asarray(ser), np.asarray(t0), np.asarray(seeds)
         pub = np.asarray([self.s_pub[s] for s in ser], np.int64)
         k, outlet, flags, t = self._copies(rx, sizes_a, pub, self.f_t, pop, 6 * 3600)
+        flags = np.where(rx.random(len(k)) < NOTICE_FLASH_P, flags | 2, flags)  # flashes
         return k, np.full(len(k), NOTICE), outlet, flags, gold0 + k, t
 
 
@@ -557,7 +560,7 @@ def _render(
             edits.append("ocr")
         if fl & 2:  # a link-list entry: only the headline edits apply
             body = None
-            edits = [e for e in edits if e.startswith(("hl_", "version", "rep", "chain"))]
+            edits = [e for e in edits if e.startswith(_HEADLINE_EDITS)]
             edits.append("headline_only")
         hls.append(hl)
         bodies.append(body)

@@ -193,7 +193,7 @@ def test_readme_documents_realistic_rates() -> None:
     for const in (
         "CHAIN_P", "CHAIN_VERSIONS", "CHAIN_SPAN_H", "TRIM_LATE_P", "FURNITURE_P", "KIND_P",
         "PAGE_P", "CAROUSEL_P", "SMALL_P", "ROUNDUP_ROWS", "ROUNDUP_COPIES", "TWO_STORY_P",
-        "NOTICE_ROWS", "NOTICE_COPIES",
+        "NOTICE_ROWS", "NOTICE_COPIES", "NOTICE_FLASH_P",
     ):  # fmt: skip
         assert f"`{const}`" in readme, const
     for share in (gen.ROUNDUP_ROWS, gen.TWO_STORY_P, gen.NOTICE_ROWS, se.TRIM_LATE_P):
@@ -362,6 +362,9 @@ def test_templates_differ_only_in_figures(real: pl.DataFrame) -> None:
         day=_edit("day"),
         series=_edit("series"),
     )
+    flash = notes["body"].is_null().mean()
+    assert 0.5 * gen.NOTICE_FLASH_P < flash < 1.5 * gen.NOTICE_FLASH_P, flash
+    assert notes.filter(pl.col("body").is_null())["edits"].str.contains("headline_only").all()
     per_gold = notes.group_by("gold").agg(pl.col("day").n_unique(), pl.col("series").n_unique())
     assert (per_gold["day"] == 1).all() and (per_gold["series"] == 1).all()
     per_day = notes.group_by("series", "day").agg(pl.col("gold").n_unique())
