@@ -80,7 +80,9 @@ def explain_pairs(
     )
     feats = pair_features(rows, prepared, body_ngram=config.signature.body_ngram)
     feats = apply_rules(feats, config.verify).with_columns(evidence_expr().alias("evidence"))
-    assignments = {r["id"]: r for r in result.assignments.to_dicts()} if result is not None else {}
+    assignments = (
+        {str(r["id"]): r for r in result.assignments.to_dicts()} if result is not None else {}
+    )
     out = []
     for k, (id_a, id_b) in enumerate(pairs):
         row = feats.row(k, named=True)
