@@ -276,11 +276,16 @@ def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
     id_type = reading.table.schema["id"]
     rejected = reading.rejected
     if rejected.height:
-        extra = rejected.select(
-            pl.col("id").cast(pl.String),
-            pl.col("row"),
-            *([pl.col("file")] if "file" in asg.columns else []),
-            pl.format("unreadable record: {}", pl.col("reason")).alias("reason"),
+        keys = ["file", "row"]
+        extra = (
+            rejected.group_by(keys, maintain_order=True)
+            .agg(pl.col("id").drop_nulls().first(), pl.col("reason").str.join("; "))
+            .select(
+                pl.col("id").cast(pl.String),
+                pl.col("row"),
+                *([pl.col("file")] if "file" in asg.columns else []),
+                pl.format("unreadable record: {}", pl.col("reason")).alias("reason"),
+            )
         )
         asg = pl.concat([asg, extra], how="diagonal_relaxed")
         asg = asg.sort(["file", "row"] if "file" in asg.columns else "row", nulls_last=True)

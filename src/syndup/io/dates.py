@@ -58,6 +58,10 @@ _PREFIXES = (
 _REUTERS_DAY = re.compile(r"^(\d{1,2}-[A-Za-z]{3}-\d{4})\b(.*)$")
 
 
+#: Times outside these years are taken as misread (an id or a count in the date column).
+YEARS = (1800, 2300)
+
+
 def parse_dates(
     values: pl.Series, *, date_format: str | None = None
 ) -> tuple[pl.Series, pl.Series]:
@@ -72,7 +76,22 @@ def parse_dates(
         ``(parsed, note)``: the times as ``Datetime(us, UTC)``, and per value a note where
         something was wrong: with ``parsed`` null, why it could not be read; with ``parsed``
         set, what was ignored to read it (a salvaged value). Null notes mean clean values.
+        Times outside :data:`YEARS` are nulled with a note.
     """
+    parsed, note = _parse(values, date_format)
+    low, high = (pl.datetime(y, 1, 1, time_zone="UTC") for y in YEARS)
+    t = pl.lit(parsed)
+    out = pl.select(
+        pl.when(t.is_between(low, high, closed="left") | t.is_null()).then(t).alias("t"),
+        pl.when(t.is_not_null() & ~t.is_between(low, high, closed="left"))
+        .then(pl.lit(f"outside the years {YEARS[0]}-{YEARS[1]}"))
+        .otherwise(pl.lit(note))
+        .alias("n"),
+    )
+    return out["t"].cast(UTC), out["n"]
+
+
+def _parse(values: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.Series]:
     n = len(values)
     no_note = pl.repeat(None, n, dtype=pl.String, eager=True)
     if isinstance(values.dtype, pl.Datetime):
@@ -123,7 +142,8 @@ def parse_dates(
 def _epoch(seconds: pl.Series) -> pl.Series:
     """Numbers as epoch seconds, or milliseconds when too large to be seconds (>= 1e11)."""
     micros = pl.when(pl.lit(seconds).abs() >= 1e11).then(pl.lit(seconds) * 1e3)
-    micros = micros.otherwise(pl.lit(seconds) * 1e6).cast(pl.Int64, strict=False)
+    micros = micros.otherwise(pl.lit(seconds) * 1e6)
+    micros = pl.when(micros.abs() < 9e18).then(micros).cast(pl.Int64, strict=False)
     out = pl.select(pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC"))
     return out.to_series().cast(UTC)
 
