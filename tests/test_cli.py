@@ -257,3 +257,28 @@ def test_tsv_on_stdin_several_inputs_and_integer_ids(tmp_path: Path) -> None:
     res = run("cluster", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "-f", "jsonl", "-q")
     assert res.exit_code == 0, res.output
     assert len(res.stdout.splitlines()) == 4
+
+
+def test_library_tables_and_explanations_are_plain(wire_corpus: pl.DataFrame) -> None:
+    import dataclasses
+
+    import syndup
+
+    result = syndup.cluster(wire_corpus)
+    assert result.assignments.schema["cluster_size"] == result.clusters.schema["size"] == pl.Int64
+    assert result.assignments.schema["rule"] == result.clusters.schema["decided_by"] == pl.String
+    exp = syndup.explain(wire_corpus, "s1", "s1-trim")
+    doc = exp.to_dict()
+    assert set(doc) == {f.name for f in dataclasses.fields(exp)} | {"match"}
+    for value in doc["features"].values():  # float32 values at their own precision
+        assert not isinstance(value, float) or len(repr(value)) <= 8, value
+
+
+def test_progress_has_one_bar_per_stage(wire_file: Path) -> None:
+    from syndup.pipeline import Detector
+
+    seen: list[str] = []
+    detector = Detector(progress=lambda stage, done, total: seen.append(stage))
+    detector.run(str(wire_file))
+    stages = list(dict.fromkeys(seen))
+    assert stages == ["read", "signatures", "candidates", "verify", "cluster"]

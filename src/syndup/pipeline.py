@@ -118,7 +118,11 @@ class Detector:
         # The indexes are independent and their kernels release the GIL: run them side by
         # side on the configured threads.
         with ThreadPoolExecutor(max(1, self.config.signature.workers)) as pool:
-            found = list(pool.map(search, indexes))
+            found = []
+            for done, codes in enumerate(pool.map(search, indexes), 1):
+                found.append(codes)
+                if self.progress:
+                    self.progress("candidates", done, len(indexes))
         all_codes, all_flags = [], []
         for bit, ((name, *_), codes) in enumerate(zip(indexes, found)):
             if codes is None:
@@ -318,7 +322,10 @@ def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
         ],
         how="diagonal_relaxed",
     ).sort(["row"], nulls_last=True, maintain_order=True)
-    out = dataclasses.replace(result, assignments=asg, rejects=listed)
+    # One dtype per meaning across tables: sizes Int64, rule names String (as decided_by).
+    asg = asg.with_columns(pl.col("rule").cast(pl.String))
+    clusters = result.clusters.with_columns(pl.col("size").cast(pl.Int64))
+    out = dataclasses.replace(result, assignments=asg, clusters=clusters, rejects=listed)
     if id_type == pl.String:
         return out
     # Integer ids come back as integers, in every table that names articles.

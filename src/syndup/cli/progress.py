@@ -31,18 +31,20 @@ class StageProgress:
             SpinnerColumn(),
             TextColumn("[bold]{task.description:<10}"),
             BarColumn(),
-            TextColumn("{task.completed:>9,.0f}/{task.total:<9,.0f}"),
+            TextColumn("{task.fields[count]:>19}"),
             TimeElapsedColumn(),
             console=console,
             transient=False,
         )
         self.tasks: dict[str, TaskID] = {}
         for stage in STAGES:
-            self.tasks[stage] = self.bar.add_task(stage, total=None, start=stage == "read")
+            self.tasks[stage] = self.bar.add_task(
+                stage, total=None, start=stage == "read", count=""
+            )
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=total)
+            self.tasks[stage] = self.bar.add_task(stage, total=total, count="")
         index = STAGES.index(stage) if stage in STAGES else len(STAGES)
         for earlier in STAGES[:index]:  # earlier stages are over
             task = self.bar.tasks[self.tasks[earlier]]
@@ -51,7 +53,8 @@ class StageProgress:
                 total_ = task.total if task.total is not None else max(task.completed, 1)
                 self.bar.update(self.tasks[earlier], total=total_, completed=total_)
         self.bar.start_task(self.tasks[stage])
-        self.bar.update(self.tasks[stage], completed=done, total=max(total, 1))
+        count = f"{done:,}/{total:,}"
+        self.bar.update(self.tasks[stage], completed=done, total=max(total, 1), count=count)
 
     def finish(self) -> None:
         self("cluster", 1, 1)
