@@ -84,13 +84,32 @@ def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "near_identical_body",
-            ("body_jaccard >= 0.6", "shorter_shingles >= 8"),
+            ("body_jaccard >= 0.6", "shorter_shingles >= 8", "figures_changed == 0"),
             "the bodies share most of their word shingles",
         ),
         Rule(
             "contained_body",
-            ("body_containment >= 0.7", "unquoted_containment >= 0.5", "shorter_shingles >= 20"),
-            "the shorter body is almost all inside the longer one (trimmed copy)",
+            (
+                "body_containment >= 0.7",
+                "unquoted_containment >= 0.5",
+                "shared_shingles >= 30",
+                "figures_changed == 0",
+            ),
+            "the shorter body is almost all inside the longer one (trimmed copy), and what "
+            "they share is more than one sentence (a shared boilerplate sentence is not a story)",
+        ),
+        Rule(
+            "contained_teaser",
+            (
+                "body_containment >= 0.8",
+                "unquoted_containment >= 0.6",
+                "shorter_shingles >= 10",
+                "figures_changed == 0",
+                "headline_ratio >= 85",
+                "headline_generic == 0",
+            ),
+            "a short excerpt (a teaser of a sentence or two) inside the longer body, under "
+            "the same specific headline",
         ),
         Rule(
             "write_through",
@@ -106,12 +125,53 @@ def _default_rules() -> tuple[Rule, ...]:
             "release share facts but reword the lead)",
         ),
         Rule(
+            "write_through_headline",
+            (
+                "body_containment >= 0.5",
+                "unquoted_containment >= 0.45",
+                "shared_shingles >= 50",
+                "headline_ratio >= 85",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+            ),
+            "a copy under the story's own headline whose top was rewritten or topped with "
+            "local copy: a specific headline and several paragraphs of narrative (not only "
+            "quotations) in common; independent same-event stories write their own headline",
+        ),
+        Rule(
+            "write_through_wire",
+            (
+                "body_containment >= 0.4",
+                "unquoted_containment >= 0.35",
+                "shared_shingles >= 60",
+                "same_wire == 1",
+                "hours_apart <= 36",
+            ),
+            "a later version of the same wire's story (same wire dateline/byline, filed within "
+            "a day and a half): new top, much of the earlier narrative kept lower down",
+        ),
+        Rule(
+            "write_through_narrative",
+            (
+                "body_containment >= 0.6",
+                "unquoted_containment >= 0.6",
+                "shared_shingles >= 120",
+                "same_outlet == 0",
+                "days_apart <= 3",
+            ),
+            "another outlet's version of the story with a rewritten top: most of the shorter "
+            "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
+            "within days; independent same-event stories share facts and quotations, not "
+            "paragraphs",
+        ),
+        Rule(
             "same_outlet_update",
             (
                 "body_containment >= 0.6",
                 "unquoted_containment >= 0.5",
                 "lead_jaccard >= 0.3",
                 "shorter_shingles >= 40",
+                "figures_changed == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
@@ -123,6 +183,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 92",
                 "headline_words >= 5",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
             ),
             "headline-only record with a near-identical, specific headline",
         ),
@@ -133,6 +194,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 99",
                 "headline_words >= 4",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
             ),
             "headline-only record with the same four-plus-word headline, not a generic one",
         ),
@@ -143,6 +205,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_partial >= 92",
                 "headline_words >= 7",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
             ),
             "headline-only record whose headline is contained in the other's",
         ),

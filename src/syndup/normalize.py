@@ -167,6 +167,36 @@ def clean_headlines(headlines: pl.Expr) -> pl.Expr:
     return normalize_text(cleaned)
 
 
+_TAG = r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,400})?/?>|<!--.{0,400}?-->"
+_ENTITY = r"&(?:nbsp|amp|quot|apos|lt|gt|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,5});"
+_ENTITY_TEXT = {"&amp;": "&", "&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
+
+
+def strip_markup(body: pl.Series) -> pl.Series:
+    """HTML tags and entities left in scraped bodies, removed (``&nbsp;`` -> space, a block
+    tag -> paragraph break, ``&amp;`` -> ``&``). A page whose text is only markup
+    (``<p>&nbsp;</p><div></div>``) becomes empty, so it is rejected as having no usable
+    text instead of clustering on its tags. Only bodies holding ``<`` or ``&`` are touched.
+    Approximation: numeric entities other than quotes are dropped, not decoded."""
+    suspect = body.str.contains_any(["<", "&"]).fill_null(False)
+    if not suspect.any():
+        return body
+    idx = suspect.arg_true()
+    part = body.gather(idx)
+    block = (
+        r"(?i)</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b[^<>]{0,400}>"
+    )
+    part = (
+        part.str.replace_all(block, "\n\n")
+        .str.replace_all(_TAG, " ")
+        .str.replace_all(r"&(?:#39|#8217|#x27);", "'")
+        .str.replace_all(r"&(?:#8220|#8221|#34);", '"')
+        .str.replace_many(list(_ENTITY_TEXT), list(_ENTITY_TEXT.values()))
+        .str.replace_all(_ENTITY, " ")
+    )
+    return body.scatter(idx, part)
+
+
 def _paragraphs(
     df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str, headline_col: str
 ) -> pl.DataFrame:
@@ -175,7 +205,7 @@ def _paragraphs(
     from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
-    body = df[body_col]
+    body = strip_markup(df[body_col])
     tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
     # One compiled pass: split, strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between

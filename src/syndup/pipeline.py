@@ -6,6 +6,7 @@ only sequences them, times them and assembles the result tables.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -59,6 +60,11 @@ class Detector:
                 else read_corpus(data, **read_opts)
             )
         self.stats["articles"] = df.height
+        # Every later stage visits rows in order (boilerplate samples, LSH anchors, the
+        # order pairs are verified in); taking rows in id order makes the partition and
+        # canonicals independent of the input's order. ``run`` restores the input order.
+        if df.height > 1 and not df["id"].is_sorted():
+            df = df.sort("id")
         total = df.height
         done = [0]
 
@@ -152,6 +158,7 @@ class Detector:
             feats, built = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats, clusters=built)
+            result = _input_order(result, prepared)
         self.stats["pairs"] = {
             "candidates": feats.height + self.stats.get("skipped_pairs", 0),
             "verified": int(feats["verified"].sum()),
@@ -249,6 +256,20 @@ class Detector:
         self._skipped = pl.concat(skipped_parts) if skipped_parts else pairs.clear()
         out = pl.concat(parts, how="vertical_relaxed", rechunk=False)
         return out.with_columns(_status().alias("status"))
+
+
+def _input_order(result: Result, prepared: Prepared) -> Result:
+    """Assignments and rejects back in the input's row order (``prepare`` sorts by id)."""
+    if "row" not in prepared.source.columns:
+        return result
+    rows = prepared.source.select("id", "row")
+    asg = result.assignments
+    if asg.height > 1:
+        asg = asg.join(rows, on="id", how="left").sort("row").drop("row")
+    rej = result.rejects
+    if rej.height > 1 and "row" in rej.columns:
+        rej = rej.sort("row")
+    return dataclasses.replace(result, assignments=asg, rejects=rej)
 
 
 STATUS = pl.Enum(["matched", "rejected", "skipped"])
