@@ -84,8 +84,29 @@ def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "near_identical_body",
-            ("body_jaccard >= 0.6", "shorter_shingles >= 8", "figures_changed == 0"),
+            ("body_jaccard >= 0.6", "shorter_shingles >= 30", "figures_changed == 0"),
             "the bodies share most of their word shingles",
+        ),
+        Rule(
+            "near_identical_short_body",
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 8",
+                "figures_changed == 0",
+                "headline_ratio >= 50",
+            ),
+            "short bodies (a few lines) that share most of their shingles under a similar "
+            "headline (short templated notices, such as dividend lines, differ in the name)",
+        ),
+        Rule(
+            "near_identical_short_untitled",
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 8",
+                "figures_changed == 0",
+                "headline_words == 0",
+            ),
+            "short bodies that share most of their shingles, one without a headline",
         ),
         Rule(
             "contained_body",
@@ -119,6 +140,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.15",
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
+                "refiled == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -133,6 +155,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 85",
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
+                "refiled == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -158,6 +181,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 120",
                 "same_outlet == 0",
                 "days_apart <= 3",
+                "refiled == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -184,6 +208,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_words >= 5",
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record with a near-identical, specific headline",
         ),
@@ -195,6 +220,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_words >= 4",
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record with the same four-plus-word headline, not a generic one",
         ),
@@ -206,6 +232,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_words >= 7",
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record whose headline is contained in the other's",
         ),
@@ -254,14 +281,23 @@ class VerifyConfig:
 class ClusterConfig:
     """Clustering and canonical choice.
 
-    Chaining guard: after connected components, a member whose similarity to the cluster's
-    canonical is below ``guard_similarity`` is split off, so one bridging article cannot join
-    two stories. Canonical rules are tried in order; the first that separates the best
+    Story graph (see ``syndup.cluster.story_graph``): a page holding a story that is
+    printed elsewhere under another headline (containment >= ``contained``, the story at
+    most ``smaller_share`` of the page, headline ratio < ``foreign_headline``) may not
+    bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
+    at most ``story_days`` (copies of one filing lie within days, templated notices recur
+    for months). Canonical rules are tried in order; the first that separates the best
     member from the runner-up is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
     """
 
-    guard_similarity: float = 0.3
+    contained: float = 0.7
+    smaller_share: float = 0.8
+    foreign_headline: float = 60.0
+    shared_lead: float = 0.2
+    same_story: float = 0.25
+    max_days_apart: float = 7.0
+    story_days: float = 14.0
     canonical_rules: tuple[str, ...] = (
         "has_body",
         "wire_outlet",

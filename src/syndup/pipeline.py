@@ -169,9 +169,9 @@ class Detector:
     def _recheck_skipped(
         self, feats: pl.DataFrame, prepared: Prepared
     ) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray, pl.DataFrame] | None]:
-        """Verify skipped pairs that the chaining guard left in different clusters.
+        """Verify skipped pairs that the story graph's cuts left in different clusters.
 
-        A pair is skipped when its ends are already connected; if the guard then splits
+        A pair is skipped when its ends are already connected; if a cut then splits
         that connection, the skipped pair may be the evidence that still joins them.
         Also returns the final ``build_clusters`` output when it is current (else None).
         """

@@ -148,7 +148,10 @@ def normalize_corpus(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
         (pl.col("wire") != "").alias("wire_byline"),
         pl.col("headline_norm")
-        .str.extract_all(r"\d+(?:[.,/]\d+)*")
+        .str.extract_all(
+            r"\d+(?:[.,/]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten"
+            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b"
+        )
         .list.unique()
         .list.sort()
         .list.join(" ")

@@ -23,7 +23,13 @@ same_wire                     1 if both carry the same wire's dateline or byline
                               "By The Associated Press", "(Reuters)") in their first lines
 figures_changed               1 if both bodies' openings hold figures and under half of the
                               fewer side's are in the other: the same template re-filled
-headline_figures_differ       1 if both headlines hold figures and the sets differ ("rate falls
+refiled                       1 if ``figures_changed`` and the two are a day or more apart: the
+                              same wording filled in again on another day (0 if a date is
+                              unknown)
+recurring                     1 if the same outlet published both a day or more apart: an
+                              outlet's recurring item (a daily notice), not a reprint, when
+                              nothing but the headline is there to compare
+headline_figures_differ       1 if both headlines hold figures (digits or number words) and the sets differ ("rate falls
                               to 7.37 pct" vs "to 7.69 pct"): a template filled in again
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
@@ -64,6 +70,8 @@ FEATURES = (
     "same_outlet",
     "same_wire",
     "figures_changed",
+    "refiled",
+    "recurring",
     "headline_figures_differ",
     "days_apart",
     "hours_apart",
@@ -137,6 +145,8 @@ def pair_features(
     days = np.abs(published[a] - published[b]) / 86_400e6
     wire, figs = cols["wire"], cols["headline_figures"]
     shared = np.round(cont * small)
+    changed = figures_changed(prepared, a, b)
+    same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
     return pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
         pl.Series("headline_partial", np.round(h_partial, 1)),
@@ -150,13 +160,15 @@ def pair_features(
         pl.Series("shared_shingles", shared),
         pl.Series("lead_jaccard", np.round(lead_j, 3)),
         pl.Series("lead_ratio", np.round(lead_r, 1)),
-        pl.Series("same_outlet", ((outlets[a] == outlets[b]) & (outlets[a] != 0)).astype(np.int8)),
+        pl.Series("same_outlet", same_outlet.astype(np.int8)),
         pl.Series("same_wire", ((wire[a] == wire[b]) & (wire[a] != 0)).astype(np.int8)),
         pl.Series(
             "headline_figures_differ",
             ((figs[a] != figs[b]) & (figs[a] != 0) & (figs[b] != 0)).astype(np.int8),
         ),
-        pl.Series("figures_changed", figures_changed(prepared, a, b)),
+        pl.Series("figures_changed", changed),
+        pl.Series("refiled", (changed.astype(bool) & (days >= 1.0)).astype(np.int8)),
+        pl.Series("recurring", (same_outlet & (days >= 1.0)).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
