@@ -10,8 +10,8 @@ import pytest
 
 from syndup import Config, ConfigError, Rule
 from syndup.cluster import choose_canonical, story_graph
-from syndup.explain import explain
 from syndup.config import ClusterConfig, VerifyConfig
+from syndup.explain import explain
 from syndup.io import read_corpus
 from syndup.pipeline import Detector
 from syndup.prepare import prepare
@@ -106,7 +106,7 @@ def test_two_story_page_joins_the_story_it_shares_most_with(wire_corpus) -> None
 
 def test_roundup_never_joins_the_stories_it_contains(wire_corpus) -> None:
     parts = [_body(wire_corpus, i) for i in ("s1", "s2", "s3")]
-    body = "\n\n".join(["Here is the latest from around the country."] + parts)
+    body = "\n\n".join(["Here is the latest from around the country.", *parts])
     pages = [
         {
             "id": f"latest-{k}",

@@ -4,12 +4,14 @@ Connected components of the matched edges keep write-through chains whole (versi
 version 20 of a story may share little; each shares much with its neighbour). Two cuts keep
 components from joining different stories: multi-story pages (roundups, two-story pages)
 lose the edges that bridge stories, and a story may not span more than a time window (see
-``story_graph``). The canonical is chosen by ordered rules (``ClusterConfig.canonical_rules``); the first rule
+``story_graph``). The canonical is chosen by ordered rules
+(``ClusterConfig.canonical_rules``); the first rule
 that separates the best member from the runner-up is recorded per cluster.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -228,7 +230,7 @@ def _cut_multi_story(
     reps = per_target["rep"].to_numpy()
     story = np.full(len(units), -1, dtype=np.int64)
     bounds = np.flatnonzero(np.r_[True, units[1:] != units[:-1], True])
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
+    for lo, hi in itertools.pairwise(bounds):
         for k in range(MAX_STORIES):
             left = np.flatnonzero(story[lo:hi] < 0) + lo
             if not len(left):

@@ -146,7 +146,7 @@ class _Paths:
         edges (the cut ones marked); [] when none, or when the pair matched directly."""
         joined = self.labels[start] == self.labels[goal]
         steps = self._bfs(start, goal, kept_only=joined)
-        if steps is None or len(steps) == 1 and joined:
+        if steps is None or (len(steps) == 1 and joined):
             return []
         out, node = [], start
         for k in steps:

@@ -29,8 +29,9 @@ refiled                       1 if ``figures_changed`` and the two are a day or 
 recurring                     1 if the same outlet published both a day or more apart: an
                               outlet's recurring item (a daily notice), not a reprint, when
                               nothing but the headline is there to compare
-headline_figures_differ       1 if both headlines hold figures (digits or number words) and the sets differ ("rate falls
-                              to 7.37 pct" vs "to 7.69 pct"): a template filled in again
+headline_figures_differ       1 if both headlines hold figures (digits or number words) and
+                              the sets differ ("rate falls to 7.37 pct" vs "to 7.69 pct"):
+                              a template filled in again
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
 ============================  ================================================================
