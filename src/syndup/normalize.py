@@ -361,10 +361,89 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
         flags[rows[hit]] = True
+    if config.strip_boilerplate and paras.height:
+        flags |= _furniture(paras)
     out = pl.Series("_drop", flags)
     for pattern in config.extra_boilerplate:
         out = out | paras["_para"].str.contains(pattern)
     return out
+
+
+# Page furniture recognised by its form, line by line: photo captions with a credit line,
+# "3 of 10" counters, weather widgets, ZIP-code and notification prompts, share bars.
+_CREDIT = (
+    r"\((?:AP|AFP|REUTERS|Reuters|EPA|Getty Images|Pool) ?Photo ?/[^()]{2,80}\)"
+    r"|\([^()]{2,80}/[^()]{2,60} via (?:AP|Getty Images|Reuters)\)"
+    r"|\((?:REUTERS|Reuters|AFP|EPA|Getty Images)/[^()]{2,80}\)"
+    r"|\((?:Photo|Image) (?:by|courtesy of|credit:?) [^()]{2,100}\)"
+)
+_CREDIT_END = rf"(?i)(?:{_CREDIT})\s*[.]?$"
+_FURNITURE_STRONG = (
+    r"(?i)°"
+    r"|\b\d+-day forecast\b|\bwinds?\b:?.{0,20}\bmph\b|\btoday'?s high\b"
+    r"|\bzip(?: code)?\b.{0,60}$"
+    r"|^.{0,60}\b(?:notifications?|notified|news alerts?|alerts? for breaking news)\b.{0,60}$"
+    r"|^(?:share(?: this (?:article|story))?|share (?:on|via) \w+|facebook|twitter|x|linkedin|email"
+    r"|print|copy link|whatsapp|reddit|pinterest)(?:\s+(?:facebook|twitter|linkedin|email|print"
+    r"|whatsapp|reddit|pinterest))*$"
+)
+_FURNITURE_WEAK = r"(?i)^(?:\d{1,2} of \d{1,2}|(?:mon|tue|wed|thu|fri|sat|sun)\w*\b.{0,30})$"
+_FURNITURE_LITERALS = [
+    "°",
+    "photo",
+    " via ",
+    "reuters/",
+    "afp/",
+    "zip",
+    "notif",
+    "alert",
+    "facebook",
+    "forecast",
+    "share",
+]
+
+
+def _furniture(paras: pl.DataFrame) -> np.ndarray:
+    """Paragraphs that are page furniture by form: every line is a furniture line (a photo
+    caption ending in a credit such as "(AP Photo/Name)", a weather reading, a prompt, a
+    share bar) or a short label/button (three words or fewer), and at least one is a
+    strong one (a credit, a temperature, a prompt). Captions, widgets and prompts recur
+    across outlets in vendor formats, so form works where an outlet has too few pages for
+    the boilerplate learner. Approximation: a story paragraph written entirely of short
+    lines and holding, say, a temperature would be dropped too."""
+    flags = np.zeros(paras.height, dtype=bool)
+    suspect = paras.select(
+        pl.col("_para").str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
+    ).to_series()
+    rows = np.flatnonzero(suspect.fill_null(False).to_numpy())
+    if not len(rows):
+        return flags
+    lines = (
+        paras[rows]
+        .select(pl.Series("_i", rows), pl.col("_para").str.split("\n").alias("_line"))
+        .explode("_line")
+        .with_columns(pl.col("_line").str.strip_chars())
+        .filter(pl.col("_line") != "")
+    )
+    line = pl.col("_line")
+    words = line.str.count_matches(r"\S+")
+    several = pl.len().over("_i") >= 2
+    # A credit ends a caption of any length; other forms only count on short lines, and
+    # on a one-line paragraph only when very short (a story sentence may mention 102°).
+    strong = line.str.contains(_CREDIT_END) | (
+        line.str.contains(_FURNITURE_STRONG) & (words <= 16) & (several | (words <= 8))
+    )
+    judged = lines.with_columns(
+        strong.alias("_strong"),
+        (line.str.contains(_FURNITURE_WEAK) | (words <= 3)).alias("_weak"),
+    )
+    per = judged.group_by("_i").agg(
+        pl.col("_strong").any().alias("_any"),
+        (pl.col("_strong") | pl.col("_weak")).all().alias("_all"),
+    )
+    hit = per.filter(pl.col("_any") & pl.col("_all"))["_i"].to_numpy()
+    flags[hit] = True
+    return flags
 
 
 def clean_paragraphs(
