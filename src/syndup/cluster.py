@@ -188,10 +188,38 @@ def _cut_multi_story(
     )
     lead = col("lead_jaccard")
     foreign = contains & (head < config.foreign_headline) & ~(lead >= config.shared_lead)
+    # A page whose headline says it holds several stories ("The Latest:", "News in brief",
+    # "Morning Briefing:") is never a copy of a page that does not; nor is a page that
+    # holds a story under another headline when that story is at most half of it.
+    roundup = prepared.arrays["roundup"]
+    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1))
+    for mask, why in (
+        (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
+        (keep & holds, "the page holds this story among other material under its own headline"),
+    ):
+        rows = np.flatnonzero(mask)
+        keep[rows] = False
+        member[rows] = np.where(
+            roundup[a[rows]], a[rows], np.where(roundup[b[rows]], b[rows], big[rows])
+        )
+        reason[rows] = why
     suspect = np.zeros(n, dtype=bool)
     suspect[big[foreign]] = True
     if not suspect.any():
         return
+    # Copies of a suspect page are suspects too (a roundup printed by several outlets),
+    # or one copy that misses the tell-tale edge would bridge the stories by itself.
+    near = (
+        keep
+        & (col("body_jaccard") >= config.copy_jaccard)
+        & (nsh[small] >= 0.85 * np.maximum(nsh[big], 1))
+    )
+    for _ in range(3):
+        grow = near & (suspect[a] != suspect[b])
+        if not grow.any():
+            break
+        suspect[a[grow]] = True
+        suspect[b[grow]] = True
     # Units: suspects joined to each other; groups: the rest of the graph without suspects.
     inner = keep & suspect[a] & suspect[b]
     rest = keep & ~suspect[a] & ~suspect[b]

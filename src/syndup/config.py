@@ -169,9 +169,24 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 60",
                 "same_wire == 1",
                 "hours_apart <= 36",
+                "refiled == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
+        ),
+        Rule(
+            "write_through_version",
+            (
+                "body_containment >= 0.3",
+                "unquoted_containment >= 0.2",
+                "shared_shingles >= 50",
+                "same_wire == 1",
+                "hours_apart <= 24",
+                "figures_changed == 0",
+            ),
+            "versions of one wire story a few write-throughs apart: the same wire's "
+            "dateline, filed within a day, two or more paragraphs of narrative and the "
+            "story's figures still in common",
         ),
         Rule(
             "write_through_narrative",
@@ -296,6 +311,8 @@ class ClusterConfig:
     foreign_headline: float = 60.0
     shared_lead: float = 0.2
     same_story: float = 0.25
+    copy_jaccard: float = 0.6
+    held_share: float = 0.5
     max_days_apart: float = 7.0
     story_days: float = 14.0
     canonical_rules: tuple[str, ...] = (

@@ -81,6 +81,7 @@ class Prepared:
             "headline_words": d["headline_words"].to_numpy(),
             "shingles": d["body_shingles"].to_numpy().astype(np.float64),
             "generic": d["headline_generic"].to_numpy(),
+            "roundup": d["roundup_headline"].to_numpy(),
             "outlet": outlet.to_numpy().astype(np.int64),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }
@@ -96,6 +97,17 @@ class Prepared:
 def lead_text(body_norm: pl.Series, chars: int) -> pl.Series:
     """The first ``chars`` characters of normalised bodies, whitespace collapsed."""
     return body_norm.str.slice(0, chars).str.replace_all(r"\s+", " ")
+
+
+# Headlines of pages that hold several stories: live blogs ("The Latest: ..."), news in
+# brief, newsletters and briefings, live updates, roundups (matched on normalised text).
+# Only as a headline's opening words for "live updates": sites also append "- Live updates"
+# to a single story's title.
+ROUNDUP_HEADLINE = (
+    r"^(?:the latest|live|live updates?|in brief|briefs?|news briefs?)\b\s*[:|\-]?"
+    r"|\bnews in brief\b|\b(?:morning|evening|daily|weekly|weekend) (?:briefing|digest)\b"
+    r"|\bround-?up:|\bweek in review\b|\bwhat to know today\b"
+)
 
 
 def normalize_corpus(
@@ -161,7 +173,10 @@ def normalize_corpus(
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
-    return out.with_columns(generic_flag.alias("headline_generic"))
+    return out.with_columns(
+        generic_flag.alias("headline_generic"),
+        pl.col("headline_norm").str.contains(ROUNDUP_HEADLINE).alias("roundup_headline"),
+    )
 
 
 def prepare(
@@ -293,7 +308,7 @@ def prepare(
     )
 
 
-FIGURES = 12  # distinct figures kept per body (hashes; 0 = none)
+FIGURES = 13  # distinct figures kept per body (hashes; 0 = none) + a whole-body flag
 FIGURE_CHARS = 1000  # figures are read from the first characters of the cleaned body
 _FIGURE = r"\d+(?:[.,/-]\d+)*"
 
@@ -303,12 +318,17 @@ def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
     ``FIGURE_CHARS`` characters of each body, as nonzero 32-bit hashes (rows padded with 0).
 
     Copies of one filing keep their figures; the same template filled in on another day
-    (auction results, money supply, a daily market report) changes them. Approximation:
-    spelled-out numbers ("two billion") are not figures."""
+    (auction results, money supply, a daily market report) changes them. The last column
+    is a flag instead of a figure: 1 when the whole body was read (short enough, fewer than
+    ``k - 1`` figures), so two such bodies can be required to agree on every figure.
+    Approximation: spelled-out numbers ("two billion") are not figures."""
     out = np.zeros((body.len(), k), dtype=np.uint32)
+    k -= 1
     found = body.str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE)
     found = found.list.unique(maintain_order=True).list.head(k).fill_null([])
     lengths = found.list.len().fill_null(0).to_numpy().astype(np.int64)
+    whole = (body.str.len_chars().fill_null(0).to_numpy() <= FIGURE_CHARS) & (lengths < k)
+    out[:, k] = whole
     values = found.explode().drop_nulls()
     if values.len():
         hashed = (values.hash(seed=7).to_numpy() & 0xFFFFFFFF).astype(np.uint32)

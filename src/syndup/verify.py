@@ -22,10 +22,11 @@ same_outlet                   1 if both come from the same outlet
 same_wire                     1 if both carry the same wire's dateline or byline ("(AP)",
                               "By The Associated Press", "(Reuters)") in their first lines
 figures_changed               1 if both bodies' openings hold figures and under half of the
-                              fewer side's are in the other: the same template re-filled
-refiled                       1 if ``figures_changed`` and the two are a day or more apart: the
-                              same wording filled in again on another day (0 if a date is
-                              unknown)
+                              fewer side's are in the other (any of them, when both bodies
+                              are short enough to be read whole): the template re-filled
+refiled                       1 if ``figures_changed`` and the two are a day or more apart or
+                              both short enough to be read whole: the same wording filled in
+                              again (a date that is unknown counts as not apart)
 recurring                     1 if the same outlet published both a day or more apart: an
                               outlet's recurring item (a daily notice), not a reprint, when
                               nothing but the headline is there to compare
@@ -147,6 +148,7 @@ def pair_features(
     wire, figs = cols["wire"], cols["headline_figures"]
     shared = np.round(cont * small)
     changed = figures_changed(prepared, a, b)
+    whole = read_whole(prepared, a, b)
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
     return pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
@@ -168,7 +170,7 @@ def pair_features(
             ((figs[a] != figs[b]) & (figs[a] != 0) & (figs[b] != 0)).astype(np.int8),
         ),
         pl.Series("figures_changed", changed),
-        pl.Series("refiled", (changed.astype(bool) & (days >= 1.0)).astype(np.int8)),
+        pl.Series("refiled", (changed.astype(bool) & ((days >= 1.0) | whole)).astype(np.int8)),
         pl.Series("recurring", (same_outlet & (days >= 1.0)).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
@@ -184,11 +186,24 @@ def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndar
     out = np.zeros(len(a), dtype=np.int8)
     for start in range(0, len(a), 50_000):
         fa, fb = figs[a[start : start + 50_000]], figs[b[start : start + 50_000]]
+        whole = (fa[:, -1] == 1) & (fb[:, -1] == 1)
+        fa, fb = fa[:, :-1], fb[:, :-1]
         na, nb = (fa != 0).sum(1), (fb != 0).sum(1)
         common = ((fa[:, :, None] == fb[:, None, :]) & (fa[:, :, None] != 0)).any(2).sum(1)
         fewer = np.minimum(na, nb)
-        out[start : start + 50_000] = (fewer > 0) & (common < 0.5 * fewer)
+        # Two short bodies read whole must agree on every figure of the one with fewer.
+        out[start : start + 50_000] = (fewer > 0) & (
+            (common < 0.5 * fewer) | (whole & (common < fewer))
+        )
     return out
+
+
+def read_whole(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair, whether both bodies are short enough for their figures to be read whole."""
+    figs = prepared.figures
+    if figs is None or len(a) == 0:
+        return np.zeros(len(a), dtype=bool)
+    return (figs[a, -1] == 1) & (figs[b, -1] == 1)
 
 
 def _cpdist(x: np.ndarray, y: np.ndarray, scorer: object, workers: int) -> np.ndarray:
