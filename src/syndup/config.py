@@ -154,7 +154,6 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 50",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
-                "headline_figures_differ == 0",
                 "refiled == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
