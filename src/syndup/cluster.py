@@ -187,7 +187,13 @@ def _cut_multi_story(
         & (nsh[small] <= config.smaller_share * np.maximum(nsh[big], 1))
     )
     lead = col("lead_jaccard")
-    foreign = contains & (head < config.foreign_headline) & ~(lead >= config.shared_lead)
+    elsewhere = (
+        keep
+        & (head < config.foreign_headline)
+        & ~(lead >= config.shared_lead)
+        & (nsh[small] <= config.smaller_share * np.maximum(nsh[big], 1))
+    )
+    foreign = contains & elsewhere
     # A page whose headline says it holds several stories ("The Latest:", "News in brief",
     # "Morning Briefing:") is never a copy of a page that does not; nor is a page that
     # holds a story under another headline when that story is at most half of it.

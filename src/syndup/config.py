@@ -84,7 +84,12 @@ def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "near_identical_body",
-            ("body_jaccard >= 0.6", "shorter_shingles >= 30", "figures_changed == 0"),
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 30",
+                "figures_changed == 0",
+                "refiled == 0",
+            ),
             "the bodies share most of their word shingles",
         ),
         Rule(
@@ -93,6 +98,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "body_jaccard >= 0.6",
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
+                "refiled == 0",
                 "headline_ratio >= 50",
             ),
             "short bodies (a few lines) that share most of their shingles under a similar "
@@ -104,6 +110,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "body_jaccard >= 0.6",
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
+                "refiled == 0",
                 "headline_words == 0",
             ),
             "short bodies that share most of their shingles, one without a headline",
@@ -115,6 +122,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.5",
                 "shared_shingles >= 30",
                 "figures_changed == 0",
+                "refiled == 0",
             ),
             "the shorter body is almost all inside the longer one (trimmed copy), and what "
             "they share is more than one sentence (a shared boilerplate sentence is not a story)",
@@ -126,6 +134,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.6",
                 "shorter_shingles >= 10",
                 "figures_changed == 0",
+                "refiled == 0",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),

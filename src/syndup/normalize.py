@@ -381,10 +381,8 @@ _CREDIT = (
 )
 _CREDIT_END = rf"(?i)(?:{_CREDIT})\s*[.]?$"
 _FURNITURE_STRONG = (
-    r"(?i)°"
-    r"|\b\d+-day forecast\b|\bwinds?\b:?.{0,20}\bmph\b|\btoday'?s high\b"
-    r"|\bzip(?: code)?\b.{0,60}$"
-    r"|^.{0,60}\b(?:notifications?|notified|news alerts?|alerts? for breaking news)\b.{0,60}$"
+    r"(?i)°|\b\d+-day forecast\b|\bwinds?\b.{0,20}\bmph\b|\btoday'?s high\b|\bzip(?: code)?\b"
+    r"|\bnotif(?:ications?|ied|y)\b|\bnews alerts?\b|\balerts? for breaking news\b"
     r"|^(?:share(?: this (?:article|story))?|share (?:on|via) \w+|facebook|twitter|x|linkedin|email"
     r"|print|copy link|whatsapp|reddit|pinterest)(?:\s+(?:facebook|twitter|linkedin|email|print"
     r"|whatsapp|reddit|pinterest))*$"
@@ -414,8 +412,17 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
     the boilerplate learner. Approximation: a story paragraph written entirely of short
     lines and holding, say, a temperature would be dropped too."""
     flags = np.zeros(paras.height, dtype=bool)
+    # Furniture is short, spread over several lines, or a caption ending in its credit:
+    # long one-line story paragraphs are never read further.
+    para = pl.col("_para")
+    shape = (
+        (para.str.len_bytes() <= _SHORT_BYTES)
+        | para.str.contains("\n", literal=True)
+        | para.str.ends_with(")")
+        | para.str.ends_with(").")
+    )
     suspect = paras.select(
-        pl.col("_para").str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
+        shape & para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
     ).to_series()
     rows = np.flatnonzero(suspect.fill_null(False).to_numpy())
     if not len(rows):

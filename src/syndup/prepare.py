@@ -106,7 +106,7 @@ def lead_text(body_norm: pl.Series, chars: int) -> pl.Series:
 ROUNDUP_HEADLINE = (
     r"^(?:the latest|live|live updates?|in brief|briefs?|news briefs?)\b\s*[:|\-]?"
     r"|\bnews in brief\b|\b(?:morning|evening|daily|weekly|weekend) (?:briefing|digest)\b"
-    r"|\bround-?up:|\bweek in review\b|\bwhat to know today\b"
+    r"|\bround-?up:|\bweek in review\b|\bwhat to know today\b|\bnewsletter\b"
 )
 
 
