@@ -29,6 +29,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 GENERATOR_FILES = (
     "generate.py",
+    "plan.py",
     "syndication_edits.py",
     "chains.py",
     "furniture.py",
