@@ -72,7 +72,7 @@ InputsArg = Annotated[
         help="One or more corpora: .jsonl, .json (array), .csv, .tsv or .parquet (.gz for "
         "text), globs such as 'feeds/*.jsonl', or - for stdin (JSONL unless --input-format).",
         show_default=False,
-        metavar="INPUTS...",
+        metavar="INPUTS",
     ),
 ]
 OutputOpt = Annotated[
