@@ -149,7 +149,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.15",
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
-                "refiled == 0",
+                "figures_changed == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -163,6 +163,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 50",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
                 "refiled == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "

@@ -25,10 +25,8 @@ figures_changed               1 if both bodies' openings hold figures and under 
                               fewer side's are in the other (any of them, when both bodies
                               are short enough to be read whole): the template re-filled
 refiled                       1 if ``figures_changed`` and the two are a day or more apart or
-                              both short enough to be read whole, or if both are that short
-                              and a day or more apart: the same wording filled in again (a
-                              short item's copies run within a day; an unknown date counts
-                              as not apart)
+                              both short enough to be read whole: the same wording filled in
+                              again (an unknown date counts as not apart)
 recurring                     1 if the same outlet published both a day or more apart: an
                               outlet's recurring item (a daily notice), not a reprint, when
                               nothing but the headline is there to compare
@@ -174,9 +172,7 @@ def pair_features(
         pl.Series("figures_changed", changed),
         pl.Series(
             "refiled",
-            ((changed.astype(bool) & ((days >= 1.0) | whole)) | (whole & (days >= 1.0))).astype(
-                np.int8
-            ),
+            (changed.astype(bool) & ((days >= 1.0) | whole)).astype(np.int8),
         ),
         pl.Series("recurring", (same_outlet & (days >= 1.0)).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
