@@ -94,6 +94,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 30",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
             ),
             "the bodies share most of their word shingles",
         ),
@@ -104,6 +105,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_ratio >= 50",
             ),
             "short bodies (a few lines) that share most of their shingles under a similar "
@@ -116,6 +118,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_words == 0",
             ),
             "short bodies that share most of their shingles, one without a headline",
@@ -128,6 +131,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 30",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
             ),
             "the shorter body is almost all inside the longer one (trimmed copy), and what "
             "they share is more than one sentence (a shared boilerplate sentence is not a story)",
@@ -140,6 +144,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 10",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),
@@ -242,6 +247,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.3",
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
+                "dateline_differs == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
