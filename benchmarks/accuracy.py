@@ -90,9 +90,12 @@ def run(data: Path) -> tuple[pl.DataFrame, float]:
     t0 = time.perf_counter()
     res = syndup.cluster(str(data))
     secs = time.perf_counter() - t0
-    rej = res.rejects.select("id", pl.format("rejected:{}", "id").alias("cluster_id"))
-    pred = pl.concat([res.assignments.select("id", "cluster_id"), rej.cast(pl.String)])
-    return pred.cast(pl.String), secs
+    # every input row is in assignments; rows not clustered get a singleton of their own
+    single = pl.format("rejected:{}", pl.col("id").cast(pl.String))
+    pred = res.assignments.drop_nulls("id").select(
+        pl.col("id").cast(pl.String), pl.coalesce("cluster_id", single).alias("cluster_id")
+    )
+    return pred, secs
 
 
 def scores(
@@ -396,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             sets[name] = {"status": "ok"} | jobs[name]()
         except Skip as exc:
             sets[name] = {"status": "skipped", "reason": str(exc)}
+        except Exception as exc:  # one failing set must not lose the others' results
+            sets[name] = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
         shown = ("status", "pairwise_f1", "checks_passed", "merged_low_jaccard", "negatives_merged")
         shown += ("pass", "same_partition_all")
         log(

@@ -50,20 +50,26 @@ class Explanation:
     headline_b: str
     path: list[dict[str, Any]] = field(default_factory=list)
 
+    @property
+    def match(self) -> bool:
+        """Whether a rule held for the pair itself."""
+        return self.rule is not None
+
     def to_dict(self) -> dict[str, Any]:
+        """Plain data; the keys are the attribute names (plus ``match``)."""
         return {
             "id_a": self.id_a,
             "id_b": self.id_b,
             "headline_a": self.headline_a,
             "headline_b": self.headline_b,
-            "match": self.rule is not None,
+            "match": self.match,
             "rule": self.rule,
             "features": self.features,
             "rules": [
                 {"rule": name, "held": held, "conditions": [{"if": c, "ok": ok} for c, ok in cs]}
                 for name, held, cs in self.rules
             ],
-            "lsh_candidate": self.lsh,
+            "lsh": self.lsh,
             "same_cluster": self.same_cluster,
             "cluster_a": self.cluster_a,
             "cluster_b": self.cluster_b,
@@ -88,13 +94,17 @@ def explain_pairs(
     )
     feats = pair_features(rows, prepared, body_ngram=config.signature.body_ngram)
     feats = apply_rules(feats, config.verify).with_columns(evidence_expr().alias("evidence"))
-    assignments = {r["id"]: r for r in result.assignments.to_dicts()} if result is not None else {}
+    assignments = (
+        {str(r["id"]): r for r in result.assignments.to_dicts()} if result is not None else {}
+    )
     paths = _Paths(prepared, result, config, index) if result is not None else None
     out = []
     for k, (id_a, id_b) in enumerate(pairs):
         row = feats.row(k, named=True)
         features = {
-            key: row[key] for key in feats.columns if key not in ("a", "b", "rule", "matched")
+            key: _plain(row[key], feats.schema[key])
+            for key in feats.columns
+            if key not in ("a", "b", "rule", "matched")
         }
         ra, rb = index[id_a], index[id_b]
         ca, cb = assignments.get(id_a), assignments.get(id_b)
@@ -117,6 +127,13 @@ def explain_pairs(
     return out
 
 
+def _plain(value: Any, dtype: pl.DataType) -> Any:
+    """Float32 values at their own precision (0.828, not 0.828000009059906)."""
+    if dtype == pl.Float32 and value is not None:
+        return float(str(np.float32(value)))
+    return value
+
+
 class _Paths:
     """Paths of matched edges between two rows, before and after the story graph's cuts."""
 
@@ -124,8 +141,9 @@ class _Paths:
         matched = result.pairs.filter(pl.col("matched"))
         self.ids = prepared.docs["id"].to_list()
         edges = matched.with_columns(
-            pl.col("id_a").replace_strict(index, return_dtype=pl.Int64).alias("a"),
-            pl.col("id_b").replace_strict(index, return_dtype=pl.Int64).alias("b"),
+            # ids are strings inside the pipeline; the result gives them in their input type
+            pl.col("id_a").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("a"),
+            pl.col("id_b").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("b"),
         )
         graph = story_graph(prepared, edges, config.cluster)
         self.labels = graph.labels
