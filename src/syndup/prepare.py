@@ -327,10 +327,32 @@ def prepare(
 
 FIGURES = 13  # distinct figures kept per body (hashes; 0 = none) + a whole-body flag
 FIGURE_CHARS = 1000  # figures are read from the first characters of the cleaned body
-_FIGURE = (
-    r"\d+(?:[.,/-]\d+)*|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b)"
+_NUMBER_WORDS = "|".join(
+    f"[{w[0].upper()}{w[0]}]{w[1:]}"
+    for w in [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+    ]
 )
+_FIGURE = rf"\d+(?:[.,/-]\d+)*|(?-u:\b)(?:{_NUMBER_WORDS})(?-u:\b)"  # case as written
 
 
 def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
@@ -341,14 +363,11 @@ def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
     (auction results, money supply, a daily market report) changes them. The last column
     is a flag instead of a figure: 1 when the whole body was read (short enough, fewer than
     ``k - 1`` figures), so two such bodies can be required to agree on every figure.
-    Spelled-out numbers count ("two billion" vs "1.5 billion"), case-folded."""
+    Spelled-out numbers count ("two billion" vs "1.5 billion"), as written (copies keep
+    their case)."""
     out = np.zeros((body.len(), k), dtype=np.uint32)
     k -= 1
-    found = (
-        body.str.slice(0, FIGURE_CHARS)
-        .str.extract_all(_FIGURE)
-        .list.eval(pl.element().str.to_lowercase())
-    )
+    found = body.str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE)
     found = found.list.unique(maintain_order=True).list.head(k).fill_null([])
     lengths = found.list.len().fill_null(0).to_numpy().astype(np.int64)
     whole = (body.str.len_chars().fill_null(0).to_numpy() <= FIGURE_CHARS) & (lengths < k)
