@@ -397,7 +397,16 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "anchors": (1, None),
     "warn_bucket": (1, None),
     "lead_chars": (1, None),
-    "guard_similarity": (0, 1),
+    "same_headline_threshold": (0, 1),
+    "contained": (0, 1),
+    "smaller_share": (0, 1),
+    "foreign_headline": (0, 100),
+    "shared_lead": (0, 1),
+    "same_story": (0, 1),
+    "copy_jaccard": (0, 1),
+    "held_share": (0, 1),
+    "max_days_apart": (0, None),
+    "story_days": (0, None),
 }
 
 
