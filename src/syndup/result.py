@@ -11,7 +11,17 @@ import polars as pl
 from syndup.cluster import build_clusters, similarity_to
 from syndup.config import Config
 from syndup.prepare import Prepared
+from syndup.titles import article_context
 from syndup.verify import evidence_expr
+
+#: Typed evidence columns of ``assignments``: the features of the edge each member joined by.
+EVIDENCE = (
+    "body_jaccard",
+    "body_containment",
+    "unquoted_containment",
+    "lead_jaccard",
+    "headline_ratio",
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +38,9 @@ class Result:
             counted in ``stats["skipped_pairs"]``, not listed.
         rejects: input rows with no usable text (not clustered), with a reason.
         stats: per-stage seconds and counts.
+        context: the input columns of every article except the body (id, headline as one
+            clean line, outlet, url, published and any other input column), for the
+            analyst's outputs in ``syndup.analysis``.
     """
 
     assignments: pl.DataFrame
@@ -38,6 +51,17 @@ class Result:
     config: Config = field(default_factory=Config)
     outlets: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"id": pl.String, "outlet": pl.String})
+    )
+    context: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={
+                "id": pl.String,
+                "headline": pl.String,
+                "outlet": pl.String,
+                "url": pl.String,
+                "published": pl.Datetime("us", "UTC"),
+            }
+        )
     )
 
     def summary(self, *, top: int = 10) -> dict[str, Any]:
@@ -120,7 +144,7 @@ def assemble(
         .agg(pl.col("edge").first())
     )
     del ends
-    chosen = edges[best["edge"]].select("rule", evidence_expr().alias("evidence"))
+    chosen = edges[best["edge"]].select("rule", evidence_expr().alias("evidence"), *EVIDENCE)
     why = pl.concat([best.select("row"), chosen], how="horizontal")
     order = (
         pl.DataFrame({"label": labels, "size": sizes, "canon_id": ids[canon_row]})
@@ -163,12 +187,14 @@ def assemble(
             "similarity",
             "rule",
             "evidence",
+            *EVIDENCE,
         )
     )
     asg = asg.with_columns(
         pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")
     )
-    clusters = _cluster_table(prepared, asg, canon)
+    context = article_context(prepared.source, prepared.bodies)
+    clusters = _cluster_table(prepared, asg, canon, context)
     rejects = prepared.rejected.with_columns(
         pl.lit("no usable text (headline and body empty after cleanup)").alias("reason")
     )
@@ -179,10 +205,12 @@ def assemble(
     pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
     stats["clusters"] = clusters.height
     outlets = docs.select("id", "outlet")
-    return Result(asg, clusters, pairs, rejects, stats, config, outlets)
+    return Result(asg, clusters, pairs, rejects, stats, config, outlets, context)
 
 
-def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -> pl.DataFrame:
+def _cluster_table(
+    prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame, context: pl.DataFrame
+) -> pl.DataFrame:
     docs = prepared.docs
     info = docs.select("id", "outlet", "published", "headline", "body_start")
     multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
@@ -203,10 +231,7 @@ def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -
         pl.Series("canonical_id", docs["id"].to_numpy()[canon["canonical"].to_numpy()]),
         "decided_by",
     )
-    canon_head = info.select(
-        pl.col("id").alias("canonical_id"),
-        pl.coalesce(pl.col("headline"), pl.col("body_start")).alias("headline"),
-    )
+    canon_head = context.select(pl.col("id").alias("canonical_id"), "headline")
     return (
         multi.group_by("cluster_id")
         .agg(

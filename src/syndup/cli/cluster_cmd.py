@@ -10,6 +10,7 @@ import polars as pl
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from syndup.analysis import articles
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
@@ -30,9 +31,10 @@ from syndup.cli.options import (
     stderr_console,
     stdout_console,
 )
-from syndup.io import write_table, write_text
+from syndup.cli.report_cmd import write_report
+from syndup.io import read_corpus, write_table, write_text
 from syndup.pipeline import Detector
-from syndup.report import _jsonable, print_summary, print_table, summary_json
+from syndup.report import _jsonable, print_members, print_summary, summary_json
 from syndup.result import Result
 
 _SUFFIX_FORMATS = {
@@ -107,6 +109,15 @@ def cluster(
     top: Annotated[
         int, typer.Option("--top", help="Clusters and outlets shown in the summary.")
     ] = 10,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns", help="Input columns to carry into the per-article output (a,b,c)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Also write the HTML report here.")
+    ] = None,
     quiet: QuietOpt = False,
     input_format: InputFormatOpt = None,
     id_col: IdCol = None,
@@ -130,12 +141,16 @@ def cluster(
     show_progress = not quiet and input != "-" and stderr_console().is_terminal
     bar, update = progress_bar(show_progress)
     detector = Detector(load_config(config), progress=update)  # type: ignore[arg-type]
+    data = read_corpus(input, **opts) if report is not None else input  # the report needs bodies
     if bar is not None:
         with bar:
-            result = detector.run(input, **opts)
+            result = detector.run(data, **opts)
     else:
-        result = detector.run(input, **opts)
-    emit(result, fmt, output, top=top, quiet=quiet)
+        result = detector.run(data, **opts)
+    keep = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
+    emit(result, fmt, output, top=top, quiet=quiet, columns=keep)
+    if report is not None:
+        write_report(result, data, report, quiet=quiet)  # type: ignore[arg-type]
     if rejects is not None:
         write_extra(result.rejects, rejects)
     if pairs is not None:
@@ -147,22 +162,29 @@ def cluster(
         stderr_console().print(f"{result.rejects.height:,} row(s) had no usable text{where}")
 
 
-def emit(result: Result, fmt: str, output: Path | None, *, top: int, quiet: bool) -> None:
+def emit(
+    result: Result,
+    fmt: str,
+    output: Path | None,
+    *,
+    top: int,
+    quiet: bool,
+    columns: list[str] | None = None,
+) -> None:
     """Write the data in ``fmt``; the human summary goes to stderr unless it is the data."""
     if fmt == "table":
         print_summary(result, stdout_console(), top=top)
-        multi = result.assignments.filter(pl.col("cluster_size") > 1).sort("cluster_id")
-        if multi.height:
-            print_table(multi.drop("cluster_size"), stdout_console(), title="Articles in clusters")
+        print_members(result, stdout_console(), top=top)
         return
+    per_article = articles(result, columns=columns or [])
     if fmt == "json":
         doc = {
             "summary": json.loads(summary_json(result, top=top)),
             "clusters": _jsonable(result.clusters.to_dicts()),
-            "assignments": _jsonable(result.assignments.to_dicts()),
+            "assignments": _jsonable(per_article.to_dicts()),
         }
         write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
     else:
-        write_table(result.assignments, str(output) if output else None, format=fmt)
+        write_table(per_article, str(output) if output else None, format=fmt)
     if not quiet:
         print_summary(result, stderr_console(), top=top)
