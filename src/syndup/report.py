@@ -65,43 +65,67 @@ def _hours(value: float | None) -> str:
     return f"{value:.1f}h" if value < 48 else f"{value / 24:.1f}d"
 
 
+def _fixed_table(
+    console: Console, title: str, columns: list[tuple[str, str, int]], rows: list[list[str]]
+) -> Table:
+    """A table whose last column (a headline) takes what the others leave on the console:
+    every other column is as wide as its content (at most its cap), never wraps."""
+    table = _table(title)
+    used = 0
+    for name, justify, cap in columns[:-1]:
+        k = len(table.columns)
+        width = min(cap, max([len(name), *(len(r[k]) for r in rows)]))
+        used += width + 3
+        table.add_column(
+            name, justify=justify, no_wrap=True, overflow="ellipsis", min_width=width,
+            max_width=width,
+        )  # fmt: skip
+    last = max([len(columns[-1][0]), *(len(r[-1]) for r in rows)])
+    table.add_column(
+        columns[-1][0], no_wrap=True, overflow="ellipsis",
+        max_width=max(8, min(last, console.width - used - 2)),
+    )  # fmt: skip
+    for r in rows:
+        table.add_row(*r)
+    return table
+
+
 def print_summary(result: Result, console: Console, *, top: int = 10) -> None:
     """Counts, the ``top`` largest clusters, originators and republishers, one line each."""
     o = overview(result)
-    span = ""
-    if o["first_published"] is not None:
-        span = f"; {_day(o['first_published'])} to {_day(o['last_published'])}"
-        span += f" ({o['span_days']:.1f} days)"
     console.print(
-        f"[bold]{o['articles']:,}[/] articles, [bold]{o['clusters']:,}[/] clusters, "
+        f"[bold]{o['articles']:,}[/] articles, [bold]{o['clusters']:,}[/] clusters of 2+, "
         f"[bold]{o['duplicates']:,}[/] duplicates "
-        f"([bold]{o['duplication_rate']:.1%}[/] duplication rate){span}",
+        f"([bold]{o['duplication_rate']:.1%}[/] duplication rate)",
         highlight=False,
     )
+    span = "no publication dates"
+    if o["first_published"] is not None:
+        span = f"published {_day(o['first_published'])} to {_day(o['last_published'])}"
+        span += f" ({o['span_days']:.1f} days)"
+    console.print(f"{span}; {o['rejected']:,} rejected (no text)", highlight=False)
     pairs = result.stats.get("pairs", {})
     matched = int(result.pairs["matched"].sum()) if result.pairs.height else 0
     console.print(
-        f"[dim]{o['rejected']:,} rejected (no text); pipeline: "
+        "[dim]pipeline: "
         f"{pairs.get('candidates', result.pairs.height):,} candidate pairs, "
         f"{pairs.get('verified', result.pairs.height):,} verified, {matched:,} matched[/]",
         highlight=False,
     )
     if result.clusters.height:
-        table = _table("Largest clusters")
-        table.add_column("cluster", no_wrap=True)
-        table.add_column("size", justify="right", no_wrap=True)
-        table.add_column("outlets", justify="right", no_wrap=True)
-        table.add_column("first", no_wrap=True)
-        table.add_column("headline", no_wrap=True, overflow="ellipsis", ratio=1)
-        for c in result.clusters.head(top).iter_rows(named=True):
-            table.add_row(
+        rows = [
+            [
                 c["cluster_id"],
                 str(c["size"]),
                 str(len(c.get("outlets") or [])),
                 _day(c.get("first_published")),
                 c.get("headline") or "",
-            )
-        console.print(table)
+            ]
+            for c in result.clusters.head(top).iter_rows(named=True)
+        ]
+        cols = [("cluster", "left", 8), ("size", "right", 6), ("outlets", "right", 7)]
+        cols += [("first", "left", 10), ("headline", "left", 0)]
+        console.print(_fixed_table(console, "Largest clusters", cols, rows))
         print_roles(result, console, top=top)
 
 
@@ -112,54 +136,62 @@ def print_roles(result: Result, console: Console, *, top: int = 10) -> None:
         ["originated", "republished", "outlet"], descending=[True, True, False]
     )
     copiers = roles.filter(pl.col("republished") > 0)
-    for title, rows, count in (
-        ("Originators (filed first in a cluster)", first, "originated"),
-        ("Republishers (copies of another's first)", copiers, "republished"),
+    for title, frame, count, other in (
+        ("Originators (filed first in a cluster)", first, "originated", "republished"),
+        ("Republishers (copies of another's first)", copiers, "republished", "originated"),
     ):
-        if rows.height == 0:
+        if frame.height == 0:
             continue
-        table = _table(title)
-        table.add_column("outlet", no_wrap=True, overflow="ellipsis", ratio=1)
-        table.add_column(count, justify="right", no_wrap=True)
-        table.add_column(
-            "also " + ("copied" if count == "originated" else "first"), justify="right"
-        )
-        table.add_column("median lag", justify="right", no_wrap=True)
-        other = "republished" if count == "originated" else "originated"
-        for r in rows.head(top).iter_rows(named=True):
-            table.add_row(r["outlet"], str(r[count]), str(r[other]), _hours(r["median_lag_hours"]))
-        console.print(table)
+        rows = [
+            [str(r[count]), str(r[other]), _hours(r["median_lag_hours"]), r["outlet"]]
+            for r in frame.head(top).iter_rows(named=True)
+        ]
+        cols = [(count, "right", 11), (other, "right", 11), ("median lag", "right", 10)]
+        console.print(_fixed_table(console, title, [*cols, ("outlet", "left", 0)], rows))
+
+
+_RULE_SHORT = {
+    "near_identical_body": "near-copy",
+    "contained_body": "contained",
+    "write_through": "rewrite",
+    "same_outlet_update": "update",
+    "same_headline": "headline",
+    "exact_headline": "headline",
+    "headline_extended": "headline+",
+}
 
 
 def print_members(result: Result, console: Console, *, top: int = 10) -> None:
-    """Members of the ``top`` largest clusters (at most ``top`` each): outlet, date, lag to
-    the originator, rule and headline, one line per article."""
+    """Members of the ``top`` largest clusters (at most ``top`` each, earliest first): id,
+    outlet, date, lag to the originator, rule and headline, one line per article."""
     if result.clusters.height == 0:
         return
-    shown = result.clusters.head(top)["cluster_id"]
-    m = members(result).filter(pl.col("cluster_id").is_in(shown))
-    table = _table("Articles in the largest clusters (earliest first)")
-    for col in ("cluster", "id", "outlet", "date", "lag", "rule"):
-        table.add_column(col, no_wrap=True, overflow="ellipsis", max_width=18)
-    table.add_column("headline", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
-    for cid in shown:
-        rows = m.filter(pl.col("cluster_id") == cid)
-        for i, r in enumerate(rows.head(top).iter_rows(named=True)):
-            rule = "first" if r["is_originator"] else (r["rule"] or "")
-            if r["is_canonical"]:
-                rule = "canonical" if not r["is_originator"] else "first, canonical"
-            table.add_row(
-                cid if i == 0 else "",
-                r["id"],
-                r["outlet"] or "",
-                _day(r["published"]),
-                "" if r["is_originator"] else _hours(r["lag_hours"]),
-                rule,
-                r["headline"] or "",
+    shown = result.clusters.head(top)
+    m = members(result).filter(pl.col("cluster_id").is_in(shown["cluster_id"].implode()))
+    rows: list[list[str]] = []
+    for c in shown.iter_rows(named=True):
+        part = m.filter(pl.col("cluster_id") == c["cluster_id"])
+        size = f"{c['size']} articles"
+        rows.append([c["cluster_id"], size, "", "", "", c["headline"] or ""])
+        for r in part.head(top).iter_rows(named=True):
+            rule = "canonical" if r["is_canonical"] else _RULE_SHORT.get(r["rule"], r["rule"] or "")
+            rows.append(
+                [
+                    r["id"],
+                    r["outlet"] or "",
+                    _day(r["published"]),
+                    "first" if r["is_originator"] else _hours(r["lag_hours"]),
+                    rule,
+                    r["headline"] or "",
+                ]
             )
-        if rows.height > top:
-            table.add_row("", f"+{rows.height - top} more", "", "", "", "", "")
-    console.print(table)
+        if part.height > top:
+            rows.append(["", f"+{part.height - top} more", "", "", "", ""])
+    cols = [("id", "left", 12), ("outlet", "left", 14), ("date", "left", 10)]
+    cols += [("lag", "right", 6), ("rule", "left", 9), ("headline", "left", 0)]
+    console.print(
+        _fixed_table(console, "Articles in the largest clusters (earliest first)", cols, rows)
+    )
 
 
 def print_table(df: pl.DataFrame, console: Console, *, title: str = "", limit: int = 50) -> None:

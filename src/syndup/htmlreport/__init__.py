@@ -157,7 +157,7 @@ def _add_diffs(details: list[dict[str, Any]], corpus: pl.DataFrame, *, max_diffs
             want[mem[0]] = None
         want.update({mem[0]: None for mem in d["members"] if mem[9] & 1})
     ids = pl.Series("id", list(want), dtype=pl.String)
-    bodies = dict(corpus.filter(pl.col("id").is_in(ids)).select("id", "body").iter_rows())
+    bodies = dict(corpus.filter(pl.col("id").is_in(ids.implode())).select("id", "body").iter_rows())
     for d in details:
         canon = next(mem[0] for mem in d["members"] if mem[9] & 1)
         base = paragraphs(bodies.get(canon))
