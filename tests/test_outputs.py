@@ -160,10 +160,12 @@ def test_report_data_limits_text_to_full_clusters(wire_corpus: pl.DataFrame) -> 
     r = syndup.cluster(wire_corpus)
     data = report_data(r, wire_corpus, full=1, chunk=1)
     assert len(data["index"]) == r.clusters.height
-    assert "diffs" in data["full"][0] and data["full"][0]["canon"]["paras"]
-    assert len(data["chunks"]) == r.clusters.height - 1
-    assert all("diffs" not in c[0] for c in data["chunks"])
+    first, *rest = data["chunks"]
+    assert "diffs" in first[0] and first[0]["canon"]["paras"]
+    assert len(rest) == r.clusters.height - 1
+    assert all("diffs" not in c[0] for c in rest)
+    assert data["meta"]["chunk_starts"] == list(range(r.clusters.height))
     html = build_html(data)
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in html.split('id="meta"')[0]  # no external resource in the head
-    assert html.count('id="chunk-') == r.clusters.height - 1
+    assert html.count('id="chunk-') == r.clusters.height

@@ -3,11 +3,12 @@
 Layout of the embedded data (all JSON; see ``report.js`` for the reader):
     * ``meta`` (plain): overview counts, originators/republishers, the copy matrix, charts.
     * ``index`` (gzip + base64): one light row per cluster for the list, search and filters.
-    * ``full`` (plain): the ``full`` largest clusters in full: members with evidence, the
-      canonical's paragraphs and a paragraph/word diff of each member against it.
-    * ``chunk-N`` (gzip + base64, ``chunk`` clusters each): members of the other clusters,
-      without text; decompressed by the browser (``DecompressionStream``) only when one of
-      them is opened.
+    * ``chunk-N`` (gzip + base64): cluster details, decompressed by the browser
+      (``DecompressionStream``) only when one of their clusters is opened. The ``full``
+      largest clusters come in full, 25 per chunk: members with evidence, the canonical's
+      paragraphs and a paragraph/word diff of each member against it; the rest ``chunk``
+      per chunk, members with evidence but no text. ``meta.chunk_starts`` maps a cluster's
+      rank to its chunk.
 
 Size: text is embedded only for the ``full`` clusters (at most ``max_diffs`` members each),
 so the file grows with the number of clusters (~100 bytes each, compressed) plus
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import itertools
 import json
 from datetime import datetime, timezone
 from importlib import resources
@@ -34,6 +36,8 @@ from syndup.report import _jsonable
 from syndup.result import Result
 
 __all__ = ["build_html", "report_data", "write_html"]
+
+_FULL_CHUNK = 25  # clusters with text per compressed chunk: one opens in a few milliseconds
 
 
 def _ms(value: Any) -> int | None:
@@ -140,12 +144,14 @@ def report_data(
         )
     if corpus is not None and "body" in corpus.columns:
         _add_diffs(details[:full], corpus, max_diffs=max_diffs)
-    rest = details[full:]
+    starts = [*range(0, min(full, len(details)), _FULL_CHUNK)]
+    starts += [*range(min(full, len(details)), len(details), chunk)]
+    meta["chunk_starts"] = starts
+    bounds = [*starts, len(details)]
     return {
         "meta": meta,
         "index": index,
-        "full": details[:full],
-        "chunks": [rest[i : i + chunk] for i in range(0, len(rest), chunk)],
+        "chunks": [details[a:b] for a, b in itertools.pairwise(bounds)],
     }
 
 
@@ -186,7 +192,6 @@ def build_html(data: dict[str, Any]) -> str:
     page = (pkg / "template.html").read_text(encoding="utf-8")
     blobs = [
         f'<script type="application/json" id="meta">{_plain(data["meta"])}</script>',
-        f'<script type="application/json" id="full">{_plain(data["full"])}</script>',
         f'<script type="text/plain" id="index">{_packed(data["index"])}</script>',
         *(
             f'<script type="text/plain" id="chunk-{k}">{_packed(c)}</script>'

@@ -4,7 +4,6 @@
   const PAGE = 100;
   const $ = (id) => document.getElementById(id);
   const meta = JSON.parse($("meta").textContent);
-  const full = JSON.parse($("full").textContent);
   const outlets = meta.outlets;
   const chunks = new Map();
   let index = [];
@@ -124,10 +123,11 @@
   }
 
   async function detail(k) {
-    if (k < full.length) return full[k];
-    const c = Math.floor((k - meta.full) / meta.chunk);
-    if (!chunks.has(c)) chunks.set(c, await unpack("chunk-" + c));
-    return chunks.get(c)[(k - meta.full) % meta.chunk];
+    const starts = meta.chunk_starts;
+    let lo = 0, hi = starts.length - 1;
+    while (lo < hi) { const mid = (lo + hi + 1) >> 1; if (starts[mid] <= k) lo = mid; else hi = mid - 1; }
+    if (!chunks.has(lo)) chunks.set(lo, await unpack("chunk-" + lo));
+    return chunks.get(lo)[k - starts[lo]];
   }
 
   async function toggle(tr) {
