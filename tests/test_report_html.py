@@ -153,6 +153,10 @@ def test_cluster_expands_with_timeline_members_and_diffs(browser: object, report
     )  # type: ignore[attr-defined]
     assert sorted(marks) == sorted(members["id"])
     assert detail.query_selector_all("table.members tr").__len__() == members.height + 1  # type: ignore[attr-defined]
+    evidence = detail.eval_on_selector_all(
+        "table.members td.ev", "ts => ts.map(t => t.textContent)"
+    )  # type: ignore[attr-defined]
+    assert all("contain=" in e for e in evidence)
     # Diffs: one per member but the canonical, with highlighted passages.
     diffs = detail.query_selector_all("details.diff")  # type: ignore[attr-defined]
     assert len(diffs) == members.height - 1

@@ -33,7 +33,7 @@ from syndup.htmlreport.charts import lag_by_outlet_svg, size_histogram_svg
 from syndup.htmlreport.diff import diff_ops, paragraphs, summarize
 from syndup.io import write_text
 from syndup.report import _jsonable
-from syndup.result import Result
+from syndup.result import EVIDENCE, Result
 
 __all__ = ["build_html", "report_data", "write_html"]
 
@@ -69,7 +69,7 @@ def report_data(
     roles = outlet_roles(result)
     m = (
         members(result)
-        .join(result.assignments.select("id", "evidence"), on="id", how="left")
+        .join(result.assignments.select("id", *EVIDENCE), on="id", how="left")
         .join(result.context.select("id", "url"), on="id", how="left")
     )
     outlet_names = sorted({o for o in m["outlet"].to_list() if o})
@@ -109,6 +109,7 @@ def report_data(
         "full": full,
         "chunk": chunk,
         "max_diffs": max_diffs,
+        "evidence": ["body_j", "contain", "unquoted", "lead_j", "headline"],
         "clusters": result.clusters.height,
     }
     clusters = result.clusters.select("cluster_id", "size", "headline")
@@ -136,7 +137,7 @@ def report_data(
                 r["lag_hours"],
                 r["similarity"],
                 rule,
-                r["evidence"] or "",
+                [None if r[f] is None else round(float(r[f]), 2) for f in EVIDENCE],
                 r["headline"] or "",
                 r["url"] or "",
                 int(r["is_canonical"]) + 2 * int(r["is_originator"]),

@@ -30,7 +30,7 @@ def size_bins(sizes: pl.Series) -> list[tuple[str, int]]:
 def size_histogram_svg(sizes: pl.Series, *, title: str = "Clusters by size") -> str:
     """Vertical bars: how many clusters have 2, 3, ... members."""
     bins = size_bins(sizes)
-    width, height, left, bottom, top = 460, 220, 40, 36, 28
+    width, height, left, bottom, top = 460, 230, 40, 36, 42
     if not bins:
         return _empty(title, width)
     peak = max(c for _, c in bins) or 1

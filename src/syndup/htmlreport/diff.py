@@ -1,8 +1,9 @@
 """A member's body against its canonical's: shared passages, trimmed tail, added paragraphs.
 
 Paragraphs are aligned with ``difflib.SequenceMatcher`` (on whitespace-collapsed text), and a
-changed paragraph pair is compared again word by word. The result is compact: a shared
-paragraph refers to the canonical's paragraph by index instead of repeating its text.
+changed paragraph pair is compared again word by word with rapidfuzz's Levenshtein opcodes
+(compiled; a word is a hashable item, so a substitution is one word). The result is compact:
+a shared paragraph refers to the canonical's paragraph by index instead of repeating it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 from typing import Any
+
+from rapidfuzz.distance import Indel, Levenshtein
 
 _PARA = re.compile(r"\n\s*\n|\r\n\s*\r\n")
 _WORD = re.compile(r"\S+\s*")
@@ -63,13 +66,13 @@ def _replace(
     for k in range(n):
         old, new = canonical[i1 + k], member[j1 + k]
         a, b = _WORD.findall(old), _WORD.findall(new)
-        sm = SequenceMatcher(None, a, b, autojunk=False)
-        if sm.ratio() < 0.3:
+        ka, kb = [w.rstrip() for w in a], [w.rstrip() for w in b]
+        if Indel.normalized_similarity(ka, kb) < 0.3:
             ops.append(["-", i1 + k, 0])
             ops.append(["+", new])
             continue
         segments: list[list[str]] = []
-        for tag, a1, a2, b1, b2 in sm.get_opcodes():
+        for tag, a1, a2, b1, b2 in Levenshtein.opcodes(ka, kb):
             if tag == "equal":
                 segments.append(["=", "".join(a[a1:a2])])
                 continue

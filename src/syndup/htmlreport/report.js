@@ -142,6 +142,10 @@
     tr.classList.add("open");
   }
 
+  function evidence(values) {
+    return values.map((v, i) => (v == null ? "" : `${meta.evidence[i]}=${i === 4 ? Math.round(v) : v}`)).filter(Boolean).join(" ");
+  }
+
   function badges(flags) {
     return (flags & 2 ? '<span class="badge first">first</span>' : "") + (flags & 1 ? '<span class="badge canon">canonical</span>' : "");
   }
@@ -156,7 +160,7 @@
       const link = m[8] ? `<a href="${esc(m[8])}" rel="noreferrer">${esc(m[7])}</a>` : esc(m[7]);
       h += `<tr class="${m[9] & 1 ? "canon" : ""}"><td>${esc(m[0])}</td><td>${esc(outlets[m[1]] || "")}</td><td>${stamp(m[2])}</td>` +
         `<td class="n">${m[9] & 2 ? "" : hours(m[3])}</td><td class="n">${m[4] == null ? "" : m[4].toFixed(2)}</td>` +
-        `<td>${badges(m[9])}${m[9] & 1 ? "" : esc(m[5])}</td><td class="ev">${esc(m[6])}</td><td>${link}</td></tr>`;
+        `<td>${badges(m[9])}${m[9] & 1 ? "" : esc(m[5])}</td><td class="ev">${esc(evidence(m[6]))}</td><td class="hl">${link}</td></tr>`;
     }
     h += "</table>";
     const versions = d.chain || ms.filter((m) => /write_through|update/.test(m[5] || "") || m[9] & 1);
