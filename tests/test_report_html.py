@@ -152,11 +152,17 @@ def test_cluster_expands_with_timeline_members_and_diffs(browser: object, report
         "svg.timeline circle.mark", "cs => cs.map(c => c.dataset.id)"
     )  # type: ignore[attr-defined]
     assert sorted(marks) == sorted(members["id"])
-    assert detail.query_selector_all("table.members tr").__len__() == members.height + 1  # type: ignore[attr-defined]
-    evidence = detail.eval_on_selector_all(
-        "table.members td.ev", "ts => ts.map(t => t.textContent)"
-    )  # type: ignore[attr-defined]
-    assert all("contain=" in e for e in evidence)
+    rows = detail.query_selector_all("table.members tr")  # type: ignore[attr-defined]
+    assert len(rows) == members.height + 1
+    shown = dict(
+        detail.eval_on_selector_all(  # type: ignore[attr-defined]
+            "table.members tr:not(:first-child)",
+            "rs => rs.map(r => [r.cells[0].textContent, r.cells[6].textContent])",
+        )
+    )
+    for row in members.iter_rows(named=True):  # typed evidence, formatted by the page
+        assert ("contain=" in shown[row["id"]]) == (row["body_containment"] is not None)
+        assert ("headline=" in shown[row["id"]]) == (row["headline_ratio"] is not None)
     # Diffs: one per member but the canonical, with highlighted passages.
     diffs = detail.query_selector_all("details.diff")  # type: ignore[attr-defined]
     assert len(diffs) == members.height - 1
