@@ -48,7 +48,7 @@ def charts(out: Path) -> dict[str, Path]:
 
 
 def screenshots(report: Path, out: Path, chromium: str = "/usr/bin/chromium") -> None:
-    """The overview and an opened cluster (timeline, members, diffs) as PNGs."""
+    """The overview, an opened cluster (timeline, members) and its diffs as PNGs."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -65,6 +65,12 @@ def screenshots(report: Path, out: Path, chromium: str = "/usr/bin/chromium") ->
             ".getBoundingClientRect().top + window.scrollY - 120)"
         )
         page.screenshot(path=str(out / "report_cluster.png"))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.evaluate(
+            "window.scrollTo(0, document.querySelector('#clusters tr.detail h3:last-of-type')"
+            ".getBoundingClientRect().top + window.scrollY - 10)"
+        )
+        page.screenshot(path=str(out / "report_diff.png"))
         assert detail is not None
         browser.close()
 

@@ -154,6 +154,13 @@ def test_diff_ops_mark_trims_additions_and_edits() -> None:
     assert ops[-1] == ["-", 3, 1]  # trimmed tail
     assert summarize(ops) == {"shared": 2, "edited": 1, "added": 1, "removed": 0, "trimmed": 1}
     assert paragraphs("a\n\n  b  c \n\n\n") == ["a", "b c"]
+    # A dropped byline is a removal, not a trimmed tail; the edited paragraph pairs with
+    # the paragraph it resembles, not with the one at its position.
+    story = "Voters in the river town approved the levee bond on Tuesday after a long debate."
+    ops = diff_ops(["By Jane Roe, AP", story, "Tail."], [story.replace("Tuesday", "Monday")])
+    assert ops[0] == ["-", 0, 0]
+    assert ops[1][0] == "~" and ["-", "Tuesday "] in ops[1][2] and ["+", "Monday "] in ops[1][2]
+    assert ops[2] == ["-", 2, 1]
 
 
 def test_report_data_limits_text_to_full_clusters(wire_corpus: pl.DataFrame) -> None:

@@ -41,49 +41,70 @@ def diff_ops(canonical: list[str], member: list[str]) -> list[list[Any]]:
     ``"="`` shared, ``"+"`` added, ``"-"`` removed words).
     """
     sm = SequenceMatcher(None, canonical, member, autojunk=False)
-    blocks = sm.get_opcodes()
-    last_shared = max((i2 for tag, _i1, i2, _j1, _j2 in blocks if tag == "equal"), default=0)
     ops: list[list[Any]] = []
-    for tag, i1, i2, j1, j2 in blocks:
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             ops.extend(["=", i] for i in range(i1, i2))
         elif tag == "insert":
             ops.extend(["+", member[j]] for j in range(j1, j2))
         elif tag == "delete":
-            ops.extend(["-", i, int(i >= last_shared)] for i in range(i1, i2))
+            ops.extend(["-", i, 0] for i in range(i1, i2))
         else:
-            ops.extend(_replace(canonical, member, i1, i2, j1, j2, last_shared))
+            ops.extend(_replace(canonical, member, i1, i2, j1, j2))
+    kept = max((op[1] for op in ops if op[0] in "=~"), default=-1)
+    for op in ops:  # removed after the last paragraph the member kept: a trimmed tail
+        if op[0] == "-":
+            op[2] = int(op[1] > kept)
     return ops
 
 
 def _replace(
-    canonical: list[str], member: list[str], i1: int, i2: int, j1: int, j2: int, last: int
+    canonical: list[str], member: list[str], i1: int, i2: int, j1: int, j2: int
 ) -> list[list[Any]]:
-    """Pair the paragraphs of a replaced block one to one and diff each pair by words; what
-    is left over is added or removed whole. Pairs with little in common stay apart."""
+    """Align the paragraphs of a replaced block in order: each canonical paragraph pairs
+    with the next member paragraph it resembles most (word Indel similarity >= 0.5) and is
+    diffed word by word; member paragraphs skipped over are additions, canonical ones left
+    unpaired are removals. Greedy and monotone, so a block of n x m paragraphs costs n x m
+    compiled comparisons (blocks are a few paragraphs)."""
+    words = {j: _WORD.findall(member[j]) for j in range(j1, j2)}
+    keys = {j: [w.rstrip() for w in ws] for j, ws in words.items()}
     ops: list[list[Any]] = []
-    n = min(i2 - i1, j2 - j1)
-    for k in range(n):
-        old, new = canonical[i1 + k], member[j1 + k]
-        a, b = _WORD.findall(old), _WORD.findall(new)
-        ka, kb = [w.rstrip() for w in a], [w.rstrip() for w in b]
-        if Indel.normalized_similarity(ka, kb) < 0.3:
-            ops.append(["-", i1 + k, 0])
-            ops.append(["+", new])
+    j = j1
+    for i in range(i1, i2):
+        a = _WORD.findall(canonical[i])
+        ka = [w.rstrip() for w in a]
+        best, score = None, 0.5
+        for jj in range(j, j2):
+            sim = Indel.normalized_similarity(ka, keys[jj], score_cutoff=score)
+            if sim >= score and (best is None or sim > score):
+                best, score = jj, sim
+        if best is None:
+            ops.append(["-", i, 0])
             continue
-        segments: list[list[str]] = []
-        for tag, a1, a2, b1, b2 in Levenshtein.opcodes(ka, kb):
-            if tag == "equal":
-                segments.append(["=", "".join(a[a1:a2])])
-                continue
-            if tag in ("delete", "replace"):
-                segments.append(["-", "".join(a[a1:a2])])
-            if tag in ("insert", "replace"):
-                segments.append(["+", "".join(b[b1:b2])])
-        ops.append(["~", i1 + k, segments])
-    ops.extend(["-", i, int(i >= last)] for i in range(i1 + n, i2))
-    ops.extend(["+", member[j]] for j in range(j1 + n, j2))
+        ops.extend(["+", member[k]] for k in range(j, best))
+        ops.append(["~", i, _word_segments(a, words[best], ka, keys[best])])
+        j = best + 1
+    ops.extend(["+", member[k]] for k in range(j, j2))
     return ops
+
+
+def _word_segments(a: list[str], b: list[str], ka: list[str], kb: list[str]) -> list[list[str]]:
+    """``[tag, text]`` runs of shared (=), removed (-) and added (+) words."""
+    segments: list[list[str]] = []
+    for tag, a1, a2, b1, b2 in Levenshtein.opcodes(ka, kb).as_list():
+        parts = []
+        if tag == "equal":
+            parts.append(["=", "".join(a[a1:a2])])
+        if tag in ("delete", "replace"):
+            parts.append(["-", "".join(a[a1:a2])])
+        if tag in ("insert", "replace"):
+            parts.append(["+", "".join(b[b1:b2])])
+        for part in parts:  # merge neighbours of one tag: fewer, longer runs
+            if segments and segments[-1][0] == part[0]:
+                segments[-1][1] += part[1]
+            else:
+                segments.append(part)
+    return segments
 
 
 def summarize(ops: list[list[Any]]) -> dict[str, int]:
