@@ -40,9 +40,10 @@ def write_report(
     start = time.perf_counter()
     size = write_html(result, corpus, path, full=full)
     if not quiet:
+        shown = f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{size / 1e3:.0f} KB"
         stderr_console().print(
-            f"report: {path} ({size / 1e6:.1f} MB, {result.clusters.height:,} clusters, "
-            f"largest {min(full, result.clusters.height):,} with text diffs; "
+            f"report: {path} ({shown}, {result.clusters.height:,} clusters, "
+            f"{min(full, result.clusters.height):,} with diffs; "
             f"{time.perf_counter() - start:.1f} s)",
             highlight=False,
         )
