@@ -171,6 +171,11 @@ def test_cluster_expands_with_timeline_members_and_diffs(browser: object, report
     )  # type: ignore[attr-defined]
     assert highlighted
     assert detail.query_selector_all("details.diff p.same")  # type: ignore[attr-defined]
+    closed = detail.query_selector("details.diff:not([open])")  # type: ignore[attr-defined]
+    if closed is not None:  # rendered when opened
+        assert closed.query_selector("p") is None
+        closed.query_selector("summary").click()
+        page.page.wait_for_function("d => d.querySelector('.body p') !== null", arg=closed)
     assert page.errors == []
 
 

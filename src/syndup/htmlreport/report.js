@@ -138,6 +138,10 @@
     const row = document.createElement("tr");
     row.className = "detail";
     row.innerHTML = `<td colspan="6">${clusterHtml(index[k], d)}</td>`;
+    row.addEventListener("toggle", (e) => {
+      const box = e.target.querySelector(".body");
+      if (e.target.open && box && !box.childElementCount) box.innerHTML = diffBody(d, e.target.dataset.id);
+    }, true);
     tr.after(row);
     tr.classList.add("open");
   }
@@ -207,25 +211,31 @@
     return s + "</svg>";
   }
 
-  function diffsHtml(d) {
+  function diffBody(d, id) {
     const base = d.canon.paras;
+    let body = "";
+    for (const op of d.diffs[id].ops) {
+      if (op[0] === "=") body += `<p class="same">${esc(base[op[1]])}</p>`;
+      else if (op[0] === "+") body += `<p class="added">${esc(op[1])}</p>`;
+      else if (op[0] === "-") body += `<p class="${op[2] ? "trimmed" : "removed"}">${esc(base[op[1]])}</p>`;
+      else body += "<p class=\"edited\">" + op[2].map(([t, s]) => (t === "=" ? esc(s) : t === "+" ? `<ins>${esc(s)}</ins>` : `<del>${esc(s)}</del>`)).join("") + "</p>";
+    }
+    return body;
+  }
+
+  function diffsHtml(d) {
     let h = `<h3>Each member against the canonical <small>${esc(d.canon.id)}</small></h3>` +
       '<div class="legend"><span class="same">shared</span><span style="background:var(--add)">added by the member</span>' +
       '<span style="background:var(--del)">removed</span><span style="background:var(--trim)">trimmed tail</span></div>';
     const ids = Object.keys(d.diffs);
     if (!ids.length) h += '<p class="note">No body text to compare (headline-only records).</p>';
     ids.forEach((id, i) => {
-      const { ops, counts } = d.diffs[id];
+      const { counts } = d.diffs[id];
       const m = d.members.find((x) => x[0] === id);
-      let body = "";
-      for (const op of ops) {
-        if (op[0] === "=") body += `<p class="same">${esc(base[op[1]])}</p>`;
-        else if (op[0] === "+") body += `<p class="added">${esc(op[1])}</p>`;
-        else if (op[0] === "-") body += `<p class="${op[2] ? "trimmed" : "removed"}">${esc(base[op[1]])}</p>`;
-        else body += "<p class=\"edited\">" + op[2].map(([t, s]) => (t === "=" ? esc(s) : t === "+" ? `<ins>${esc(s)}</ins>` : `<del>${esc(s)}</del>`)).join("") + "</p>";
-      }
       const label = `${esc(id)} · ${esc(outlets[m[1]] || "")} · ${counts.shared} shared, ${counts.edited} edited, ` +
         `${counts.added} added, ${counts.trimmed} trimmed, ${counts.removed} removed paragraphs`;
+      // The first three are open; the others are rendered when opened.
+      const body = i < 3 ? diffBody(d, id) : "";
       h += `<details class="diff" data-id="${esc(id)}"${i < 3 ? " open" : ""}><summary>${label}</summary><div class="body">${body}</div></details>`;
     });
     if (d.members.length - 1 > ids.length) h += `<p class="note">${d.members.length - 1 - ids.length} more members not diffed (limit ${meta.max_diffs}).</p>`;
