@@ -176,3 +176,20 @@ def test_report_data_limits_text_to_full_clusters(wire_corpus: pl.DataFrame) -> 
     assert "http://" not in html.replace("http://www.w3.org/2000/svg", "")
     assert "https://" not in html.split('id="meta"')[0]  # no external resource in the head
     assert html.count('id="chunk-') == r.clusters.height
+
+
+def test_cluster_report_option_writes_the_page(wire_file: Path, tmp_path: Path) -> None:
+    out, page = tmp_path / "out.jsonl", tmp_path / "report.html"
+    res = run("cluster", str(wire_file), "-o", str(out), "--report", str(page))
+    assert res.exit_code == 0, res.output
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and 'id="chunk-0"' in html
+    assert f"report: {page}" in res.output
+    assert pl.read_ndjson(out).height == 21
+
+
+@pytest.mark.parametrize("command", ["report", "dedup"])
+def test_new_commands_have_help_and_docs(command: str) -> None:
+    res = run(command, "--help")
+    assert res.exit_code == 0 and len(res.output) > 200
+    assert f"syndup {command} " in (REPO / "README.md").read_text(encoding="utf-8")
