@@ -69,6 +69,11 @@ def test_display_headlines_are_single_clean_lines() -> None:
     assert out[1] == "Voters approved the levee bond."
     assert out[2].endswith("…") and len(out[2]) <= 40 and "\n" not in out[2]
     assert out[3] == ""
+    # Short paragraphs (a byline the cleanup kept) are skipped, a leading dateline dropped.
+    body = "Paul Weber and Geoff Mulvihill, Associated Press\n\nNEW YORK (AP) - Voters in the town"
+    body += " approved the levee bond on Tuesday after a long debate.\n\nMore."
+    got = display_headlines(pl.Series([None], dtype=pl.String), pl.Series([body])).item()
+    assert got == "Voters in the town approved the levee bond on Tuesday after a long debate."
 
 
 def test_body_only_cluster_headline_skips_boilerplate(wire_corpus: pl.DataFrame) -> None:
