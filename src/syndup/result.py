@@ -30,7 +30,8 @@ class Result:
 
     Attributes:
         assignments: one row per usable article: id, cluster_id, cluster_size, canonical_id,
-            is_canonical, similarity (to the canonical, 0-1), rule (why it joined), evidence.
+            is_canonical, similarity (to the canonical, 0-1), rule (why it joined), evidence
+            (one line) and the same values typed (``EVIDENCE`` columns).
         clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
             headline, outlets, first_published, last_published.
         pairs: every verified candidate pair with its features, ``rule``, ``matched`` and
