@@ -11,8 +11,10 @@ Layout of the embedded data (all JSON; see ``report.js`` for the reader):
       rank to its chunk.
 
 Size: text is embedded only for the ``full`` clusters (at most ``max_diffs`` members each),
-so the file grows with the number of clusters (~100 bytes each, compressed) plus
-``full`` x their text, not with the corpus's text.
+so the file grows with the number of clusters and members, not with the corpus's text: on
+100k generated articles (12,547 clusters) 0.8 MB of index, 3.8 MB of member lists and
+2.6 MB for the 200 clusters with text. The trade-off: a cluster outside the ``full`` ones
+shows its members and evidence but no diff.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ def report_data(
     top_outlets: int = 12,
     title: str = "syndup report",
 ) -> dict[str, Any]:
-    """The report's data: ``meta``, ``index``, ``full`` and ``chunks`` (see the module doc).
+    """The report's data: ``meta``, ``index`` and ``chunks`` (see the module doc).
 
     Args:
         result: A run's result.
