@@ -54,7 +54,9 @@ def test_overview_counts(result: syndup.Result) -> None:
     o = analysis.overview(result)
     dup = result.assignments.filter(~pl.col("is_canonical") & (pl.col("cluster_size") > 1))
     assert o["duplicates"] == dup.height > 0
-    assert o["duplication_rate"] == pytest.approx(dup.height / result.assignments.height, abs=1e-4)
+    clustered = result.assignments.filter(pl.col("reason").is_null()).height
+    assert o["duplication_rate"] == pytest.approx(dup.height / clustered, abs=1e-4)
+    assert o["not_clustered"] == 1  # the "empty" record
     assert o["first_published"] < o["last_published"]
     assert o["span_days"] > 0
 
@@ -190,7 +192,7 @@ def test_cluster_report_option_writes_the_page(wire_file: Path, tmp_path: Path) 
     html = page.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and 'id="chunk-0"' in html
     assert f"report: {page}" in res.output
-    assert pl.read_ndjson(out).height == 21
+    assert pl.read_ndjson(out).height == 22  # every input record
 
 
 @pytest.mark.parametrize("command", ["report", "dedup"])

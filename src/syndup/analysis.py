@@ -175,10 +175,12 @@ def copy_matrix(
 
 
 def overview(result: Result) -> dict[str, Any]:
-    """The analyst's counts: articles, usable, rejected, clusters (2+), duplicates (members
-    that are not canonical), duplication rate (duplicates / usable articles), articles in
-    clusters, the corpus's time span (first/last published, days)."""
+    """The analyst's counts: articles (input records), usable (clustered), not_clustered
+    (no usable text, or unreadable), clusters (2+), duplicates (members that are not
+    canonical), duplication rate (duplicates / usable articles), articles in clusters, the
+    corpus's time span (first/last published, days)."""
     asg = result.assignments
+    clustered = asg.filter(pl.col("reason").is_null()) if "reason" in asg.columns else asg
     dup = int(asg.filter(~pl.col("is_canonical") & (pl.col("cluster_size") > 1)).height)
     in_clusters = int(asg.filter(pl.col("cluster_size") > 1).height)
     published = result.context["published"] if "published" in result.context.columns else None
@@ -187,14 +189,15 @@ def overview(result: Result) -> dict[str, Any]:
     span = (
         (last - first).total_seconds() / 86400 if first is not None and last is not None else None
     )
+    usable = clustered.height
     return {
         "articles": result.stats.get("articles", asg.height),
-        "usable": asg.height,
-        "rejected": result.rejects.height,
+        "usable": usable,
+        "not_clustered": asg.height - usable,
         "clusters": result.clusters.height,
         "articles_in_clusters": in_clusters,
         "duplicates": dup,
-        "duplication_rate": round(dup / asg.height, 4) if asg.height else 0.0,
+        "duplication_rate": round(dup / usable, 4) if usable else 0.0,
         "first_published": first,
         "last_published": last,
         "span_days": round(span, 2) if span is not None else None,
@@ -204,7 +207,8 @@ def overview(result: Result) -> dict[str, Any]:
 def deduplicate(result: Result, *, keep: str = "canonical") -> pl.Series:
     """The ids to keep for a corpus with copies removed: every article outside a cluster,
     and one per cluster: its canonical record (``keep="canonical"``) or its earliest-
-    published member (``keep="first"``). Rejected rows (no usable text) are not kept."""
+    published member (``keep="first"``). Rows not clustered (no usable text, unreadable)
+    are not among them."""
     asg = result.assignments
     single = asg.filter(pl.col("cluster_size") == 1)["id"]
     if keep == "canonical":

@@ -103,7 +103,9 @@ def print_summary(result: Result, console: Console, *, top: int = 10) -> None:
     if o["first_published"] is not None:
         span = f"published {_day(o['first_published'])} to {_day(o['last_published'])}"
         span += f" ({o['span_days']:.1f} days)"
-    console.print(f"{span}; {o['rejected']:,} rejected (no text)", highlight=False)
+    console.print(
+        f"{span}; {o['not_clustered']:,} not clustered (no text or unreadable)", highlight=False
+    )
     pairs = result.stats.get("pairs", {})
     matched = int(result.pairs["matched"].sum()) if result.pairs.height else 0
     console.print(

@@ -3,33 +3,41 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
 
 from syndup.analysis import deduplicate
-from syndup.cli.cluster_cmd import output_format
+from syndup.cli.cluster_cmd import Format, output_target
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
-    Format,
+    DateFormatOpt,
+    DebugOpt,
+    EncodingOpt,
     HeadlineCol,
     IdCol,
-    InputArg,
     InputFormatOpt,
+    InputsArg,
+    OnError,
+    OnErrorOpt,
     OutletCol,
     OutputOpt,
     PublishedCol,
     QuietOpt,
+    StrictOpt,
     UrlCol,
+    VerboseOpt,
     handle_errors,
     load_config,
     read_options,
     setup_logging,
     stderr_console,
 )
-from syndup.io import read_corpus, write_table
+from syndup.cli.progress import stage_progress
+from syndup.errors import OutputError
+from syndup.io import OutputPlan, table_writer
 from syndup.pipeline import Detector
 
 
@@ -40,14 +48,16 @@ class Keep(str, Enum):
 
 @handle_errors
 def dedup(
-    input: InputArg,
+    inputs: InputsArg,
     output: OutputOpt = None,
     format: Annotated[
         Format | None,
         typer.Option(
             "--format",
             "-f",
-            help="jsonl | csv | parquet | json (default: from --output, else jsonl).",
+            help="json | jsonl | csv | tsv | parquet (default: from --output's suffix, "
+            "else jsonl).",
+            show_default=False,
         ),
     ] = None,
     keep: Annotated[
@@ -59,36 +69,65 @@ def dedup(
     ] = Keep.canonical,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    on_error: OnErrorOpt = OnError.abort,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
     outlet_col: OutletCol = None,
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
+    debug: DebugOpt = False,
 ) -> None:
-    """Write INPUT without its copies: every article outside a cluster, one per cluster.
+    """Write INPUTS without their copies: every article outside a cluster, one per cluster.
 
-    Rows keep their input columns and order. The counts go to stderr. Rows with no usable
-    text are kept too (they were never compared), and counted.
+    Rows keep their input columns and order; rows that were not clustered (no usable text)
+    are kept too, since nothing was compared. The counts go to stderr.
     """
-    setup_logging(quiet=quiet, debug=False)
-    fmt = output_format(format, output)
-    if fmt == "table":
-        fmt = "jsonl"
+    console = stderr_console()
+    setup_logging(quiet=quiet, verbose=verbose, console=console)
+    fmt, target = output_target(format, output, default="jsonl")
+    if fmt == "table" or target is None:
+        raise OutputError("dedup writes data: pick --format jsonl|csv|tsv|parquet|json")
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
+        strict=strict,
+        on_error=on_error,
     )
-    corpus = read_corpus(input, **opts)
-    result = Detector(load_config(config)).run(corpus)
-    kept_ids = pl.concat([deduplicate(result, keep=keep.value), result.rejects["id"]])
-    kept = corpus.filter(pl.col("id").is_in(kept_ids.implode())).drop("row")
-    write_table(kept, str(output) if output else None, format=fmt)
+    detector = Detector(load_config(config))
+    source: Any = inputs[0] if len(inputs) == 1 else inputs
+    with OutputPlan([target]) as plan:
+        with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:
+            detector.progress = progress
+            result = detector.run(source, **opts)
+        assert detector.last_reading is not None
+        corpus = detector.last_reading.table
+        asg = result.assignments
+        not_clustered = asg.filter(pl.col("reason").is_not_null() & pl.col("row").is_not_null())
+        ids = pl.concat([deduplicate(result, keep=keep.value), not_clustered["id"]])
+        kept = corpus.filter(pl.col("id").is_in(ids.cast(corpus.schema["id"]).implode()))
+        kept = kept.sort([c for c in ("file", "row") if c in kept.columns]).drop(
+            "row", "file", strict=False
+        )
+        plan.write(target, table_writer(kept, fmt))
+        plan.commit()
     if not quiet:
         removed = corpus.height - kept.height
-        stderr_console().print(
+        console.print(
             f"dedup: {corpus.height:,} articles in, {kept.height:,} kept, {removed:,} copies "
             f"removed ({removed / max(corpus.height, 1):.1%}) from {result.clusters.height:,} "
-            f"clusters (kept: {keep.value}); {result.rejects.height:,} rows with no text kept",
+            f"clusters (kept: {keep.value}); {not_clustered.height:,} rows with no text kept",
             highlight=False,
         )

@@ -38,7 +38,7 @@
       [num(o.articles_in_clusters), "articles in clusters"],
       [o.span_days == null ? "–" : o.span_days.toFixed(1) + " days", span],
     ];
-    if (o.rejected) items.push([num(o.rejected), "rejected (no text)"]);
+    if (o.not_clustered) items.push([num(o.not_clustered), "not clustered (no text)"]);
     $("cards").innerHTML = items.map(([b, s]) => `<div class="card"><b>${esc(b)}</b><span>${esc(s)}</span></div>`).join("");
     $("generated").textContent = "generated " + meta.generated;
   }
@@ -231,7 +231,7 @@
     if (!ids.length) h += '<p class="note">No body text to compare (headline-only records).</p>';
     ids.forEach((id, i) => {
       const { counts } = d.diffs[id];
-      const m = d.members.find((x) => x[0] === id);
+      const m = d.members.find((x) => String(x[0]) === id);
       const label = `${esc(id)} · ${esc(outlets[m[1]] || "")} · ${counts.shared} shared, ${counts.edited} edited, ` +
         `${counts.added} added, ${counts.trimmed} trimmed, ${counts.removed} removed paragraphs`;
       // The first three are open; the others are rendered when opened.
