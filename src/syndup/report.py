@@ -192,7 +192,7 @@ def print_members(result: Result, console: Console, *, top: int = 10) -> None:
     cols = [("id", "left", 12), ("outlet", "left", 14), ("date", "left", 10)]
     cols += [("lag", "right", 6), ("rule", "left", 9), ("headline", "left", 0)]
     console.print(
-        _fixed_table(console, "Articles in the largest clusters (earliest first)", cols, rows)
+        _fixed_table(console, "Articles in clusters (the largest; earliest first)", cols, rows)
     )
 
 
