@@ -194,22 +194,3 @@ def print_members(result: Result, console: Console, *, top: int = 10) -> None:
     console.print(
         _fixed_table(console, "Articles in clusters (the largest; earliest first)", cols, rows)
     )
-
-
-def print_table(df: pl.DataFrame, console: Console, *, title: str = "", limit: int = 50) -> None:
-    """Any DataFrame as a rich table (first ``limit`` rows), one line per row."""
-    table = _table(title)
-    for col in df.columns:
-        table.add_column(col, no_wrap=True, overflow="ellipsis")
-    for row in df.head(limit).iter_rows():
-        table.add_row(*["" if v is None else _clip(str(v), 80) for v in row])
-    console.print(table)
-    if df.height > limit:
-        console.print(
-            f"... {df.height - limit:,} more rows (use --format csv/jsonl/parquet -o FILE)"
-        )
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
