@@ -399,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
             sets[name] = {"status": "ok"} | jobs[name]()
         except Skip as exc:
             sets[name] = {"status": "skipped", "reason": str(exc)}
+        except Exception as exc:  # one failing set must not lose the others' results
+            sets[name] = {"status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
         shown = ("status", "pairwise_f1", "checks_passed", "merged_low_jaccard", "negatives_merged")
         shown += ("pass", "same_partition_all")
         log(

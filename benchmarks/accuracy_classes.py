@@ -215,20 +215,37 @@ def order_independence(path: Path, work_dir: Path, k: int = 5) -> dict:
 
 
 # --------------------------------------------------------------------------- largest clusters
+_DATE_OK = r"^\d{1,2}-[A-Za-z]{3}-\d{4} [0-2]?\d:[0-5]\d:[0-5]\d(?:\.\d+)?$|^\d{4}-\d\d-\d\d"
+
+
 def largest_clusters(path: Path, top: int = 10, members: int = 25) -> tuple[dict, str]:
     """The ``top`` largest predicted clusters of an unlabelled corpus: JSON and markdown."""
     import syndup
+    from syndup.errors import InputError
 
-    t0 = time.perf_counter()
-    res = syndup.cluster(str(path))
+    t0, note = time.perf_counter(), ""
+    try:
+        res = syndup.cluster(str(path))
+    except InputError as exc:  # markup or notes after a date: cut them (else drop the dates)
+        log(f"{exc}; retrying with cleaned dates")
+        df = pl.read_parquet(path)
+        cut = pl.col("published").str.replace(r"\s*[&#\x00-\x1f].*$", "")
+        ok = cut.str.contains(_DATE_OK)
+        df = df.with_columns(pl.when(ok).then(cut).otherwise(None).alias("published"))
+        bad = int(df["published"].null_count())
+        note = f"syndup could not read the file as given ({exc}); dates cut at '&', '#' or a"
+        note += f" control character, {bad} dates that still do not parse dropped"
+        res = syndup.cluster(df)
     secs = time.perf_counter() - t0
     arts = pl.read_parquet(path).select(
         pl.col("id").cast(pl.String),
         *(pl.col(c).cast(pl.String) for c in ("headline", "outlet", "published")),
+        start=pl.col("body").cast(pl.String).str.replace_all(r"\s+", " ").str.slice(0, 90),
     )
     big = res.clusters.sort(["size", "cluster_id"], descending=[True, False]).head(top)
     asg = res.assignments.select(pl.col("id").cast(pl.String), "cluster_id", "rule")
     out, md = [], [f"## {path.parent.name} ({arts.height:,} articles, {secs:.1f} s)", ""]
+    md += [f"Note: {note}.", ""] if note else []
     for i, c in enumerate(big.iter_rows(named=True), 1):
         rows = (
             asg.filter(pl.col("cluster_id") == c["cluster_id"])
@@ -254,23 +271,28 @@ def largest_clusters(path: Path, top: int = 10, members: int = 25) -> tuple[dict
         )
         o = out[-1]
         md += [
-            f"### {i}. {c['cluster_id']}: {c['size']} articles, span"
-            f" {o['span_days'] if span is not None else '?'} days",
+            f"### {i}. {c['cluster_id']}: {c['size']} articles"
+            + (f", span {o['span_days']} days" if span is not None else ", no dates"),
             "",
             f"Canonical {c['canonical_id']} ({c.get('decided_by')}): {c.get('headline')!r}."
             f" {o['distinct_headlines']} distinct headlines; outlets:"
-            f" {', '.join(o['outlets']) or '(none)'}; {first} to {last}.",
+            f" {', '.join(o['outlets']) or '(none)'}"
+            + (f"; {first} to {last}." if first and last else "."),
             "",
-            "| id | published | outlet | rule | headline |",
-            "| --- | --- | --- | --- | --- |",
+            "| id | published | outlet | rule | headline | body start |",
+            "| --- | --- | --- | --- | --- | --- |",
         ]
         for r in rows.head(members).iter_rows(named=True):
-            hl = (r["headline"] or "").replace("|", "\\|")[:100]
-            md.append(f"| {r['id']} | {r['published']} | {r['outlet']} | {r['rule']} | {hl} |")
+            hl, st = ((r[k] or "").replace("|", "\\|")[:100] for k in ("headline", "start"))
+            md.append(
+                f"| {r['id']} | {r['published'] or ''} | {r['outlet'] or ''} | {r['rule']} |"
+                f" {hl} | {st} |"
+            )
         if rows.height > members:
-            md.append(f"| ... {rows.height - members} more | | | | |")
+            md.append(f"| ... {rows.height - members} more | | | | | |")
         md.append("")
-    return {"data": str(path), "seconds": round(secs, 2), "clusters": out}, "\n".join(md)
+    info = {"data": str(path), "seconds": round(secs, 2), "note": note, "clusters": out}
+    return info, "\n".join(md)
 
 
 # --------------------------------------------------------------------------- markdown

@@ -27,7 +27,7 @@ else:  # run as a script
 FURNITURE_P = (0.10, 0.60)
 KIND_P = {"weather": 0.50, "zip": 0.30, "notify": 0.30, "share": 0.45}  # given some furniture
 PAGE_P = 0.9  # an outlet with furniture shows it on this share of its pages
-CAROUSEL_P = (0.02, 0.07)  # per page, most-used to least-used/small outlet (wires: the first)
+CAROUSEL_P = (0.025, 0.08)  # per page, most-used to least-used/small outlet (wires: the first)
 CAROUSEL_PHOTOS = (3, 10)
 _DIRS = ("N", "NE", "E", "SE", "S", "SW", "W", "NW")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

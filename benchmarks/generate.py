@@ -1,12 +1,14 @@
 """Deterministic generator of syndicated-reprint corpora with gold clusters (see README.md).
 
     python benchmarks/generate.py -n 100000 --seed 1 [--words 400] [--ocr-rate 0.05] \\
-        -o benchmarks/work/gen_100k.parquet
+        [--profile realistic] -o benchmarks/work/gen_100k.parquet
 
 Real bodies (Reuters-21578, Chronicling America 1916 front pages, AG News) are read from the
 shared data folder (``SYNDUP_SHARED_DATA`` or ``../shared/data`` above the repo); without it the
 public-domain sample in ``benchmarks/sample`` is used. Stories are copied onto a few hundred
-outlets with realistic syndication edits (``syndication_edits.py``).
+outlets with realistic syndication edits (``syndication_edits.py``). ``--profile realistic``
+adds write-through chains (``chains.py``), page furniture and small outlets (``furniture.py``),
+roundups and two-story pages (``roundups.py``) and daily templated notices (``templates.py``).
 """
 
 from __future__ import annotations
@@ -58,9 +60,8 @@ ROLES = (
 )
 PROFILES = ("classic", "realistic")
 # --profile realistic (see README "Realistic profile"): rates of the extra error classes.
-CHAIN_P = ((10, 0.50), (5, 0.25))  # stories with >= k rows: share that are write-through chains
-CHAIN_VERSIONS, CHAIN_SPAN_H = (5, 30), (12, 24)
-CHAIN_WIRE_ROWS = 0.15  # share of a chained story's rows that are the wire's own versions
+CHAIN_P = ((40, 0.80), (10, 0.50))  # stories with >= k rows: share that are write-through chains
+CHAIN_VERSIONS, CHAIN_SPAN_H = (5, 30), (12, 24)  # versions (at most half the rows), hours
 ROUNDUP_ROWS, TWO_STORY_P, NOTICE_ROWS = 0.015, 0.012, 0.03
 ROUNDUP_COPIES = (0.45, 0.25, 0.15, 0.10, 0.05)  # P(a roundup has 1, 2, 3, 4, 5 rows)
 NOTICE_COPIES = (0.50, 0.30, 0.20)  # P(a filing has 1, 2, 3 rows)
@@ -293,16 +294,15 @@ class _Plan:
         gap = np.exp(rng.uniform(np.log(1800), np.log(6 * 3600), size=ns))
         chain = np.zeros(ns, np.int64)
         span = np.zeros(ns)
-        if real:  # write-through chains: V versions over 12-24 h, some of them on the wire
+        if real:  # write-through chains: V versions over 12-24 h, each one filed on the wire
             pc = np.zeros(ns)
             for k, pk in reversed(CHAIN_P):
                 pc[sizes >= k] = pk
-            v = rx.integers(CHAIN_VERSIONS[0], CHAIN_VERSIONS[1] + 1, size=ns)
+            vmax = np.clip(sizes // 2, *CHAIN_VERSIONS)
+            v = rx.integers(CHAIN_VERSIONS[0], vmax + 1, size=ns)
             chain = np.where(rx.random(ns) < pc, v, 0)
             span = rx.uniform(CHAIN_SPAN_H[0] * 3600, CHAIN_SPAN_H[1] * 3600, size=ns)
-            cap = np.maximum(np.minimum(chain - 1, sizes - 2), 1)
-            cw = np.clip(np.round(CHAIN_WIRE_ROWS * sizes).astype(np.int64), 1, cap)
-            nwt = np.where(chain > 0, cw, nwt)
+            nwt = np.where(chain > 0, chain - 1, nwt)
             gap = np.where(chain > 0, span / np.maximum(chain - 1, 1), gap)
         self.chain = chain
         nver = np.where(chain > 0, chain - 1, nwt)  # versions after the first
