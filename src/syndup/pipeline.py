@@ -6,6 +6,7 @@ only sequences them, times them and assembles the result tables.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -59,6 +60,11 @@ class Detector:
                 else read_corpus(data, **read_opts)
             )
         self.stats["articles"] = df.height
+        # Every later stage visits rows in order (boilerplate samples, LSH anchors, the
+        # order pairs are verified in); taking rows in id order makes the partition and
+        # canonicals independent of the input's order. ``run`` restores the input order.
+        if df.height > 1 and not df["id"].is_sorted():
+            df = df.sort("id")
         total = df.height
         done = [0]
 
@@ -152,6 +158,7 @@ class Detector:
             feats, built = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats, clusters=built)
+            result = _input_order(result, prepared)
         self.stats["pairs"] = {
             "candidates": feats.height + self.stats.get("skipped_pairs", 0),
             "verified": int(feats["verified"].sum()),
@@ -251,6 +258,20 @@ class Detector:
         return out.with_columns(_status().alias("status"))
 
 
+def _input_order(result: Result, prepared: Prepared) -> Result:
+    """Assignments and rejects back in the input's row order (``prepare`` sorts by id)."""
+    if "row" not in prepared.source.columns:
+        return result
+    rows = prepared.source.select("id", "row")
+    asg = result.assignments
+    if asg.height > 1:
+        asg = asg.join(rows, on="id", how="left").sort("row").drop("row")
+    rej = result.rejects
+    if rej.height > 1 and "row" in rej.columns:
+        rej = rej.sort("row")
+    return dataclasses.replace(result, assignments=asg, rejects=rej)
+
+
 STATUS = pl.Enum(["matched", "rejected", "skipped"])
 
 
@@ -277,13 +298,20 @@ def _estimate(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def cluster(
-    data: pl.DataFrame | str | os.PathLike[str],
+    data: Any,
     *,
     config: Config | None = None,
+    engine: str = "local",
     **read_opts: Any,
 ) -> Result:
     """Cluster reprints in a corpus (DataFrame or path to JSONL/CSV/Parquet).
 
     ``read_opts`` go to ``syndup.io.read_corpus`` (``format=``, ``columns=``).
+    ``engine="spark"`` runs the same stages on Spark (a Spark DataFrame or parquet/JSONL
+    paths, directories, globs) and returns Spark DataFrames with the same columns.
     """
+    if engine != "local":
+        from syndup.engines import get_engine
+
+        return get_engine(engine).run(data, config=config, **read_opts)
     return Detector(config).run(data, **read_opts)

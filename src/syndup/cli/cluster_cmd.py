@@ -115,6 +115,15 @@ def cluster(
     outlet_col: OutletCol = None,
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or spark (pip install 'syndup[spark]').")
+    ] = "local",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL (--engine spark).")
+    ] = "local[2]",
+    spark_conf: Annotated[
+        list[str] | None, typer.Option("--spark-conf", help="Spark setting k=v (repeatable).")
+    ] = None,
 ) -> None:
     """Cluster reprints in INPUT: one row per article with its cluster, canonical and evidence.
 
@@ -127,6 +136,12 @@ def cluster(
     opts = read_options(
         input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
     )
+    if engine != "local":  # writes parquet part files; the summary is the local engine's
+        from syndup.engines.spark import cluster_to_files
+
+        extra = {"rejects": rejects, "pairs": pairs, "clusters": clusters}
+        cluster_to_files(input, output, load_config(config), spark_master, spark_conf, extra, opts)
+        return
     show_progress = not quiet and input != "-" and stderr_console().is_terminal
     bar, update = progress_bar(show_progress)
     detector = Detector(load_config(config), progress=update)  # type: ignore[arg-type]
