@@ -213,11 +213,14 @@ class SparkEngine(Engine):
         sample = std
         if ncfg.boilerplate_sample > 0:
             by_outlet = Window.partitionBy(F.coalesce("outlet", F.lit(""))).orderBy("_key")
-            sample = (
-                std.withColumn("_n", F.row_number().over(by_outlet))
+            # Ranked on the narrow (key, outlet) columns; the sample's texts joined back.
+            keys = (
+                std.select("_key", "outlet")
+                .withColumn("_n", F.row_number().over(by_outlet))
                 .filter(F.col("_n") <= ncfg.boilerplate_sample)
-                .drop("_n")
+                .select("_key")
             )
+            sample = std.join(keys, "_key", "left_semi")
 
         view_target = _arrow(_VIEW_SCHEMA)
         keys_target = _arrow("_outlet string, _key long")
@@ -279,8 +282,7 @@ class SparkEngine(Engine):
 
     def _candidates(self, docs: DataFrame, config: Config) -> DataFrame:
         """Distinct pairs ``a < b`` (keys) sharing a bucket, by the anchor rule, with the
-        local engine's index names; only pairs of usable articles."""
-        from pyspark.sql import Window
+        local engine's index names (``_verify`` keeps the pairs of usable articles)."""
         from pyspark.sql import functions as F
 
         schema = "_key long, idx byte, bkey long, marked boolean"
@@ -292,36 +294,32 @@ class SparkEngine(Engine):
 
         cols = ["_key", "body_words", *T.SIGS]
         rows = docs.select(cols).mapInArrow(bands, schema)
-        bucket = Window.partitionBy("idx", "bkey").orderBy("_key")
-        ranked = rows.withColumn("_r", F.row_number().over(bucket))
-        anchors = ranked.filter(F.col("_r") <= config.lsh.anchors).select(
-            "idx",
-            "bkey",
-            F.col("_key").alias("a"),
-            F.col("_r").alias("_ra"),
-            F.col("marked").alias("_ma"),
+        # One bucket = one (index, band key); members in key order; the member at
+        # position i < anchors pairs with every later member (lsh.signature_candidates).
+        members = F.array_sort(F.collect_list(F.struct("_key", "marked")))
+        buckets = rows.groupBy("idx", "bkey").agg(members.alias("m")).filter(F.size("m") > 1)
+        anchors = config.lsh.anchors
+        pair_list = F.expr(
+            f"flatten(transform(slice(m, 1, {anchors}), (x, i) -> transform("
+            "slice(m, i + 2, size(m)), y -> struct(x._key AS a, y._key AS b, "
+            "x.marked OR y.marked AS marked))))"
         )
         pairs = (
-            anchors.join(ranked, ["idx", "bkey"])
-            .filter(F.col("_r") > F.col("_ra"))
-            .filter((F.col("idx") != 2) | F.col("_ma") | F.col("marked"))
+            buckets.select("idx", F.explode(pair_list).alias("p"))
+            .filter((F.col("idx") != 2) | F.col("p.marked"))
             .select(
-                "a", F.col("_key").alias("b"), F.expr("shiftleft(1, cast(idx as int))").alias("f")
+                F.col("p.a").alias("a"),
+                F.col("p.b").alias("b"),
+                F.expr("shiftleft(1, cast(idx as int))").alias("f"),
             )
             .groupBy("a", "b")
             .agg(F.bit_or("f").alias("f"))
         )
         names = F.array(*[F.lit(n) for n in T.INDEX_NAMES])
-        usable = docs.filter("usable").select("_key")
-        return (
-            pairs.withColumn("index", F.element_at(names, F.col("f").cast("int") + 1))
-            .drop("f")
-            .join(usable.withColumnRenamed("_key", "a"), "a", "left_semi")
-            .join(usable.withColumnRenamed("_key", "b"), "b", "left_semi")
-        )
+        return pairs.withColumn("index", F.element_at(names, F.col("f").cast("int") + 1)).drop("f")
 
     def _verify(self, pairs: DataFrame, docs: DataFrame, config: Config) -> DataFrame:
-        side = docs.select(*T.PAIR_SIDE)
+        side = docs.filter("usable").select(*T.PAIR_SIDE)  # pairs of usable articles only
         joined = pairs.join(
             side.toDF(*[f"{c}_a" for c in T.PAIR_SIDE]).withColumnRenamed("_key_a", "a"), "a"
         ).join(side.toDF(*[f"{c}_b" for c in T.PAIR_SIDE]).withColumnRenamed("_key_b", "b"), "b")
