@@ -57,6 +57,7 @@ def work_spark(path: str, out: str, master: str) -> dict:
         "first_job_seconds": round(first - started, 2),
         "pipeline_seconds": round(done - first, 2),
         "seconds": round(done - t0, 2),
+        "stages": result.stats,
     }
 
 
@@ -139,7 +140,11 @@ def compare(local: str, spark_dir: str) -> dict:
     b = pl.read_parquet(f"{spark_dir}/*.parquet").select(cols)
     both = a.join(b, on="id", how="full", suffix="_s", coalesce=True)
     differ = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_s")) for c in cols[1:]])
-    return {"rows_local": a.height, "rows_spark": b.height, "rows_differ": both.filter(differ).height}
+    return {
+        "rows_local": a.height,
+        "rows_spark": b.height,
+        "rows_differ": both.filter(differ).height,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

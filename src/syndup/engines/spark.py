@@ -29,8 +29,9 @@ import logging
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -107,6 +108,7 @@ class SparkResult:
     clusters: DataFrame
     pairs: DataFrame
     rejects: DataFrame
+    stats: dict[str, Any] = field(default_factory=dict)  # per-stage seconds, star rounds
 
 
 class SparkEngine(Engine):
@@ -178,15 +180,32 @@ class SparkEngine(Engine):
         from pyspark.sql import functions as F
 
         config = config or Config()
+        stats: dict[str, Any] = {"seconds": {}}
+        clock = [time.perf_counter()]
+
+        def lap(stage: str) -> None:  # stages are persisted eagerly: their time is theirs
+            now = time.perf_counter()
+            stats["seconds"][stage] = round(now - clock[0], 2)
+            log.info("%s: %.1fs", stage, now - clock[0])
+            clock[0] = now
+
         std = _ranked(self.read(data, **read_opts), ["id"], "_key")
         _check_unique(std)
+        lap("read")
         learned = self._learn(std, config)
+        lap("learn")
         docs = _persist(self._sign(std, config, learned))
         docs = _persist(self._generic(docs))
-        pairs = _persist(self._verify(self._candidates(docs, config), docs, config))
+        lap("normalise+signatures")
+        candidates = _persist(self._candidates(docs, config))
+        lap("candidates")
+        pairs = _persist(self._verify(candidates, docs, config))
+        lap("verify")
         edges = pairs.filter("matched").select("a", "b")
-        comp = _components(edges)
+        comp = _persist(_components(edges, stats))
+        lap("components")
         asg, clusters = self._clusters(docs, comp, pairs, config)
+        lap("cluster")
         rejects = std.join(docs.filter(~F.col("usable")).select("_key"), "_key", "left_semi")
         rejects = rejects.drop("_key").withColumn(
             "reason", F.lit("no usable text (headline and body empty after cleanup)")
@@ -199,7 +218,7 @@ class SparkEngine(Engine):
             .withColumn("status", F.when(F.col("matched"), "matched").otherwise("rejected"))
             .select("id_a", "id_b", "index", *FEATURES, "rule", "matched", "verified", "status")
         )
-        return SparkResult(asg, clusters, out_pairs, rejects)
+        return SparkResult(asg, clusters, out_pairs, rejects, stats)
 
     def _learn(self, std: DataFrame, config: Config) -> Any:
         """Boilerplate keys from each outlet's first ``boilerplate_sample`` rows (in id
@@ -552,7 +571,7 @@ def _check_unique(std: DataFrame) -> None:
         raise InputError(f"duplicate id {dup[0]['id']!r} ({dup[0]['n']} rows)", field="id")
 
 
-def _components(edges: DataFrame) -> DataFrame:
+def _components(edges: DataFrame, stats: dict[str, Any] | None = None) -> DataFrame:
     """``(_key, _comp)`` for every node of ``edges`` (``a``, ``b``): the component's
     minimum key, by alternating large-star and small-star rounds until every edge points
     at its component's minimum (Kiveris et al., "Connected Components in MapReduce and
@@ -594,6 +613,8 @@ def _components(edges: DataFrame) -> DataFrame:
         chained = e.join(e.select(F.col("v").alias("u")), "u", "left_semi").limit(1).count()
         if not chained and not e.groupBy("v").count().filter("count > 1").limit(1).count():
             log.info("components: %d star rounds", rounds)
+            if stats is not None:
+                stats["star_rounds"] = rounds
             break
     else:  # pragma: no cover - theory bounds the rounds far below this
         raise RuntimeError("connected components did not converge")
