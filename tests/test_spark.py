@@ -48,7 +48,8 @@ def local_and_spark(spark, data) -> tuple[pl.DataFrame, pl.DataFrame]:
     result = get_engine("spark", spark=spark).run(data)
     remote = pl.from_arrow(result.assignments.toArrow())
     assert isinstance(remote, pl.DataFrame)
-    return local.select(COLUMNS).sort("id"), remote.select(COLUMNS).sort("id")
+    local = local.select(COLUMNS).with_columns(pl.col("id", "canonical_id").cast(pl.String))
+    return local.sort("id"), remote.select(COLUMNS).sort("id")
 
 
 def assert_same(local: pl.DataFrame, remote: pl.DataFrame) -> None:
@@ -92,6 +93,7 @@ def test_cli_engine_spark_writes_parquet(spark, tmp_path) -> None:
     assert res.exit_code == 0, res.output
     written = pl.read_parquet(out / "*.parquet").select(COLUMNS).sort("id")
     local = syndup.cluster(str(wire)).assignments.select(COLUMNS).sort("id")
+    local = local.with_columns(pl.col("id", "canonical_id").cast(pl.String))
     assert_same(local, written)
 
 

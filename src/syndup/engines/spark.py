@@ -41,6 +41,7 @@ from syndup.config import Config
 from syndup.engines import Engine, EngineError
 from syndup.engines import tasks as T
 from syndup.errors import InputError
+from syndup.result import NO_TEXT
 from syndup.verify import FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,6 +142,7 @@ class SparkEngine(Engine):
         *,
         format: str | None = None,
         columns: Mapping[str, str] | None = None,
+        **options: Any,
     ) -> DataFrame:
         """Parquet or JSONL (a path, a directory or a glob), or a Spark DataFrame, as the
         standard columns (``read_corpus``'s aliases and checks, applied per batch)."""
@@ -166,7 +168,7 @@ class SparkEngine(Engine):
             for batch in batches:
                 frame = pl.from_arrow(batch)
                 assert isinstance(frame, pl.DataFrame)
-                yield from _cast(T.standardise(frame, columns), target)
+                yield from _cast(T.standardise(frame, columns, **options), target)
 
         return raw.mapInArrow(standardise, schema)
 
@@ -189,6 +191,7 @@ class SparkEngine(Engine):
             log.info("%s: %.1fs", stage, now - clock[0])
             clock[0] = now
 
+        self._schemas = _probe(config)
         std = _ranked(self.read(data, **read_opts), ["id"], "_key")
         _check_unique(std)
         lap("read")
@@ -208,7 +211,7 @@ class SparkEngine(Engine):
         lap("cluster")
         rejects = std.join(docs.filter(~F.col("usable")).select("_key"), "_key", "left_semi")
         rejects = rejects.drop("_key").withColumn(
-            "reason", F.lit("no usable text (headline and body empty after cleanup)")
+            "reason", F.lit(NO_TEXT)
         )
         ids = docs.select("_key", "id")
         out_pairs = (
@@ -264,7 +267,8 @@ class SparkEngine(Engine):
         return self.spark.sparkContext.broadcast(T.as_learned(learned))
 
     def _sign(self, std: DataFrame, config: Config, learned: Any) -> DataFrame:
-        target = _arrow(_DOCS_SCHEMA)
+        schema = self._schemas[0]
+        target = _arrow(schema)
 
         def sign(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for batch in batches:
@@ -272,7 +276,7 @@ class SparkEngine(Engine):
                 assert isinstance(frame, pl.DataFrame)
                 yield from T.sign(frame, config, learned.value).cast(target).to_batches()
 
-        return std.mapInArrow(sign, _DOCS_SCHEMA)
+        return std.mapInArrow(sign, schema)
 
     def _generic(self, docs: DataFrame) -> DataFrame:
         """Headlines that top several different stories become generic (per headline)."""
@@ -338,27 +342,29 @@ class SparkEngine(Engine):
         return pairs.withColumn("index", F.element_at(names, F.col("f").cast("int") + 1)).drop("f")
 
     def _verify(self, pairs: DataFrame, docs: DataFrame, config: Config) -> DataFrame:
-        side = docs.filter("usable").select(*T.PAIR_SIDE)  # pairs of usable articles only
+        side = docs.filter("usable")  # pairs of usable articles only
+        cols = side.columns
         joined = pairs.join(
-            side.toDF(*[f"{c}_a" for c in T.PAIR_SIDE]).withColumnRenamed("_key_a", "a"), "a"
-        ).join(side.toDF(*[f"{c}_b" for c in T.PAIR_SIDE]).withColumnRenamed("_key_b", "b"), "b")
+            side.toDF(*[f"{c}_a" for c in cols]).withColumnRenamed("_key_a", "a"), "a"
+        ).join(side.toDF(*[f"{c}_b" for c in cols]).withColumnRenamed("_key_b", "b"), "b")
         joined = joined.withColumn("_key_a", joined["a"]).withColumn("_key_b", joined["b"])
 
-        target = _arrow(_PAIRS_SCHEMA)
+        schema = self._schemas[1]
+        target = _arrow(schema)
 
         def verify(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for batch in batches:
                 feats = T.verify(pa.Table.from_batches([batch]), config)
                 yield from _cast(feats.select(_PAIR_COLUMNS), target)
 
-        return joined.mapInArrow(verify, _PAIRS_SCHEMA)
+        return joined.mapInArrow(verify, schema)
 
     def _clusters(
         self, docs: DataFrame, comp: DataFrame, pairs: DataFrame, config: Config
     ) -> tuple[DataFrame, DataFrame]:
         from pyspark.sql import functions as F
 
-        usable = docs.filter("usable").drop("body_clean", "lead_sig", "boilerplate_paras")
+        usable = docs.filter("usable")
         n = usable.count()
         groups = max(1, -(-n // GROUP_ROWS))
         members = usable.join(comp, "_key", "left").withColumn("_comp", F.coalesce("_comp", "_key"))
@@ -398,7 +404,7 @@ class SparkEngine(Engine):
             ),
         )
         labelled = built.join(numbered, "canonical_id")
-        asg = labelled.select(
+        columns = [
             "id",
             "cluster_id",
             "cluster_size",
@@ -407,7 +413,12 @@ class SparkEngine(Engine):
             "similarity",
             "rule",
             "evidence",
+            "reason",
+        ]
+        no_text = docs.filter(~F.col("usable")).select(
+            "id", *[F.lit(None).alias(c) for c in columns[1:-1]], F.lit(NO_TEXT).alias("reason")
         )
+        asg = labelled.select(columns).unionByName(no_text)
         clusters = labelled.filter(F.col("is_canonical") & (F.col("cluster_size") > 1)).select(
             "cluster_id",
             F.col("cluster_size").alias("size"),
@@ -450,26 +461,7 @@ def cluster_to_files(
 
 
 # ---------------------------------------------------------------------- helpers
-_DOCS_SCHEMA = (
-    "_key long, id string, outlet string, published timestamp, headline string, "
-    "headline_norm string, body_clean string, wire_byline boolean, boilerplate_paras long, "
-    "body_start string, headline_words long, headline_generic boolean, body_words long, "
-    "body_shingles long, usable boolean, _slot long, body_sig binary, lead_sig binary, "
-    "head_sig binary"
-)
 _PAIR_COLUMNS = ["a", "b", "index", *FEATURES, "rule", "matched", "estimate"]
-_FEATURE_TYPES = {
-    "headline_words": "long",
-    "headline_generic": "byte",
-    "body_missing": "byte",
-    "shorter_shingles": "long",
-    "same_outlet": "byte",
-}
-_PAIRS_SCHEMA = ", ".join(
-    ["a long", "b long", "index string"]
-    + [f"{f} {_FEATURE_TYPES.get(f, 'float')}" for f in FEATURES]
-    + ["rule string", "matched boolean", "estimate double"]
-)
 _ASG_COLUMNS = [
     "id",
     "cluster_size",
@@ -478,6 +470,7 @@ _ASG_COLUMNS = [
     "similarity",
     "rule",
     "evidence",
+    "reason",
     "decided_by",
     "c_headline",
     "c_outlets",
@@ -486,8 +479,8 @@ _ASG_COLUMNS = [
 ]
 _ASG_SCHEMA = (
     "id string, cluster_size long, canonical_id string, is_canonical boolean, "
-    "similarity double, rule string, evidence string, decided_by string, c_headline string, "
-    "c_outlets array<string>, c_first timestamp, c_last timestamp"
+    "similarity double, rule string, evidence string, reason string, decided_by string, "
+    "c_headline string, c_outlets array<string>, c_first timestamp, c_last timestamp"
 )
 
 
@@ -505,11 +498,52 @@ def _cast(frame: pl.DataFrame, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     yield from _table(frame, schema).to_batches()
 
 
-def _arrow(ddl: str) -> pa.Schema:
+def _arrow(schema: Any) -> pa.Schema:
+    """The Arrow schema Spark expects for a DDL string or StructType (driver side)."""
     from pyspark.sql.pandas.types import to_arrow_schema
     from pyspark.sql.types import _parse_datatype_string
 
-    return to_arrow_schema(_parse_datatype_string(ddl), timezone="UTC")
+    struct = _parse_datatype_string(schema) if isinstance(schema, str) else schema
+    return to_arrow_schema(struct, timezone="UTC")
+
+
+def _probe(config: Config) -> tuple[Any, Any]:
+    """Spark schemas of the docs and verified-pairs tables, read off the tasks' own output
+    on two tiny articles (so a column added to a stage reaches Spark with no edit here)."""
+    import datetime as dt
+
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    text = "The storm reached the coast on Monday night and closed the main roads."
+    when = dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc)
+    frame = pl.DataFrame(
+        {
+            "id": ["a", "b"],
+            "headline": ["Storm closes coast roads", "Storm closes coast roads"],
+            "body": [text, text + " Schools stayed open."],
+            "outlet": ["x", "y"],
+            "url": [None, None],
+            "published": [when, when],
+            "_key": [0, 1],
+        },
+        schema_overrides={"url": pl.String, "published": pl.Datetime("us", "UTC")},
+    )
+    docs = T.sign(frame, config, None)
+    side = docs
+    joined = pa.table({"a": [0], "b": [1], "index": ["body"]})
+    for s, row in (("a", 0), ("b", 1)):
+        for name in side.column_names:
+            joined = joined.append_column(f"{name}_{s}", side.column(name).slice(row, 1))
+    feats = T.arrow_ready(T.verify(joined, config).select(_PAIR_COLUMNS)).to_arrow()
+    return from_arrow_schema(_plain(docs.schema)), from_arrow_schema(_plain(feats.schema))
+
+
+def _plain(schema: pa.Schema) -> pa.Schema:
+    """Large/view string and binary types as their plain forms (what Spark maps)."""
+    swap = {pa.large_string(): pa.string(), pa.large_binary(): pa.binary()}
+    if hasattr(pa, "string_view"):
+        swap |= {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
+    return pa.schema([f.with_type(swap.get(f.type, f.type)) for f in schema])
 
 
 def _format_of(path: str) -> str:

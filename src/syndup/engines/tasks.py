@@ -21,49 +21,28 @@ from syndup.config import Config
 from syndup.io import STANDARD_COLUMNS, read_corpus
 from syndup.lsh import band_keys, band_params
 from syndup.normalize import learn_from_paragraphs, learning_view, paragraphs
-from syndup.prepare import Prepared, learned_generic, sign_batch
+from syndup.prepare import FIGURES, Prepared, learned_generic, sign_batch
 from syndup.result import assemble
 from syndup.textstore import TextStore
 from syndup.verify import FEATURES, apply_rules, feature_scopes, pair_features
 
-SIGS = ("body_sig", "lead_sig", "head_sig")
+SIGS = ("body_sig", "lead_sig", "head_sig", "figures")  # per-article uint32 matrices
 # The three LSH indexes, in the local engine's order (bit i of a pair's index flags).
 INDEXES = ("body", "lead", "headline")
 INDEX_NAMES = tuple(
     "+".join(n for bit, n in enumerate(INDEXES) if mask >> bit & 1) for mask in range(8)
 )
-DOC_COLUMNS = (
-    "_key",
-    "id",
-    "outlet",
-    "published",
-    "headline",
-    "headline_norm",
-    "body_clean",
-    "wire_byline",
-    "boilerplate_paras",
-    "body_start",
-    "headline_words",
-    "headline_generic",
-    "body_words",
-    "body_shingles",
-    "usable",
-    "_slot",
-)
-# What verification reads of each side of a pair.
-PAIR_SIDE = (
-    "_key",
-    "id",
-    "outlet",
-    "published",
-    "headline_norm",
-    "headline_words",
-    "headline_generic",
-    "body_words",
-    "body_shingles",
-    "body_clean",
-    *SIGS,
-)
+
+
+def arrow_ready(frame: pl.DataFrame) -> pl.DataFrame:
+    """Types Spark reads from Arrow: unsigned ints widened, categoricals as strings."""
+    casts = {
+        name: pl.Int64
+        for name, dtype in frame.schema.items()
+        if dtype in (pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+    }
+    casts |= {n: pl.String for n, d in frame.schema.items() if d in (pl.Categorical, pl.Enum)}
+    return frame.cast(casts) if casts else frame
 
 
 def sig_array(matrix: np.ndarray) -> pa.Array:
@@ -123,15 +102,16 @@ def as_learned(rows: pl.DataFrame | None) -> pl.DataFrame | None:
 
 def sign(batch: pl.DataFrame, config: Config, learned: pl.DataFrame | None) -> pa.Table:
     """Standard rows with ``_key`` -> one docs row per article with its signatures."""
-    part, (body, lead, head), words, counts = sign_batch(batch, config, learned=learned)
+    part, matrices, words, counts = sign_batch(batch, config, learned=learned)
+    lead = matrices[1]
     docs = part.with_columns(
         batch["_key"],
         pl.Series("body_words", words, dtype=pl.Int64),
         pl.Series("body_shingles", counts, dtype=pl.Int64),
         pl.Series("_slot", lead[:, 0] if len(lead) else [], dtype=pl.Int64),
     ).with_columns(((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"))
-    table = docs.select(DOC_COLUMNS).to_arrow()
-    for name, matrix in zip(SIGS, (body, lead, head)):
+    table = arrow_ready(docs).to_arrow()
+    for name, matrix in zip(SIGS, matrices):
         table = table.append_column(name, sig_array(matrix))
     return table
 
@@ -187,6 +167,7 @@ def prepared_of(docs: pl.DataFrame, sigs: dict[str, np.ndarray], config: Config)
         body_sig=sigs["body_sig"],
         lead_sig=sigs["lead_sig"],
         headline_sig=sigs["head_sig"],
+        figures=sigs["figures"],
         source=docs.select("id"),
         bodies=bodies,
         rejected=pl.DataFrame(schema={"id": pl.String}),
@@ -201,6 +182,7 @@ def _widths(config: Config) -> dict[str, int]:
         "body_sig": scfg.num_perm,
         "lead_sig": scfg.lead_num_perm,
         "head_sig": scfg.headline_num_perm,
+        "figures": FIGURES,
     }
 
 
@@ -211,10 +193,10 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
     from syndup.pipeline import _estimate
 
     widths = _widths(config)
+    side = [c[:-2] for c in joined.column_names if c.endswith("_a")]
     sides = []
     for s in ("a", "b"):
-        cols = [f"{c}_{s}" for c in PAIR_SIDE]
-        part = joined.select(cols).rename_columns(list(PAIR_SIDE))
+        part = joined.select([f"{c}_{s}" for c in side]).rename_columns(side)
         sides.append(part)
     both = pa.concat_tables(sides)
     keys = both.column("_key").to_numpy()
