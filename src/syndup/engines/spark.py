@@ -210,9 +210,7 @@ class SparkEngine(Engine):
         asg, clusters = self._clusters(docs, comp, pairs, config)
         lap("cluster")
         rejects = std.join(docs.filter(~F.col("usable")).select("_key"), "_key", "left_semi")
-        rejects = rejects.drop("_key").withColumn(
-            "reason", F.lit(NO_TEXT)
-        )
+        rejects = rejects.drop("_key").withColumn("reason", F.lit(NO_TEXT))
         ids = docs.select("_key", "id")
         out_pairs = (
             pairs.join(ids.withColumnRenamed("_key", "a").withColumnRenamed("id", "id_a"), "a")
