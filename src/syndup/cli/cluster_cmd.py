@@ -179,12 +179,6 @@ def cluster(
     """
     console = stderr_console()
     setup_logging(quiet=quiet, verbose=verbose, console=console)
-    fmt, target = output_target(format, output)
-    sides = [
-        (side_target(rejects, "--rejects"), "rejects"),
-        (side_target(pairs, "--pairs"), "pairs"),
-        (side_target(clusters, "--clusters"), "clusters"),
-    ]
     opts = read_options(
         input_format,
         id_col,
@@ -206,6 +200,12 @@ def cluster(
         cfg = load_config(config)
         cluster_to_files(source_, output, cfg, spark_master, spark_conf, extra, opts)
         return
+    fmt, target = output_target(format, output)
+    sides = [
+        (side_target(rejects, "--rejects"), "rejects"),
+        (side_target(pairs, "--pairs"), "pairs"),
+        (side_target(clusters, "--clusters"), "clusters"),
+    ]
     detector = Detector(load_config(config))
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     targets = [t for t in (target, *(t for t, _ in sides)) if t is not None]

@@ -12,6 +12,7 @@ Signatures travel as binary columns of little-endian uint32 values (``sig_array`
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -68,9 +69,16 @@ def sig_matrix(column: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
     return np.frombuffer(data.tobytes(), dtype="<u4").reshape(n, width).astype(np.uint32)
 
 
-def standardise(batch: pl.DataFrame, columns: Mapping[str, str] | None = None) -> pl.DataFrame:
-    """Input rows -> the standard columns, with ``read_corpus``'s checks and parsing."""
-    return read_corpus(batch, columns=columns).select(STANDARD_COLUMNS)
+def standardise(
+    batch: pl.DataFrame, columns: Mapping[str, str] | None = None, **options: Any
+) -> pl.DataFrame:
+    """Input rows -> the standard columns (ids as text), with ``read_corpus``'s checks and
+    parsing (``options``: its ``strict``, ``on_error``, ``date_format``). Approximation: a
+    problem is reported per batch (rows counted within the batch), and with
+    ``on_error="reject"`` a rejected record is logged by the executor, not listed."""
+    options.pop("encoding", None)  # Spark decodes the files
+    out = read_corpus(batch, columns=columns, **options).select(STANDARD_COLUMNS)
+    return out.with_columns(pl.col("id").cast(pl.String))
 
 
 def learning_rows(batch: pl.DataFrame, config: Config) -> pl.DataFrame:
