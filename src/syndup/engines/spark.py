@@ -259,7 +259,10 @@ class SparkEngine(Engine):
             learned = T.learn(frame, config).select("_outlet", "_key")
             return _table(learned, keys_target)
 
-        keys = view.groupBy("_key").applyInArrow(learn, "_outlet string, _key long")
+        # Whole paragraph keys per group (learning counts within a key), many keys a call.
+        keys = view.groupBy(_buckets(self.spark, "_key")).applyInArrow(
+            learn, "_outlet string, _key long"
+        )
         learned = pl.from_arrow(keys.toArrow())
         assert isinstance(learned, pl.DataFrame)
         return self.spark.sparkContext.broadcast(T.as_learned(learned))
@@ -291,7 +294,7 @@ class SparkEngine(Engine):
         flipped = (
             docs.filter((F.col("headline_norm") != "") & ~F.col("headline_generic"))
             .select(cols)
-            .groupBy("headline_norm")
+            .groupBy(_buckets(self.spark, "headline_norm"))  # whole headlines per group
             .applyInArrow(flips, "_key long")
             .withColumn("_flip", F.lit(True))
         )
@@ -558,6 +561,15 @@ def _format_of(path: str) -> str:
         if low.endswith((".jsonl", ".ndjson", ".json")):
             return "jsonl"
     raise InputError("cannot tell the format: use .parquet or .jsonl files", file=path)
+
+
+def _buckets(spark: SparkSession, column: str) -> Any:
+    """A grouping column that keeps every row of one ``column`` value together, with as
+    many groups as shuffle partitions (one Python call per group, not per value)."""
+    from pyspark.sql import functions as F
+
+    groups = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)
+    return F.pmod(F.xxhash64(column), F.lit(groups)).alias("_bucket")
 
 
 def _persist(df: DataFrame) -> DataFrame:
