@@ -243,7 +243,7 @@ def prepare(
     learn_df = df
     if ncfg.boilerplate_sample > 0:
         sample = df.select(
-            pl.int_range(pl.len()).over(pl.col("outlet").fill_null("")) < ncfg.boilerplate_sample
+            boilerplate_sample(pl.col("outlet"), ncfg.boilerplate_sample)
         ).to_series()
         learn_df = df.filter(sample)
         if raw_bodies is not None:
@@ -260,28 +260,12 @@ def prepare(
 
     def run(start: int) -> int:
         stop = min(start + size, n)
-        part = normalize_corpus(rows_of(df.slice(start, size), start), config, learned=learned)
-        body = part["body_clean"]
-        options = {
-            "n": scfg.body_ngram,
-            "num_perm": scfg.num_perm,
-            "lead_num_perm": scfg.lead_num_perm,
-            "lead_words": scfg.lead_words,
-            "seed": scfg.seed,
-        }
-        out = sign_texts(body, fold=True, **options)
-        wide = np.flatnonzero(out[-1])
-        if len(wide):  # characters beyond the on-the-fly fold: normalise those texts first
-            fixed = sign_texts(
-                normalize_series(body.gather(wide), collapse_spaces=False), **options
-            )
-            for whole, part_ in zip(out[:4], fixed[:4]):
-                whole[wide] = part_
-        body_sig[start:stop], lead_sig[start:stop], words[start:stop], counts[start:stop] = out[:4]
-        hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
-        head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
-        figures[start:stop] = figure_hashes(body, FIGURES)
-        bodies.put(start, body)
+        batch = rows_of(df.slice(start, size), start)
+        part, sigs, words[start:stop], counts[start:stop] = sign_batch(
+            batch, config, learned=learned
+        )
+        body_sig[start:stop], lead_sig[start:stop], head_sig[start:stop], figures[start:stop] = sigs
+        bodies.put(start, part["body_clean"])
         parts[start] = part.drop("body_clean")
         return stop - start
 
@@ -383,6 +367,44 @@ def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
     return out
 
 
+def sign_batch(
+    batch: pl.DataFrame, config: Config, *, learned: pl.DataFrame | None
+) -> tuple[pl.DataFrame, tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """Normalise and sign one batch of articles (every engine's per-article step).
+
+    Returns ``(normalize_corpus(batch) with body_clean, (body, lead, headline signatures,
+    figure hashes), body words, distinct body shingles)``. ``learned``: corpus-wide
+    boilerplate keys. Rows are independent of each other: any split of a corpus into
+    batches gives the same rows.
+    """
+    scfg = config.signature
+    part = normalize_corpus(batch, config, learned=learned)
+    body = part["body_clean"]
+    options = {
+        "n": scfg.body_ngram,
+        "num_perm": scfg.num_perm,
+        "lead_num_perm": scfg.lead_num_perm,
+        "lead_words": scfg.lead_words,
+        "seed": scfg.seed,
+    }
+    out = sign_texts(body, fold=True, **options)
+    wide = np.flatnonzero(out[-1])
+    if len(wide):  # characters beyond the on-the-fly fold: normalise those texts first
+        fixed = sign_texts(normalize_series(body.gather(wide), collapse_spaces=False), **options)
+        for whole, part_ in zip(out[:4], fixed[:4]):
+            whole[wide] = part_
+    hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
+    head = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
+    return part, (out[0], out[1], head, figure_hashes(body, FIGURES)), out[2], out[3]
+
+
+def boilerplate_sample(outlet: pl.Expr, sample: int) -> pl.Expr:
+    """Rows learning reads: the first ``sample`` rows of each outlet (all when 0)."""
+    if sample <= 0:
+        return pl.lit(True)
+    return pl.int_range(pl.len()).over(outlet.fill_null("")) < sample
+
+
 def compress_bodies(df: pl.DataFrame, config: Config) -> bool:
     """Whether ``df``'s bodies are large enough to keep compressed
     (``SignatureConfig.compress_text_above_mb``)."""
@@ -416,14 +438,21 @@ def _rejected(df: pl.DataFrame, usable: pl.Series, raw_bodies: TextStore | None)
 
 
 def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
-    """A headline is generic when it tops several articles that are clearly different stories.
-
-    Heuristic: at least 3 articles with bodies share the normalised headline, and their leads
-    mostly disagree on the first MinHash slot (copies of one story agree on it with
-    probability equal to their lead Jaccard, so copies rarely trip this).
-    """
     slot = pl.Series("_slot", lead_sig[:, 0] if lead_sig.shape[0] else [], dtype=pl.UInt32)
     frame = docs.select("headline_norm", "headline_generic", "body_words").with_columns(slot)
+    return learned_generic(frame)
+
+
+def learned_generic(frame: pl.DataFrame) -> pl.Series:
+    """A headline is generic when it tops several articles that are clearly different stories.
+
+    ``frame``: ``headline_norm, headline_generic, body_words, _slot`` (the first lead
+    MinHash value); rows only interact within one ``headline_norm``, so any engine may
+    evaluate this per headline group. Heuristic: at least 3 articles with bodies share the
+    normalised headline, and their leads mostly disagree on the first MinHash slot (copies
+    of one story agree on it with probability equal to their lead Jaccard, so copies rarely
+    trip this).
+    """
     with_body = pl.col("body_words") > 0
     n_docs = with_body.sum().over("headline_norm")
     n_leads = pl.col("_slot").filter(with_body).n_unique().over("headline_norm")

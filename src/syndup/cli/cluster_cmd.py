@@ -177,6 +177,15 @@ def cluster(
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
     debug: DebugOpt = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="local, or spark (pip install 'syndup[spark]').")
+    ] = "local",
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark master URL (--engine spark).")
+    ] = "local[2]",
+    spark_conf: Annotated[
+        list[str] | None, typer.Option("--spark-conf", help="Spark setting k=v (repeatable).")
+    ] = None,
 ) -> None:
     """Cluster reprints in INPUTS: one row per input record with its cluster, canonical
     and evidence (rows not clustered have a reason).
@@ -186,12 +195,6 @@ def cluster(
     """
     console = stderr_console()
     setup_logging(quiet=quiet, verbose=verbose, console=console)
-    fmt, target = output_target(format, output)
-    sides = [
-        (side_target(rejects, "--rejects"), "rejects"),
-        (side_target(pairs, "--pairs"), "pairs"),
-        (side_target(clusters, "--clusters"), "clusters"),
-    ]
     opts = read_options(
         input_format,
         id_col,
@@ -205,6 +208,20 @@ def cluster(
         strict=strict,
         on_error=on_error,
     )
+    if engine != "local":  # writes parquet part files; the summary is the local engine's
+        from syndup.engines.spark import cluster_to_files
+
+        extra = {"rejects": rejects, "pairs": pairs, "clusters": clusters}
+        source_ = inputs[0] if len(inputs) == 1 else ",".join(map(str, inputs))
+        cfg = load_config(config)
+        cluster_to_files(source_, output, cfg, spark_master, spark_conf, extra, opts)
+        return
+    fmt, target = output_target(format, output)
+    sides = [
+        (side_target(rejects, "--rejects"), "rejects"),
+        (side_target(pairs, "--pairs"), "pairs"),
+        (side_target(clusters, "--clusters"), "clusters"),
+    ]
     detector = Detector(load_config(config))
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     page = report_target(report) if report is not None else None
