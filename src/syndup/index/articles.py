@@ -1,0 +1,167 @@
+"""Prepared articles <-> stored rows, so stored articles re-enter the stages unchanged.
+
+``to_rows`` keeps what verification and clustering read of an article (signatures as raw
+uint32 bytes, cleaned body zstd-compressed, headline, facts and counts); ``to_prepared``
+builds a ``syndup.prepare.Prepared`` from such rows, so the same stage functions
+(``Detector.candidates``, ``pair_features``, ``build_clusters``, ``assemble``) run on old and
+new articles alike. Nothing is re-normalised or re-signed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+from syndup.config import Config
+from syndup.index.store import ARTICLE_SCHEMA
+from syndup.prepare import Prepared
+from syndup.textstore import TextStore
+
+UTC = pl.Datetime("us", "UTC")
+DOC_COLUMNS = (
+    "id",
+    "outlet",
+    "published",
+    "headline",
+    "headline_norm",
+    "wire_byline",
+    "boilerplate_paras",
+    "body_start",
+    "headline_words",
+    "headline_generic",
+    "body_words",
+    "body_shingles",
+    "usable",
+)
+_U32 = ("boilerplate_paras", "headline_words", "body_words", "body_shingles")
+
+
+def _compress(text: str) -> bytes:
+    return pa.compress(text.encode("utf-8"), codec="zstd", asbytes=True)
+
+
+def _decompress(blob: bytes, size: int) -> str:
+    if size == 0:
+        return ""
+    return pa.decompress(blob, decompressed_size=size, codec="zstd", asbytes=True).decode("utf-8")
+
+
+def to_rows(prepared: Prepared, docs: np.ndarray, *, batch: int, added: float) -> pl.DataFrame:
+    """Stored rows (``ARTICLE_SCHEMA``) for every article of ``prepared``, numbered ``docs``."""
+    d = prepared.docs
+    bodies = prepared.bodies.get(np.arange(d.height)).to_list() if d.height else []
+    encoded = [(b or "").encode("utf-8") for b in bodies]
+    out = d.select(
+        pl.Series("doc", np.asarray(docs, dtype=np.int64)),
+        "id",
+        "outlet",
+        pl.col("published").cast(pl.Int64),
+        "headline",
+        "headline_norm",
+        "body_start",
+        "wire_byline",
+        *[pl.col(c).cast(pl.Int64) for c in _U32],
+        "headline_generic",
+        pl.lit(batch, dtype=pl.Int64).alias("batch"),
+        pl.lit(added, dtype=pl.Float64).alias("added"),
+        pl.Series("body_sig", _rows_bytes(prepared.body_sig), dtype=pl.Binary),
+        pl.Series("lead_sig", _rows_bytes(prepared.lead_sig), dtype=pl.Binary),
+        pl.Series("headline_sig", _rows_bytes(prepared.headline_sig), dtype=pl.Binary),
+        pl.Series(
+            "body",
+            [pa.compress(e, codec="zstd", asbytes=True) if e else b"" for e in encoded],
+            dtype=pl.Binary,
+        ),
+        pl.Series("body_len", [len(e) for e in encoded], dtype=pl.Int64),
+    )
+    return out.select(list(ARTICLE_SCHEMA))
+
+
+def _rows_bytes(sig: np.ndarray) -> list[bytes]:
+    sig = np.ascontiguousarray(sig, dtype="<u4")
+    width = sig.shape[1] * 4
+    flat = sig.tobytes()
+    return [flat[i * width : (i + 1) * width] for i in range(sig.shape[0])]
+
+
+def _matrix(blobs: pl.Series, width: int) -> np.ndarray:
+    if blobs.len() == 0:
+        return np.zeros((0, width), dtype=np.uint32)
+    joined = b"".join(blobs.to_list())
+    if len(joined) != blobs.len() * width * 4:
+        raise ValueError(f"stored signatures are not {width} values wide")
+    return np.frombuffer(joined, dtype="<u4").reshape(-1, width).astype(np.uint32)
+
+
+def to_prepared(rows: pl.DataFrame, config: Config) -> Prepared:
+    """A ``Prepared`` over stored rows (every ``ARTICLE_SCHEMA`` column), in row order."""
+    scfg = config.signature
+    docs = rows.select(
+        "id",
+        "outlet",
+        pl.col("published").cast(UTC),
+        "headline",
+        "headline_norm",
+        "wire_byline",
+        pl.col("boilerplate_paras").cast(pl.UInt32),
+        "body_start",
+        pl.col("headline_words").cast(pl.UInt32),
+        "headline_generic",
+        pl.col("body_words").cast(pl.UInt32),
+        pl.col("body_shingles").cast(pl.UInt32),
+        ((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"),
+    )
+    bodies = TextStore(compress=False)
+    texts = [_decompress(b, n) for b, n in zip(rows["body"].to_list(), rows["body_len"].to_list())]
+    bodies.put(0, pl.Series("text", texts, dtype=pl.String))
+    return Prepared(
+        docs=docs,
+        body_sig=_matrix(rows["body_sig"], scfg.num_perm),
+        lead_sig=_matrix(rows["lead_sig"], scfg.lead_num_perm),
+        headline_sig=_matrix(rows["headline_sig"], scfg.headline_num_perm),
+        source=rows.select("id", "headline", "outlet", pl.col("published").cast(UTC)),
+        bodies=bodies,
+        rejected=pl.DataFrame(),
+        learned=None,
+        config=config,
+    )
+
+
+def concat(parts: list[Prepared], config: Config) -> Prepared:
+    """Several ``Prepared`` one after the other (rows keep their order)."""
+    parts = [p for p in parts if p.docs.height] or parts[:1]
+    bodies = TextStore(compress=False)
+    start = 0
+    for p in parts:
+        bodies.put(start, p.bodies.get(np.arange(p.docs.height)))
+        start += p.docs.height
+    return Prepared(
+        docs=pl.concat([p.docs.select(DOC_COLUMNS) for p in parts], how="vertical_relaxed"),
+        body_sig=np.concatenate([p.body_sig for p in parts]),
+        lead_sig=np.concatenate([p.lead_sig for p in parts]),
+        headline_sig=np.concatenate([p.headline_sig for p in parts]),
+        source=pl.concat([p.source.select("id") for p in parts]),
+        bodies=bodies,
+        rejected=pl.DataFrame(),
+        learned=None,
+        config=config,
+    )
+
+
+def take(prepared: Prepared, rows: np.ndarray) -> Prepared:
+    """The given rows of ``prepared`` (in that order)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    bodies = TextStore(compress=False)
+    bodies.put(0, prepared.bodies.get(rows) if len(rows) else pl.Series("text", [], pl.String))
+    return Prepared(
+        docs=prepared.docs[rows].select(DOC_COLUMNS),
+        body_sig=prepared.body_sig[rows],
+        lead_sig=prepared.lead_sig[rows],
+        headline_sig=prepared.headline_sig[rows],
+        source=prepared.docs[rows].select("id"),
+        bodies=bodies,
+        rejected=pl.DataFrame(),
+        learned=None,
+        config=prepared.config,
+    )
