@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from syndup.cli import cluster_cmd, config_cmd, evaluate_cmd, explain_cmd
+from syndup.cli import cluster_cmd, config_cmd, evaluate_cmd, explain_cmd, index_cmd
 from syndup.cli.options import DEBUG
 
 app = typer.Typer(
@@ -32,6 +32,7 @@ app.command("cluster")(cluster_cmd.cluster)
 app.command("explain")(explain_cmd.explain)
 app.command("evaluate")(evaluate_cmd.evaluate)
 app.command("config")(config_cmd.config)
+app.add_typer(index_cmd.app, name="index")
 
 
 def main() -> None:
