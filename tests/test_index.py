@@ -219,8 +219,10 @@ def test_no_pickle_in_stored_blobs(tmp_path, wire):
     db = sqlite3.connect(path)
     sig = db.execute("SELECT body_sig FROM articles LIMIT 1").fetchone()[0]
     assert len(sig) == 4 * Config().signature.num_perm  # raw uint32, nothing else
-    for (blob,) in db.execute("SELECT docs FROM bands_body LIMIT 200"):
-        assert len(blob) % 4 == 0 and not blob.startswith(b"\x80")  # no pickle protocol header
+    for keys, docs in db.execute("SELECT keys, docs FROM runs"):
+        assert len(keys) == 2 * len(docs)  # raw uint64 keys and uint32 docs, nothing else
+        assert not keys.startswith(b"\x80") and not docs.startswith(b"\x80")  # no pickle header
+        assert np.all(np.diff(np.frombuffer(keys, "<u8").astype(np.float64)) >= 0)
     assert np.frombuffer(sig, dtype="<u4").max() > 0
 
 

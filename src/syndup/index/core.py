@@ -19,6 +19,7 @@ from syndup.config import Config
 from syndup.errors import ConfigError, InputError
 from syndup.explain import Explanation, explain_pairs
 from syndup.index.articles import UTC, take, to_prepared
+from syndup.index.bands import BandRuns, append_run
 from syndup.index.store import (
     APPLICATION,
     INDEXES,
@@ -29,7 +30,7 @@ from syndup.index.store import (
     StoreError,
     open_store,
 )
-from syndup.index.update import Counters, Plan, bucket_entries, index_keys, plan_add, recluster
+from syndup.index.update import Counters, Plan, plan_add, recluster
 from syndup.io import read_corpus
 from syndup.prepare import prepare
 
@@ -86,6 +87,7 @@ class Index:
     def __init__(self, store: Store, config: Config) -> None:
         self._store = store
         self.config = config
+        self._bands = BandRuns()
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -166,7 +168,7 @@ class Index:
         fresh = df.filter(first & ~pl.col("id").is_in(list(known)))
         prepared = prepare(fresh, self.config)  # pure: outside the write lock
         session = self._store.writing() if write else self._store.reading()
-        with session:
+        with session, self._fresh_bands():
             meta = self._store.read_meta() or {}
             counters = Counters.from_meta(meta)
             counters.batch += 1
@@ -177,7 +179,14 @@ class Index:
                 usable &= ~prepared.docs["id"].is_in(list(raced)).to_numpy()
             new = take(prepared, np.flatnonzero(usable))
             plan = (
-                plan_add(self._store, new, config=self.config, counters=counters, now=now)
+                plan_add(
+                    self._store,
+                    new,
+                    config=self.config,
+                    counters=counters,
+                    now=now,
+                    bands=self._bands,
+                )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())
             )
@@ -186,12 +195,25 @@ class Index:
             stored = self._current(df["id"].unique().to_list(), exclude=new.docs["id"])
         return _report(df, first, plan.assignments, stored)
 
+    @contextmanager
+    def _fresh_bands(self) -> Iterator[None]:
+        """Bring the in-memory band runs up to date; drop them if the session fails (the
+        next sync reloads what the store really holds)."""
+        try:
+            self._bands.sync(self._store)
+            yield
+        except BaseException:
+            self._bands = BandRuns()
+            raise
+
     def _write(self, plan: Plan, counters: Counters, now: float, *, articles: int) -> None:
         s = self._store
         if plan.articles is not None:
             s.put_articles(plan.articles)
         for name, (keys, docs) in plan.buckets.items():
-            s.add_to_buckets(name, keys, docs)
+            counters.segment = append_run(
+                s, self._bands, name, keys, docs, next_seg=counters.segment
+            )
         if plan.edges is not None:
             s.put_edges(plan.edges)
         if plan.members is not None:
@@ -418,10 +440,6 @@ class Index:
         mem = s.members(docs)
         comps = mem["component"].unique().to_numpy()
         rest = np.setdiff1d(s.component_docs(comps), docs)
-        prepared = to_prepared(gone, self.config)
-        for name, matrix in index_keys(prepared, self.config).items():
-            keys, owners = bucket_entries(matrix, gone["doc"].to_numpy())
-            s.remove_from_buckets(name, keys, owners)
         edges = s.edges(rest)
         edges = edges.filter(~pl.col("a").is_in(docs) & ~pl.col("b").is_in(docs))
         old = s.clusters(mem["cluster"].unique().to_numpy())

@@ -2,9 +2,8 @@
 
 Each write session is one ``BEGIN IMMEDIATE`` transaction: a second writer waits (busy
 timeout) until the first commits, readers keep reading the last committed batch (WAL
-snapshots), and a process killed mid-batch leaves nothing of it behind. Band buckets are rowid
-tables keyed by the 64-bit band key, each row holding up to ``BUCKET_CAP`` packed doc numbers;
-the append-with-cap is one upsert, so no bucket is read back in Python to grow it.
+snapshots), and a process killed mid-batch leaves nothing of it behind. Band runs are BLOB rows
+(``syndup.index.bands``); articles, members, edges and clusters are ordinary indexed tables.
 """
 
 from __future__ import annotations
@@ -22,17 +21,13 @@ from syndup.index.store import (
     APPLICATION,
     ARTICLE_SCHEMA,
     BATCH_SCHEMA,
-    BUCKET_CAP,
     CLUSTER_SCHEMA,
     EDGE_SCHEMA,
     EVENT_SCHEMA,
-    INDEXES,
     MEMBER_SCHEMA,
     Store,
     StoreError,
     frame,
-    pack_docs,
-    unpack_docs,
 )
 
 APPLICATION_ID = 0x53594E44  # "SYND" in the SQLite header: foreign files are told apart
@@ -63,17 +58,14 @@ DDL = [
     f"CREATE TABLE clusters ({_columns(CLUSTER_SCHEMA, 'cluster')})",
     f"CREATE TABLE events ({_columns(EVENT_SCHEMA, 'seq')})",
     f"CREATE TABLE batches ({_columns(BATCH_SCHEMA, 'batch')})",
-    *[f"CREATE TABLE bands_{name} (key INTEGER PRIMARY KEY, docs BLOB NOT NULL)" for name in INDEXES],
+    "CREATE TABLE runs (seg INTEGER PRIMARY KEY, band_index TEXT NOT NULL, keys BLOB NOT NULL, "
+    "docs BLOB NOT NULL)",
 ]
-_TABLES = {"meta", "articles", "members", "edges", "clusters", "events", "batches"}
+_TABLES = {"meta", "articles", "members", "edges", "clusters", "events", "batches", "runs"}
 
 
 def _json(values: np.ndarray) -> str:
     return json.dumps(np.asarray(values, dtype=np.int64).tolist())
-
-
-def _signed(keys: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
 
 
 class SQLiteStore(Store):
@@ -181,13 +173,16 @@ class SQLiteStore(Store):
         sql = "SELECT id, doc FROM articles WHERE id IN (SELECT value FROM json_each(?))"
         return dict(self.db.execute(sql, (json.dumps(ids),)).fetchall())
 
-    def buckets(self, index: str, keys: np.ndarray) -> list[bytes | None]:
-        signed = _signed(keys)
-        sql = (
-            f"SELECT key, docs FROM bands_{index} WHERE key IN (SELECT value FROM json_each(?))"
-        )
-        found = dict(self.db.execute(sql, (_json(signed),)).fetchall())
-        return [found.get(int(k)) for k in signed]
+    def segment_ids(self, index: str) -> list[int]:
+        sql = "SELECT seg FROM runs WHERE band_index = ? ORDER BY seg"
+        return [r[0] for r in self.db.execute(sql, (index,)).fetchall()]
+
+    def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
+        sql = "SELECT keys, docs FROM runs WHERE band_index = ? AND seg = ?"
+        row = self.db.execute(sql, (index, seg)).fetchone()
+        if row is None:
+            raise StoreError(f"{self.url}: band run {index}/{seg} is missing")
+        return row[0], row[1]
 
     def articles(
         self, docs: np.ndarray | None, *, columns: tuple[str, ...] = tuple(ARTICLE_SCHEMA)
@@ -267,30 +262,14 @@ class SQLiteStore(Store):
     def put_members(self, rows: pl.DataFrame) -> None:
         self._insert("members", rows.select(list(MEMBER_SCHEMA)), replace=True)
 
-    def add_to_buckets(self, index: str, keys: np.ndarray, docs: np.ndarray) -> None:
-        order = np.argsort(keys, kind="stable")  # sorted keys: B-tree pages touched in order
-        signed = _signed(keys)[order].tolist()
-        packed = [pack_docs([d]) for d in np.asarray(docs)[order].tolist()]
-        sql = (
-            f"INSERT INTO bands_{index} (key, docs) VALUES (?, ?) ON CONFLICT(key) DO UPDATE "
-            f"SET docs = CAST(docs || excluded.docs AS BLOB) WHERE length(docs) < {4 * BUCKET_CAP}"
+    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None:
+        self.db.execute(
+            "INSERT INTO runs (seg, band_index, keys, docs) VALUES (?, ?, ?, ?)",
+            (seg, index, keys, docs),
         )
-        self.db.executemany(sql, zip(signed, packed))
 
-    def remove_from_buckets(self, index: str, keys: np.ndarray, docs: np.ndarray) -> None:
-        keys = np.asarray(keys, dtype=np.uint64)
-        blobs = self.buckets(index, keys)
-        current: dict[int, np.ndarray] = {}
-        for key, blob, doc in zip(_signed(keys).tolist(), blobs, np.asarray(docs).tolist()):
-            have = current.get(key, unpack_docs(blob))
-            current[key] = have[have != doc]
-        self.db.executemany(
-            f"DELETE FROM bands_{index} WHERE key = ?", [(k,) for k, v in current.items() if not len(v)]
-        )
-        self.db.executemany(
-            f"UPDATE bands_{index} SET docs = ? WHERE key = ?",
-            [(pack_docs(v), k) for k, v in current.items() if len(v)],
-        )
+    def delete_segment(self, index: str, seg: int) -> None:
+        self.db.execute("DELETE FROM runs WHERE band_index = ? AND seg = ?", (index, seg))
 
     def put_edges(self, rows: pl.DataFrame) -> None:
         self._insert("edges", rows.select(list(EDGE_SCHEMA)), replace=True)

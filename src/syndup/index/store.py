@@ -1,9 +1,10 @@
 """The small storage interface behind ``syndup.Index``, and the row schemas it moves.
 
-Backends store and return plain tables (polars frames with the fixed schemas below), band
-buckets (a 64-bit key -> the first few document numbers that fell in it) and a metadata map.
+Backends store and return plain tables (polars frames with the fixed schemas below), opaque
+binary runs and a metadata map.
 They know nothing of normalisation, MinHash or rules: the index computes, the store keeps.
-Every write happens inside ``writing()``: one SQLite transaction (``BEGIN IMMEDIATE``) or one
+Band buckets are kept as sorted runs of ``(key, doc)`` entries
+(``syndup.index.bands``). Every write happens inside ``writing()``: one SQLite transaction (``BEGIN IMMEDIATE``) or one
 Redis ``MULTI/EXEC`` under a lock, so a batch is stored whole or not at all. Stored data is
 plain values and raw little-endian arrays whose dtype and width the schema fixes; nothing is
 ever unpickled.
@@ -23,7 +24,6 @@ from syndup.errors import SyndupError
 SCHEMA_VERSION = 1
 APPLICATION = "syndup-index"
 INDEXES = ("body", "lead", "headline")  # one band table per LSH index
-BUCKET_CAP = 16  # document numbers kept per band bucket (candidates read the first `anchors`)
 
 ARTICLE_SCHEMA: dict[str, pl.DataType] = {
     "doc": pl.Int64(),
@@ -121,13 +121,6 @@ def frame(rows: list[tuple] | list[dict], schema: dict[str, pl.DataType]) -> pl.
     return out.cast(schema)  # type: ignore[arg-type]
 
 
-def pack_docs(docs: np.ndarray) -> bytes:
-    return np.asarray(docs, dtype="<u4").tobytes()
-
-
-def unpack_docs(blob: bytes | None) -> np.ndarray:
-    return np.frombuffer(blob or b"", dtype="<u4").astype(np.int64)
-
 
 class Store(ABC):
     """What a backend provides. Reads may run inside ``reading()`` or ``writing()``; writes
@@ -162,8 +155,12 @@ class Store(ABC):
         """Article id -> doc number, for the ids that are stored."""
 
     @abstractmethod
-    def buckets(self, index: str, keys: np.ndarray) -> list[bytes | None]:
-        """Packed doc numbers per band key (``pack_docs``), None where absent."""
+    def segment_ids(self, index: str) -> list[int]:
+        """Ids of the stored band runs of one LSH index, ascending (see ``bands``)."""
+
+    @abstractmethod
+    def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
+        """One run: raw uint64 keys and uint32 docs (little-endian)."""
 
     @abstractmethod
     def articles(
@@ -208,13 +205,10 @@ class Store(ABC):
         """Insert or replace member rows (``MEMBER_SCHEMA``)."""
 
     @abstractmethod
-    def add_to_buckets(self, index: str, keys: np.ndarray, docs: np.ndarray) -> None:
-        """Append ``docs[i]`` to bucket ``keys[i]`` (in the given order), keeping at most
-        ``BUCKET_CAP`` docs per bucket."""
+    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None: ...
 
     @abstractmethod
-    def remove_from_buckets(self, index: str, keys: np.ndarray, docs: np.ndarray) -> None:
-        """Drop ``docs[i]`` from bucket ``keys[i]``."""
+    def delete_segment(self, index: str, seg: int) -> None: ...
 
     @abstractmethod
     def put_edges(self, rows: pl.DataFrame) -> None:

@@ -30,6 +30,7 @@ import polars as pl
 
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
+from syndup.index.bands import BandRuns, first_live
 from syndup.index.articles import concat, to_prepared, to_rows
 from syndup.index.store import (
     CLUSTER_SCHEMA,
@@ -37,7 +38,6 @@ from syndup.index.store import (
     EDGE_SCHEMA,
     MEMBER_SCHEMA,
     Store,
-    unpack_docs,
 )
 from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
@@ -54,6 +54,7 @@ class Counters:
     cluster: int = 1
     seq: int = 0
     batch: int = 0
+    segment: int = 1
 
     def to_meta(self) -> dict[str, str]:
         return {
@@ -61,6 +62,7 @@ class Counters:
             "next_cluster": str(self.cluster),
             "last_seq": str(self.seq),
             "last_batch": str(self.batch),
+            "next_segment": str(self.segment),
         }
 
     @classmethod
@@ -70,6 +72,7 @@ class Counters:
             int(meta.get("next_cluster", 1)),
             int(meta.get("last_seq", 0)),
             int(meta.get("last_batch", 0)),
+            int(meta.get("next_segment", 1)),
         )
 
 
@@ -110,19 +113,26 @@ def bucket_entries(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def plan_add(
-    store: Store, new: Prepared, *, config: Config, counters: Counters, now: float
+    store: Store,
+    new: Prepared,
+    *,
+    config: Config,
+    counters: Counters,
+    now: float,
+    bands: BandRuns,
 ) -> Plan:
-    """The step that adds ``new`` (usable articles not yet stored) to the index."""
+    """The step that adds ``new`` (usable articles not yet stored) to the index.
+    ``bands``: the stored band runs, synced with the store."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
     anchors = max(1, config.lsh.anchors)
-    found: list[np.ndarray] = []
+    hits = {}
     for name, matrix in keys.items():
-        wanted = np.unique(matrix[matrix != 0])
-        for blob in store.buckets(name, wanted):
-            if blob:
-                found.append(unpack_docs(blob)[:anchors])
+        hits[name] = bands.lookup(name, np.unique(matrix[matrix != 0]))
+    seen = np.unique(np.concatenate([d for _, d in hits.values()]))
+    live = store.members(seen)["doc"].to_numpy() if len(seen) else seen
+    found = [first_live(k, d, live, anchors) for k, d in hits.values()]
     old_docs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     old = to_prepared(store.articles(old_docs), config)
     both = concat([old, new], config)
