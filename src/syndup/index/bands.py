@@ -103,8 +103,10 @@ def append_run(
     *,
     next_seg: int,
 ) -> int:
-    """Write a batch's entries as a new run, merging runs as the policy says; returns the
-    next free segment id. Call inside a write session, after ``cache.sync``."""
+    """Write a batch's entries (``docs`` are the batch's new articles) as a new run, merging
+    runs as the policy says; returns the next free segment id. Call inside a write session,
+    after ``cache.sync``."""
+    fresh = np.unique(docs)
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
     runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
@@ -118,7 +120,8 @@ def append_run(
         older, newer = runs[-2], runs[-1]
         k = np.concatenate([older.keys, newer.keys])
         d = np.concatenate([older.docs, newer.docs])
-        live = store.members(np.unique(d))["doc"].to_numpy()
+        known = np.setdiff1d(np.unique(d), fresh, assume_unique=True)
+        live = np.concatenate([store.members(known)["doc"].to_numpy(), fresh])
         keep = np.isin(d, live)
         k, d = k[keep], d[keep]
         order = np.lexsort((d, k))
