@@ -70,8 +70,10 @@ def add_in_batches(path: Path, df: pl.DataFrame, parts: int = 10) -> Index:
 
 @pytest.mark.parametrize("order", ["published", "random"])
 def test_parity_with_batch_on_generated_corpus(tmp_path, generated, order):
-    df = generated.sort("published", "id") if order == "published" else generated.sample(
-        fraction=1.0, shuffle=True, seed=7
+    df = (
+        generated.sort("published", "id")
+        if order == "published"
+        else generated.sample(fraction=1.0, shuffle=True, seed=7)
     )
     batch = syndup.cluster(df)
     index = add_in_batches(tmp_path / "news.db", df)
@@ -180,7 +182,10 @@ def test_remove_and_expire(tmp_path, wire):
     from datetime import datetime, timezone
 
     cutoff = wire["published"].sort()[wire.height // 2]
-    n = index.expire(older_than="1d", now=cutoff.replace(tzinfo=timezone.utc) if isinstance(cutoff, datetime) else cutoff)
+    n = index.expire(
+        older_than="1d",
+        now=cutoff.replace(tzinfo=timezone.utc) if isinstance(cutoff, datetime) else cutoff,
+    )
     assert 0 < n < wire.height
     assert index.check() == []
     assert index.stats()["articles"] == wire.height - 1 - n
@@ -203,7 +208,7 @@ def test_config_mismatch_schema_and_foreign_files(tmp_path, wire):
         Index.open(foreign)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError, match="not a syndup index|corrupt"):
+    with pytest.raises(StoreError, match=r"not a syndup index|corrupt"):
         Index.open(junk)
     db = sqlite3.connect(path)
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")

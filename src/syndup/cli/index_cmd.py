@@ -54,8 +54,9 @@ DbArg = Annotated[str, typer.Argument(help="Index: a file path (SQLite) or a red
 FormatOpt = Annotated[
     Format | None,
     typer.Option(
-        "--format", "-f", help="table | json | jsonl | csv | parquet (default: table, or "
-        "from --output's suffix)."
+        "--format",
+        "-f",
+        help="table | json | jsonl | csv | parquet (default: table, or from --output's suffix).",
     ),
 ]
 
@@ -100,8 +101,9 @@ def add(
     follow: Annotated[
         bool,
         typer.Option(
-            "--follow", help="Read a never-ending stream (JSONL) in micro-batches; print each "
-            "batch's assignments as JSONL once it is committed."
+            "--follow",
+            help="Read a never-ending stream (JSONL) in micro-batches; print each "
+            "batch's assignments as JSONL once it is committed.",
         ),
     ] = False,
     batch: Annotated[int, typer.Option("--batch", help="--follow: rows per batch.")] = 1000,

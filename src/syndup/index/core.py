@@ -242,7 +242,14 @@ class Index:
         first_doc = int(plan.articles["doc"].min()) if plan.articles is not None else None
         s.add_batch(
             pl.DataFrame(
-                [{"batch": counters.batch, "time": now, "articles": articles, "first_doc": first_doc}]
+                [
+                    {
+                        "batch": counters.batch,
+                        "time": now,
+                        "articles": articles,
+                        "first_doc": first_doc,
+                    }
+                ]
             )
         )
         s.put_meta(counters.to_meta())
@@ -300,7 +307,9 @@ class Index:
             pl.col("published").min().cast(UTC).alias("first_published"),
             pl.col("published").max().cast(UTC).alias("last_published"),
         )
-        heads = mem.select(pl.col("doc").alias("canonical"), pl.col("id").alias("canonical_id"), "headline")
+        heads = mem.select(
+            pl.col("doc").alias("canonical"), pl.col("id").alias("canonical_id"), "headline"
+        )
         return (
             rows.join(per, on="cluster", how="left")
             .join(heads, on="canonical", how="left")
@@ -348,7 +357,9 @@ class Index:
                 every = s.members(None)
                 docs = every.filter(pl.col("cluster") == cid)["doc"].to_numpy()
             rows = self._rows_of(docs).filter(pl.col("cluster_id") == f"c{cid}")
-            extra = s.articles(rows["doc"].to_numpy(), columns=("doc", "outlet", "published", "headline"))
+            extra = s.articles(
+                rows["doc"].to_numpy(), columns=("doc", "outlet", "published", "headline")
+            )
             return (
                 rows.join(extra, on="doc")
                 .with_columns(pl.col("published").cast(UTC))
@@ -369,9 +380,18 @@ class Index:
             order = np.array([docs[str(id_a)], docs[str(id_b)]], dtype=np.int64)
             rows = self._store.articles(np.unique(order))
             rows = rows[np.searchsorted(rows["doc"].to_numpy(), order)]
-            exp = explain_pairs(to_prepared(rows, self.config), [(str(id_a), str(id_b))], self.config)[0]
+            exp = explain_pairs(
+                to_prepared(rows, self.config), [(str(id_a), str(id_b))], self.config
+            )[0]
             cur = {r["id"]: r for r in self._rows_of(np.unique(order)).to_dicts()}
-            brief = ("cluster_id", "cluster_size", "canonical_id", "is_canonical", "similarity", "rule")
+            brief = (
+                "cluster_id",
+                "cluster_size",
+                "canonical_id",
+                "is_canonical",
+                "similarity",
+                "rule",
+            )
             ca, cb = cur[str(id_a)], cur[str(id_b)]
             return dataclasses.replace(
                 exp,

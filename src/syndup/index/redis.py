@@ -56,7 +56,9 @@ LOCK_MS = 60_000
 _BLOBS = {"body_sig": "bs", "lead_sig": "ls", "headline_sig": "hs", "body": "t"}
 _MEMBER = tuple(c for c in MEMBER_SCHEMA if c != "doc")
 _EDGE = tuple(c for c in EDGE_SCHEMA if c not in ("a", "b"))
-_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+_RELEASE = (
+    "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+)
 _REFRESH = (
     "if redis.call('get', KEYS[1]) == ARGV[1] then "
     "return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
@@ -329,7 +331,12 @@ class RedisStore(Store):
 
     def add_events(self, rows: pl.DataFrame) -> None:
         if rows.height:
-            self.w.rpush(self._k("ev"), *[json.dumps(list(r)) for r in rows.select(list(EVENT_SCHEMA)).rows()])
+            self.w.rpush(
+                self._k("ev"),
+                *[json.dumps(list(r)) for r in rows.select(list(EVENT_SCHEMA)).rows()],
+            )
 
     def add_batch(self, row: pl.DataFrame) -> None:
-        self.w.rpush(self._k("b"), *[json.dumps(list(r)) for r in row.select(list(BATCH_SCHEMA)).rows()])
+        self.w.rpush(
+            self._k("b"), *[json.dumps(list(r)) for r in row.select(list(BATCH_SCHEMA)).rows()]
+        )

@@ -97,7 +97,7 @@ class SQLiteStore(Store):
             }
             if not tables and app == 0:
                 return None
-            if app != APPLICATION_ID or not _TABLES <= tables:
+            if app != APPLICATION_ID or not tables >= _TABLES:
                 raise StoreError(f"{self.url}: not a syndup index (foreign SQLite database)")
             meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.DatabaseError as exc:
@@ -151,11 +151,7 @@ class SQLiteStore(Store):
         self.db.close()
 
     def size_bytes(self) -> int:
-        return sum(
-            os.path.getsize(p)
-            for p in (self.url, self.url + "-wal")
-            if os.path.exists(p)
-        )
+        return sum(os.path.getsize(p) for p in (self.url, self.url + "-wal") if os.path.exists(p))
 
     def integrity(self) -> list[str]:
         """SQLite's own page-level check (``PRAGMA quick_check``): [] when sound."""
@@ -202,8 +198,7 @@ class SQLiteStore(Store):
         if docs is None:
             return self._select(f"SELECT {cols} FROM members ORDER BY doc", (), MEMBER_SCHEMA)
         sql = (
-            f"SELECT {cols} FROM members WHERE doc IN (SELECT value FROM json_each(?)) "
-            "ORDER BY doc"
+            f"SELECT {cols} FROM members WHERE doc IN (SELECT value FROM json_each(?)) ORDER BY doc"
         )
         return self._select(sql, (_json(docs),), MEMBER_SCHEMA)
 

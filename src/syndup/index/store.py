@@ -1,13 +1,12 @@
 """The small storage interface behind ``syndup.Index``, and the row schemas it moves.
 
 Backends store and return plain tables (polars frames with the fixed schemas below), opaque
-binary runs and a metadata map.
-They know nothing of normalisation, MinHash or rules: the index computes, the store keeps.
-Band buckets are kept as sorted runs of ``(key, doc)`` entries
-(``syndup.index.bands``). Every write happens inside ``writing()``: one SQLite transaction (``BEGIN IMMEDIATE``) or one
-Redis ``MULTI/EXEC`` under a lock, so a batch is stored whole or not at all. Stored data is
-plain values and raw little-endian arrays whose dtype and width the schema fixes; nothing is
-ever unpickled.
+binary runs (band buckets as sorted ``(key, doc)`` entries, see ``syndup.index.bands``) and a
+metadata map. They know nothing of normalisation, MinHash or rules: the index computes, the
+store keeps. Every write happens inside ``writing()``: one SQLite transaction (``BEGIN
+IMMEDIATE``) or one Redis ``MULTI/EXEC`` under a lock, so a batch is stored whole or not at
+all. Stored data is plain values and raw little-endian arrays whose dtype and width the
+schema fixes; nothing is ever unpickled.
 """
 
 from __future__ import annotations
@@ -119,7 +118,6 @@ def frame(rows: list[tuple] | list[dict], schema: dict[str, pl.DataType]) -> pl.
     else:
         out = pl.DataFrame(rows, schema=loose, orient="row")
     return out.cast(schema)  # type: ignore[arg-type]
-
 
 
 class Store(ABC):

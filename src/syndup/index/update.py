@@ -30,8 +30,8 @@ import polars as pl
 
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
-from syndup.index.bands import BandRuns, first_live
 from syndup.index.articles import concat, to_prepared, to_rows
+from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
     CLUSTER_SCHEMA,
     EDGE_FEATURES,
@@ -205,6 +205,7 @@ def recluster(
 
     ``old_cluster``: each row's stored cluster id, -1 for new articles."""
     n = len(sub_docs)
+    edges = edges.unique(["a", "b"], keep="last").sort("a", "b")  # same order on every store
     order = np.argsort(sub_docs)
     a = order[np.searchsorted(sub_docs[order], edges["a"].to_numpy())]
     b = order[np.searchsorted(sub_docs[order], edges["b"].to_numpy())]
@@ -336,7 +337,7 @@ def _stable_ids(
     first_row: dict[str, int] = {}
     for i, loc in enumerate(local.tolist()):
         first_row.setdefault(loc, i)
-    for loc, i in first_row.items():
+    for loc in first_row:
         got = sorted(won.get(loc, []))
         if got:
             keep = got[0]
@@ -361,7 +362,7 @@ def _stable_ids(
             continue
         before = old_canon.get(keep)
         if before is None:  # the kept id was a singleton's: its article was the canonical
-            before = int(sub_docs[np.flatnonzero((old_cluster == keep))[0]])
+            before = int(sub_docs[np.flatnonzero(old_cluster == keep)[0]])
         if int(sub_docs[canon]) != before:
             events.append(("canonical_changed", keep, canon, doc_row.get(before)))
     for i in np.flatnonzero(old_cluster < 0):
