@@ -61,9 +61,12 @@ def run(data: Path) -> tuple[pl.DataFrame, float]:
     t0 = time.perf_counter()
     res = syndup.cluster(str(data))
     secs = time.perf_counter() - t0
-    rej = res.rejects.select("id", pl.format("rejected:{}", "id").alias("cluster_id"))
-    pred = pl.concat([res.assignments.select("id", "cluster_id"), rej.cast(pl.String)])
-    return pred.cast(pl.String), secs
+    # every input row is in assignments; rows not clustered get a singleton of their own
+    single = pl.format("rejected:{}", pl.col("id").cast(pl.String))
+    pred = res.assignments.drop_nulls("id").select(
+        pl.col("id").cast(pl.String), pl.coalesce("cluster_id", single).alias("cluster_id")
+    )
+    return pred, secs
 
 
 def scores(

@@ -39,9 +39,9 @@ def worker(args: argparse.Namespace) -> dict:
     from syndup import Index
 
     args.backend = args.backend[0]
-    df = (
-        pl.scan_parquet(args.input).head(args.n + args.queries + 10).collect()
-    ).drop("gold", "role", "edits", strict=False)
+    df = (pl.scan_parquet(args.input).head(args.n + args.queries + 10).collect()).drop(
+        "gold", "role", "edits", strict=False
+    )
     data, probes = df.head(args.n), df.slice(args.n, args.queries + 10)
     work = Path(tempfile.mkdtemp(prefix="syndup-index-bench-", dir=args.workdir))
     server = None

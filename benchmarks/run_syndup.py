@@ -31,11 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     detector = Detector(config)
     result = detector.run(str(args.input))
     t_write = time.perf_counter()
-    pred = pl.concat(
-        [
-            result.assignments.select("id", "cluster_id"),
-            result.rejects.select("id", pl.format("rejected:{}", "id").alias("cluster_id")),
-        ]
+    # every input row is in assignments; rows not clustered get a singleton of their own
+    single = pl.format("rejected:{}", pl.col("id").cast(pl.String))
+    pred = result.assignments.drop_nulls("id").select(
+        pl.col("id").cast(pl.String), pl.coalesce("cluster_id", single).alias("cluster_id")
     )
     write_table(pred, str(args.output), format="parquet")
     end = time.perf_counter()

@@ -254,7 +254,7 @@ def test_cli_add_query_clusters_explain_export_check(tmp_path, wire):
     res = runner.invoke(app, ["index", "query", db, src, "--format", "jsonl"])
     assert {json.loads(x)["action"] for x in res.stdout.splitlines()} == {"exists"}
     res = runner.invoke(app, ["index", "explain", db, a, "nope"])
-    assert res.exit_code == 2 and "nope" in res.stderr
+    assert res.exit_code == 3 and "nope" in res.stderr  # bad input data
     res = runner.invoke(app, ["index", "stats", str(tmp_path / "absent.db")])
     assert res.exit_code == 2 and "no such index" in res.stderr
 

@@ -7,14 +7,15 @@ import gzip
 import io
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 import polars as pl
 import pytest
 
-from syndup.errors import InputError
-from syndup.io import STANDARD_COLUMNS, read_corpus, write_table
+from syndup.errors import InputError, OutputError
+from syndup.io import STANDARD_COLUMNS, parse_dates, read_articles, read_corpus, write_table
 
 UTC = dt.timezone.utc
 
@@ -51,7 +52,7 @@ def test_jsonl_aliases_int_ids_rows_and_extras(tmp_path: Path) -> None:
     assert df.columns == [*STANDARD_COLUMNS, "row", "cluster"]
     assert df.schema["published"] == pl.Datetime("us", "UTC")
     assert df.schema["row"] == pl.UInt32
-    assert df["id"].to_list() == ["10", "11"]
+    assert df["id"].to_list() == ["10", " 11 "]  # as given: no silent strip
     assert df["headline"].to_list() == [" Quake ", None]
     assert df["body"].to_list() == [None, "Body only."]
     assert df["outlet"].to_list() == ["AP", None]
@@ -68,7 +69,7 @@ def test_first_alias_wins_and_explicit_mapping(tmp_path: Path) -> None:
     # a source column named like a standard one, but not used as it, is kept renamed
     path = put(tmp_path, "b.jsonl", jsonl({"doc_no": 5, "id": "old", "row": 9}))
     df = read_corpus(path, columns={"id": "doc_no"})
-    assert df.select("id", "id_orig", "row", "row_orig").row(0) == ("5", "old", 1, 9)
+    assert df.select("id", "id_orig", "row", "row_orig").row(0) == (5, "old", 1, 9)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -77,8 +78,8 @@ def test_round_trip(tmp_path: Path, fmt: str) -> None:
     path = tmp_path / f"out.{fmt}"
     write_table(original, path, format=fmt)
     again = read_corpus(path).drop("row_orig")
-    if fmt == "csv":  # csv has no types: extras come back as strings
-        again = again.with_columns(pl.col("cluster").cast(pl.Int64))
+    if fmt == "csv":  # csv has no types: ids and extras come back as strings
+        again = again.with_columns(pl.col("id", "cluster").cast(pl.Int64))
     assert again.equals(original)
 
 
@@ -103,7 +104,7 @@ def test_dataframe_source_and_temporal_columns() -> None:
     assert read_corpus(aware)["published"][0] == dt.datetime(2020, 1, 2, 8, 4, 5, tzinfo=UTC)
     dates = read_corpus(df.drop("published"), columns={"published": "day"})
     assert dates["published"][0] == dt.datetime(2020, 1, 2, tzinfo=UTC)
-    with pytest.raises(InputError, match=r"<dataframe>:2: field 'uid': duplicate id '1'"):
+    with pytest.raises(InputError, match=r"<dataframe>:2: field 'uid': duplicate id '1' \(first"):
         read_corpus(pl.DataFrame({"uid": [1, 1]}))
 
 
@@ -148,11 +149,10 @@ ERRORS = [  # name, content, row, field, message fragment
     ("dup.jsonl", ROWS + '{"id": 3}\n{"id": 1}\n', 3, "id", "duplicate id '1' (first at row 1)"),
     ("nul.jsonl", ROWS + '{"id": null, "title": "x"}\n', 2, "id", "missing or empty id"),
     ("emp.jsonl", ROWS + '{"id": "  ", "title": "x"}\n', 2, "id", "missing or empty id"),
-    ("idl.jsonl", '{"id": [1]}\n', 1, "id", "expected a string or integer, got a list"),
-    ("date.jsonl", ROWS + '{"id": 2, "date": "soon"}\n', 2, "date", "cannot parse date 'soon'"),
+    ("idl.jsonl", '{"id": [1]}\n', 1, "id", "expected a string or integer id, got a list"),
     ("more.csv", "id,title,body\n1,a,b\n2,a,b,c\n", 2, None, "ragged row: 4 fields"),
     ("less.csv", "id,title,body\n1,a,b\n2,a\n", 2, "body", "ragged row: 2 fields"),
-    ("quote.csv", 'id,title,body\n1,a,b\n2,"a,b\n3,c,d\n', 2, None, "cannot parse CSV"),
+    ("quote.csv", 'id,title,body\n1,a,b\n2,"a,b\n3,c,d\n', 2, None, "unterminated quoted"),
     ("utf.csv", b"id,title,body\n1,a,b\n2,\xff,b\n".decode("latin-1"), 2, "title", "UTF-8"),
 ]
 
@@ -178,9 +178,13 @@ def test_bad_input_names_file_row_field(
         ("empty.jsonl", "", "no articles"),
         ("blank.jsonl", "\n  \n", "no articles"),
         ("header.csv", "id,title\n", "no articles"),
-        ("noid.jsonl", jsonl({"doc": 1, "title": "x"}), "columns found: doc, title; use --id-col"),
+        (
+            "noid.jsonl",
+            jsonl({"doc": 1, "title": "x"}),
+            'found: doc, title; name it with columns={"id"',
+        ),
         ("x.parquet", "not parquet at all", "not a Parquet file"),
-        ("x.xml", "<a/>", "use --input-format"),
+        ("x.xml", "<a/>", "set format to one of jsonl, json, csv, tsv, parquet"),
         ("dups.csv", "id,body,body\n1,a,b\n", "duplicate column name"),
     ],
 )
@@ -210,7 +214,7 @@ def test_write_text_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     write_table(df, tmp_path / "o.json", format="json")
     records = json.loads((tmp_path / "o.json").read_text())
     iso = "2019-05-31T00:00:00+00:00"
-    assert records[0] == {"id": "1", "published": iso, "members": ["a", "b"], "meta": {"k": 1}}
+    assert records[0] == {"id": 1, "published": iso, "members": ["a", "b"], "meta": {"k": 1}}
     write_table(df, tmp_path / "o.csv", format="csv")
     lines = (tmp_path / "o.csv").read_text().splitlines()
     assert lines[0] == "id,published,members,meta"
@@ -218,9 +222,9 @@ def test_write_text_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert lines[3] == '3,2019-05-31T21:45:53+00:00,,"{""k"":2}"'
     write_table(df.drop("meta"), "-", format="jsonl")
     first = json.loads(capsys.readouterr().out.splitlines()[0])
-    assert first == {"id": "1", "published": "2019-05-31T00:00:00+00:00", "members": ["a", "b"]}
+    assert first == {"id": 1, "published": "2019-05-31T00:00:00+00:00", "members": ["a", "b"]}
     write_table(df, tmp_path / "o.jsonl.gz", format="jsonl")
-    assert gzip.decompress((tmp_path / "o.jsonl.gz").read_bytes()).startswith(b'{"id":"1"')
+    assert gzip.decompress((tmp_path / "o.jsonl.gz").read_bytes()).startswith(b'{"id":1')
 
 
 def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -242,5 +246,191 @@ def test_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     write_table(sample(), target, format="csv")
     assert read_corpus(target)["id"].to_list() == ["1", "2", "3"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
-    with pytest.raises(ValueError, match="unknown output format"):
+    with pytest.raises(OutputError, match="unknown output format"):
         write_table(sample(), target, format="xml")
+
+
+# --- reading policy --------------------------------------------------------------------
+
+
+def test_bad_optional_values_are_nulled_and_listed(tmp_path: Path) -> None:
+    path = put(
+        tmp_path,
+        "a.jsonl",
+        jsonl(
+            {"id": "a", "title": "t", "outlet": 7, "date": "soon"},
+            {"id": "b", "title": "u", "url": ["x"], "date": "2019-05-31"},
+        ),
+    )
+    reading = read_articles(path)
+    assert reading.records == 2 and reading.table.height == 2
+    assert reading.table["outlet"].to_list() == [None, None]
+    assert reading.table["url"].to_list() == [None, None]
+    assert reading.table["published"].to_list() == [None, dt.datetime(2019, 5, 31, tzinfo=UTC)]
+    problems = reading.problems.select("row", "id", "field", "value", "action").rows()
+    assert sorted(problems) == [
+        (1, "a", "date", "soon", "nulled"),
+        (1, "a", "outlet", "7", "nulled"),
+        (2, "b", "url", '["x"]', "nulled"),
+    ]
+    with pytest.raises(InputError) as info:
+        read_corpus(path, strict=True)
+    assert len(info.value.problems) == 3
+    assert "3 unreadable record(s) in total" in str(info.value)
+
+
+def test_every_unreadable_record_is_listed_then_capped(tmp_path: Path) -> None:
+    lines = "".join(
+        f'{{"id": {i}, "body": \n' if i % 2 else jsonl({"id": i, "body": "x"}) for i in range(60)
+    )
+    path = put(tmp_path, "a.jsonl", lines)
+    with pytest.raises(InputError) as info:
+        read_corpus(path)
+    err = info.value
+    assert len(err.problems) == 30
+    assert [p.row for p in err.problems[:3]] == [2, 4, 6]
+    message = str(err).splitlines()
+    assert len(message) == 21  # the first 20 and the total
+    assert message[-1].startswith("30 unreadable record(s) in total (the first 20 above)")
+    reading = read_articles(path, on_error="reject")
+    assert reading.records == 60 and reading.table.height == 30
+    rejected = reading.rejected
+    assert rejected.height == 30 and rejected["raw"][0] == '{"id": 1, "body": '
+    assert reading.table["id"].to_list() == list(range(0, 60, 2))
+
+
+def test_reject_sets_aside_duplicates_and_bad_types_with_raw_text(tmp_path: Path) -> None:
+    path = put(
+        tmp_path,
+        "a.jsonl",
+        jsonl({"id": "a", "title": "t"}, {"id": "b", "title": 5}, {"id": "a", "title": "again"}),
+    )
+    reading = read_articles(path, on_error="reject")
+    assert reading.table["id"].to_list() == ["a"]
+    rows = reading.rejected.select("row", "field", "reason").rows()
+    assert rows == [
+        (2, "title", "expected a string, got a number"),
+        (3, "id", "duplicate id 'a' (first at row 1)"),
+    ]
+    assert json.loads(reading.rejected["raw"][1]) == {"id": "a", "headline": "again"} | {
+        k: None for k in ("body", "outlet", "url", "published")
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "note"),
+    [
+        ("Fri, 31 May 2019 17:45:53 GMT", dt.datetime(2019, 5, 31, 17, 45, 53), None),
+        ("Fri, 31 May 2019 13:45:53 EDT", dt.datetime(2019, 5, 31, 17, 45, 53), None),
+        ("May 31, 2019", dt.datetime(2019, 5, 31), None),
+        ("31 May 2019", dt.datetime(2019, 5, 31), None),
+        ("20190531", dt.datetime(2019, 5, 31), None),
+        ("1559324753", dt.datetime(2019, 5, 31, 17, 45, 53), None),
+        ("1559324753000", dt.datetime(2019, 5, 31, 17, 45, 53), None),
+        (
+            "27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM",
+            dt.datetime(1987, 3, 27, 0, 2, 59, 130000),
+            "trailing text ignored",
+        ),
+        (
+            "9-APR-1987 00:00:00.00    # date added by S Finch as guesswork",
+            dt.datetime(1987, 4, 9),
+            "trailing text ignored",
+        ),
+        ("31-MAR-1987 605:12:19.12", None, "invalid time of day '605:12:19.12'"),
+        ("05/06/2019", None, "ambiguous day/month order"),
+        ("soon", None, "unrecognised date"),
+    ],
+)
+def test_date_forms(value: str, expected: dt.datetime | None, note: str | None) -> None:
+    parsed, notes = parse_dates(pl.Series([value]))
+    want = expected.replace(tzinfo=UTC) if expected else None
+    assert parsed.to_list() == [want]
+    assert (notes[0] is None) if note is None else (note in notes[0])
+
+
+def test_date_format_and_numeric_epochs() -> None:
+    parsed, notes = parse_dates(pl.Series(["05/06/2019"]), date_format="%d/%m/%Y")
+    assert parsed.to_list() == [dt.datetime(2019, 6, 5, tzinfo=UTC)] and notes[0] is None
+    parsed, _ = parse_dates(pl.Series([1559324753, 1559324753000, None]))
+    assert parsed.to_list() == [dt.datetime(2019, 5, 31, 17, 45, 53, tzinfo=UTC)] * 2 + [None]
+
+
+def test_ids_round_trip_as_given(tmp_path: Path) -> None:
+    ints = read_corpus(put(tmp_path, "i.jsonl", jsonl({"id": 9}, {"id": 10}, {"id": 100})))
+    assert ints.schema["id"] == pl.Int64 and ints["id"].to_list() == [9, 10, 100]
+    spaced = read_corpus(put(tmp_path, "s.jsonl", jsonl({"id": " a "}, {"id": "a"})))
+    assert spaced["id"].to_list() == [" a ", "a"]  # distinct ids, nothing stripped
+    floats = read_corpus(pl.DataFrame({"id": [1.0, 2.0]}))
+    assert floats["id"].to_list() == [1, 2]
+
+
+def test_json_arrays_tsv_stdin_encoding(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    arr = put(tmp_path, "a.json", json.dumps([{"id": "x", "title": "T"}, {"id": "y"}]))
+    df = read_corpus(arr)
+    assert df["id"].to_list() == ["x", "y"] and df["row"].to_list() == [1, 2]
+    tsv = b"id\ttitle\n1\tA, b\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(tsv)))
+    assert read_corpus("-", format="tsv")["headline"].to_list() == ["A, b"]
+    latin = put(tmp_path, "l.csv", "id,title\n1,café\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not valid UTF-8"):
+        read_corpus(latin)
+    assert read_corpus(latin, encoding="latin-1")["headline"].to_list() == ["café"]
+
+
+def test_several_inputs_and_globs(tmp_path: Path) -> None:
+    put(tmp_path, "a.jsonl", jsonl({"id": "a", "title": "A"}))
+    put(tmp_path, "b.csv", "id,title\nb,B\n")
+    df = read_corpus(str(tmp_path / "*.*"))
+    assert df["id"].to_list() == ["a", "b"]
+    assert df["file"].to_list() == [str(tmp_path / "a.jsonl"), str(tmp_path / "b.csv")]
+    put(tmp_path, "c.jsonl", jsonl({"id": "a", "title": "again"}))
+    with pytest.raises(InputError, match=r"c\.jsonl:1: field 'id': duplicate id 'a' \(first at "):
+        read_corpus([tmp_path / "a.jsonl", tmp_path / "c.jsonl"])
+    with pytest.raises(InputError, match="no file matches"):
+        read_corpus(str(tmp_path / "*.nothing"))
+
+
+def test_every_library_input_goes_through_one_validation() -> None:
+    df = pl.DataFrame({"id": ["a", "a"], "row": [1, 2], "title": ["x", "y"]})
+    with pytest.raises(InputError, match="<dataframe>:2: field 'id': duplicate id 'a'"):
+        read_corpus(df)  # a column named row does not skip validation
+    ok = read_corpus(df.with_columns(pl.Series("id", ["a", "b"])))
+    assert ok["row_orig"].to_list() == [1, 2] and ok["row"].to_list() == [1, 2]
+    assert read_corpus(ok).equals(ok)  # a standard table passes through unchanged
+    lazy = read_corpus(pl.LazyFrame({"id": [1, 2], "body": ["x", "y"]}))
+    assert lazy["id"].to_list() == [1, 2]
+    with pytest.raises(InputError, match="source must be a path"):
+        read_corpus(42)
+    with pytest.raises(InputError, match=r"no id column.*columns=\{\"id\": \.\.\.\}"):
+        read_corpus(pl.DataFrame({"doc": [1]}))
+
+
+def test_pandas_input() -> None:
+    pd = pytest.importorskip("pandas")
+    out = read_corpus(pd.DataFrame({"id": [3, 4], "text": ["x", None]}))
+    assert out["id"].to_list() == [3, 4] and out["body"].to_list() == ["x", None]
+
+
+def test_header_only_csv_under_load(tmp_path: Path) -> None:
+    """pyarrow's threaded CSV reader could abort the interpreter at exit (exit 134) on a
+    header-only file while the machine was busy; header-only input never reaches it now,
+    and the reader runs single-threaded."""
+    path = put(tmp_path, "h.csv", "id,headline,body\n")
+    code = (
+        "import sys, syndup\n"
+        "try:\n    syndup.read_corpus(sys.argv[1])\nexcept syndup.InputError as e:\n"
+        "    print(e); sys.exit(3)\n"
+    )
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+    try:
+        for _ in range(5):
+            run = subprocess.run(
+                [sys.executable, "-c", code, str(path)], capture_output=True, text=True
+            )
+            assert run.returncode == 3, run.stderr
+            assert "no articles (only a header line)" in run.stdout
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()

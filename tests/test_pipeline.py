@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import polars as pl
 import pytest
@@ -38,9 +39,12 @@ def test_wire_clusters_match_gold(result: syndup.Result, wire_corpus: pl.DataFra
 
 
 def test_every_row_is_accounted_for(result: syndup.Result, wire_corpus: pl.DataFrame) -> None:
-    assert result.assignments.height + result.rejects.height == wire_corpus.height
+    assert result.assignments.height == wire_corpus.height  # input rows = output rows
+    assert result.assignments["id"].to_list() == wire_corpus["id"].to_list()
+    empty = result.assignments.filter(pl.col("id") == "empty").row(0, named=True)
+    assert empty["cluster_id"] is None and "no usable text" in empty["reason"]
     assert result.rejects["id"].to_list() == ["empty"]
-    assert "reason" in result.rejects.columns
+    assert result.rejects["action"].to_list() == ["not_clustered"]
 
 
 def test_canonical_is_the_wire_copy_and_rule_is_recorded(result: syndup.Result) -> None:
@@ -126,4 +130,4 @@ def test_large_corpus_path_gives_identical_results(tmp_path, wire_corpus: pl.Dat
     assert packed.clusters.equals(plain.clusters)
     assert packed.rejects.equals(plain.rejects)
     blank_row = packed.rejects.filter(pl.col("id") == "blank-1")
-    assert blank_row["body"].to_list() == ["  "]  # rejects keep the raw input
+    assert json.loads(blank_row["raw"].item())["body"] == "  "  # rejects keep the raw input

@@ -8,7 +8,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syndup._kernels import containment
+from syndup._jit import containment
 from syndup.lsh import band_params, candidate_pairs
 from syndup.shingle import (
     char_shingles,

@@ -24,7 +24,7 @@ _RULE_KEYS = {
     "wire_byline": ("wire_byline", True),
     "earliest_published": ("published", False),
     "most_complete": ("body_words", True),
-    "smallest_id": ("id", False),
+    "smallest_id": ("_id_key", False),
 }
 MAX_GUARD_ROUNDS = 3
 
@@ -63,6 +63,7 @@ def choose_canonical(docs: pl.DataFrame, labels: np.ndarray, config: ClusterConf
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"),
         pl.col("outlet").fill_null("").str.to_lowercase().is_in(wire).alias("_wire_outlet"),
         (pl.col("body_words") > 0).alias("_has_body"),
+        _id_key(docs["id"]).alias("_id_key"),
     )
     unknown = [r for r in config.canonical_rules if r not in _RULE_KEYS]
     if unknown:
@@ -85,6 +86,16 @@ def choose_canonical(docs: pl.DataFrame, labels: np.ndarray, config: ClusterConf
         )
         decided = pl.when((pl.col("size") > 1) & differs).then(pl.lit(rule)).otherwise(decided)
     return top.select("_label", "canonical", decided.alias("decided_by"))
+
+
+def _id_key(ids: pl.Series) -> pl.Series:
+    """Ids ordered as numbers when every id is an integer (9 < 10 < 100), else as text."""
+    if ids.dtype.is_integer():
+        return ids
+    numeric = ids.cast(pl.Int64, strict=False)
+    if numeric.null_count() == ids.null_count() and ids.str.contains(r"^-?\d+$").all():
+        return numeric
+    return ids
 
 
 def build_clusters(

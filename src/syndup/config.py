@@ -221,15 +221,80 @@ class ClusterConfig:
     )
 
 
+# Allowed ranges, checked whenever a Config is made: (low, high); None = unbounded.
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "boilerplate_min_docs": (1, None),
+    "boilerplate_min_docs_global": (0, None),
+    "boilerplate_max_words": (1, None),
+    "boilerplate_sample": (0, None),
+    "title_max_words": (1, None),
+    "num_perm": (1, None),
+    "headline_num_perm": (1, None),
+    "lead_num_perm": (1, None),
+    "body_ngram": (1, None),
+    "headline_ngram": (1, None),
+    "lead_words": (1, None),
+    "batch_size": (1, None),
+    "workers": (1, None),
+    "compress_text_above_mb": (0, None),
+    "body_threshold": (0, 1),
+    "lead_threshold": (0, 1),
+    "headline_threshold": (0, 1),
+    "recall_weight": (0, 1),
+    "anchors": (1, None),
+    "warn_bucket": (1, None),
+    "lead_chars": (1, None),
+    "guard_similarity": (0, 1),
+}
+
+
+def _check_section(where: str, section: Any) -> None:
+    """Raise ConfigError naming ``[where] key`` for a value out of its range."""
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        low, high = _RANGES.get(f.name, (None, None))
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if (low is not None and value < low) or (high is not None and value > high):
+            want = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise ConfigError(f"[{where}] {f.name} must be {want}, got {value!r}")
+    if where == "verify":
+        from syndup.verify import condition_expr
+
+        for rule in section.rules:
+            if not rule.when:
+                raise ConfigError(f"[verify.rules] rule {rule.name!r} has no conditions")
+            for condition in rule.when:
+                try:
+                    condition_expr(condition)
+                except ConfigError as exc:
+                    raise ConfigError(f"[verify.rules] rule {rule.name!r}: {exc}") from None
+    if where == "cluster":
+        from syndup.cluster import _RULE_KEYS
+
+        unknown = [r for r in section.canonical_rules if r not in _RULE_KEYS]
+        if unknown:
+            raise ConfigError(
+                f"[cluster] canonical_rules: unknown rule(s) {', '.join(unknown)}; known: "
+                f"{', '.join(_RULE_KEYS)}"
+            )
+
+
 @dataclass(frozen=True)
 class Config:
-    """All stage configs. ``Config()`` is the tuned default."""
+    """All stage configs. ``Config()`` is the tuned default. Values are checked when a
+    Config is made (ranges, rule features, canonical rules): a bad one raises ConfigError
+    naming the section and key."""
 
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
     signature: SignatureConfig = field(default_factory=SignatureConfig)
     lsh: LSHConfig = field(default_factory=LSHConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            _check_section(f.name, getattr(self, f.name))
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict of lists and scalars (TOML/JSON friendly)."""

@@ -43,20 +43,26 @@ class Explanation:
     headline_a: str
     headline_b: str
 
+    @property
+    def match(self) -> bool:
+        """Whether a rule held for the pair itself."""
+        return self.rule is not None
+
     def to_dict(self) -> dict[str, Any]:
+        """Plain data; the keys are the attribute names (plus ``match``)."""
         return {
             "id_a": self.id_a,
             "id_b": self.id_b,
             "headline_a": self.headline_a,
             "headline_b": self.headline_b,
-            "match": self.rule is not None,
+            "match": self.match,
             "rule": self.rule,
             "features": self.features,
             "rules": [
                 {"rule": name, "held": held, "conditions": [{"if": c, "ok": ok} for c, ok in cs]}
                 for name, held, cs in self.rules
             ],
-            "lsh_candidate": self.lsh,
+            "lsh": self.lsh,
             "same_cluster": self.same_cluster,
             "cluster_a": self.cluster_a,
             "cluster_b": self.cluster_b,
@@ -80,12 +86,16 @@ def explain_pairs(
     )
     feats = pair_features(rows, prepared, body_ngram=config.signature.body_ngram)
     feats = apply_rules(feats, config.verify).with_columns(evidence_expr().alias("evidence"))
-    assignments = {r["id"]: r for r in result.assignments.to_dicts()} if result is not None else {}
+    assignments = (
+        {str(r["id"]): r for r in result.assignments.to_dicts()} if result is not None else {}
+    )
     out = []
     for k, (id_a, id_b) in enumerate(pairs):
         row = feats.row(k, named=True)
         features = {
-            key: row[key] for key in feats.columns if key not in ("a", "b", "rule", "matched")
+            key: _plain(row[key], feats.schema[key])
+            for key in feats.columns
+            if key not in ("a", "b", "rule", "matched")
         }
         ra, rb = index[id_a], index[id_b]
         ca, cb = assignments.get(id_a), assignments.get(id_b)
@@ -105,6 +115,13 @@ def explain_pairs(
             )
         )
     return out
+
+
+def _plain(value: Any, dtype: pl.DataType) -> Any:
+    """Float32 values at their own precision (0.828, not 0.828000009059906)."""
+    if dtype == pl.Float32 and value is not None:
+        return float(str(np.float32(value)))
+    return value
 
 
 def _brief(assignment: dict[str, Any] | None) -> dict[str, Any] | None:

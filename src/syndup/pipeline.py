@@ -6,6 +6,7 @@ only sequences them, times them and assembles the result tables.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -19,7 +20,9 @@ import polars as pl
 
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
-from syndup.io import read_corpus
+from syndup.errors import InputError, Problem
+from syndup.io import Reading, read_articles
+from syndup.io.write import text_ready
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
 from syndup.result import Result, assemble
@@ -39,6 +42,7 @@ class Detector:
         self.progress = progress
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
+        self.last_reading: Reading | None = None
         self._skipped = pl.DataFrame(
             schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.Categorical}
         )
@@ -51,14 +55,21 @@ class Detector:
         log.info("%s: %.2fs", name, self.stats["seconds"][name])
 
     def prepare(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Prepared:
-        """Read (if given a path) and prepare articles; drops nothing."""
+        """Read and validate (every input, see ``syndup.io.read_articles``) and prepare
+        articles; drops nothing. Ids are handled as text inside (``run`` gives them back
+        in their input type)."""
         with self._stage("read"):
-            df = (
-                data
-                if isinstance(data, pl.DataFrame) and "row" in data.columns
-                else read_corpus(data, **read_opts)
+            reading = read_articles(data, **read_opts)
+            if self.progress:
+                self.progress("read", reading.records, reading.records)
+        self.last_reading = reading
+        if reading.table.height == 0:
+            raise InputError.from_problems(
+                [Problem(f"no readable records: all {reading.records:,} were rejected")]
+                + [Problem(**p) for p in reading.rejected.drop("value").to_dicts()]
             )
-        self.stats["articles"] = df.height
+        df = reading.table.with_columns(pl.col("id").cast(pl.String))
+        self.stats["articles"] = reading.records
         total = df.height
         done = [0]
 
@@ -107,7 +118,11 @@ class Detector:
         # The indexes are independent and their kernels release the GIL: run them side by
         # side on the configured threads.
         with ThreadPoolExecutor(max(1, self.config.signature.workers)) as pool:
-            found = list(pool.map(search, indexes))
+            found = []
+            for done, codes in enumerate(pool.map(search, indexes), 1):
+                found.append(codes)
+                if self.progress:
+                    self.progress("candidates", done, len(indexes))
         all_codes, all_flags = [], []
         for bit, ((name, *_), codes) in enumerate(zip(indexes, found)):
             if codes is None:
@@ -152,6 +167,10 @@ class Detector:
             feats, built = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats, clusters=built)
+            assert self.last_reading is not None
+            result = complete(result, self.last_reading, prepared)
+            if self.progress:
+                self.progress("cluster", docs.height, docs.height)
         self.stats["pairs"] = {
             "candidates": feats.height + self.stats.get("skipped_pairs", 0),
             "verified": int(feats["verified"].sum()),
@@ -249,6 +268,75 @@ class Detector:
         self._skipped = pl.concat(skipped_parts) if skipped_parts else pairs.clear()
         out = pl.concat(parts, how="vertical_relaxed", rechunk=False)
         return out.with_columns(_status().alias("status"))
+
+
+def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
+    """Every input record in ``assignments`` (in input order, with ``row`` and, for rows
+    not clustered, a ``reason``), every problem in ``rejects``, ids in their input type."""
+    source = prepared.source
+    asg = result.assignments.with_columns(source["row"].alias("row"))
+    if "file" in source.columns:
+        asg = asg.with_columns(source["file"].alias("file"))
+    id_type = reading.table.schema["id"]
+    rejected = reading.rejected
+    if rejected.height:
+        keys = ["file", "row"]
+        extra = (
+            rejected.group_by(keys, maintain_order=True)
+            .agg(pl.col("id").drop_nulls().first(), pl.col("reason").str.join("; "))
+            .select(
+                pl.col("id").cast(pl.String),
+                pl.col("row"),
+                *([pl.col("file")] if "file" in asg.columns else []),
+                pl.format("unreadable record: {}", pl.col("reason")).alias("reason"),
+            )
+        )
+        asg = pl.concat([asg, extra], how="diagonal_relaxed")
+        asg = asg.sort(["file", "row"] if "file" in asg.columns else "row", nulls_last=True)
+    no_text = result.assignments.filter(pl.col("reason").is_not_null()).select("id", "reason")
+    raw = prepared.rejected
+    raw_text = text_ready(raw.drop("row", "file", strict=False), csv_out=False).write_ndjson()
+    no_text = no_text.join(
+        raw.select(
+            pl.col("id").cast(pl.String),
+            "row",
+            *(["file"] if "file" in raw.columns else []),
+            pl.Series("raw", raw_text.splitlines(), dtype=pl.String),
+        ),
+        on="id",
+        how="left",
+    )
+    listed = pl.concat(
+        [
+            reading.problems,
+            no_text.select(
+                *([pl.col("file")] if "file" in no_text.columns else []),
+                pl.col("row"),
+                "id",
+                pl.lit("body").alias("field"),
+                pl.lit(None, dtype=pl.String).alias("value"),
+                "reason",
+                pl.lit("not_clustered").alias("action"),
+                "raw",
+            ),
+        ],
+        how="diagonal_relaxed",
+    ).sort(["row"], nulls_last=True, maintain_order=True)
+    # One dtype per meaning across tables: sizes Int64, rule names String (as decided_by).
+    asg = asg.with_columns(pl.col("rule").cast(pl.String))
+    clusters = result.clusters.with_columns(pl.col("size").cast(pl.Int64))
+    out = dataclasses.replace(result, assignments=asg, clusters=clusters, rejects=listed)
+    if id_type == pl.String:
+        return out
+    # Integer ids come back as integers, in every table that names articles.
+    ids = ("id", "canonical_id", "id_a", "id_b")
+    tables = {}
+    for f in dataclasses.fields(out):
+        value = getattr(out, f.name)
+        if isinstance(value, pl.DataFrame) and f.name != "rejects":
+            cols = [c for c in ids if c in value.columns]
+            tables[f.name] = value.with_columns(pl.col(cols).cast(id_type, strict=False))
+    return dataclasses.replace(out, **tables)
 
 
 STATUS = pl.Enum(["matched", "rejected", "skipped"])

@@ -38,7 +38,8 @@ def print_summary(result: Result, console: Console, *, top: int = 10) -> None:
     s = result.summary(top=top)
     console.print(
         f"[bold]{s['articles']:,}[/] articles: [bold]{s['clusters']:,}[/] clusters of 2+, "
-        f"[bold]{s['duplicates']:,}[/] duplicates, {s['rejected']:,} rejected (no text); "
+        f"[bold]{s['duplicates']:,}[/] duplicates, "
+        f"{s['rejected']:,} not clustered (no text or unreadable); "
         f"{s['candidate_pairs']:,} candidate pairs, {s['verified_pairs']:,} verified, "
         f"{s['matched_pairs']:,} matched"
     )

@@ -13,20 +13,26 @@ from syndup.config import Config
 from syndup.prepare import Prepared
 from syndup.verify import evidence_expr
 
+NO_TEXT = "no usable text (headline and body empty after cleanup)"
+
 
 @dataclass(frozen=True)
 class Result:
     """What a run produces. All tables are polars DataFrames.
 
     Attributes:
-        assignments: one row per usable article: id, cluster_id, cluster_size, canonical_id,
-            is_canonical, similarity (to the canonical, 0-1), rule (why it joined), evidence.
+        assignments: one row per input record, in input order: id, cluster_id,
+            cluster_size, canonical_id, is_canonical, similarity (to the canonical, 0-1),
+            rule (why it joined), evidence, reason (why a row was not clustered: no usable
+            text, or an unreadable record set aside; null otherwise), row (input row).
         clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
             headline, outlets, first_published, last_published.
         pairs: every verified candidate pair with its features, ``rule``, ``matched`` and
             ``status``. Pairs skipped because their articles were already joined are
             counted in ``stats["skipped_pairs"]``, not listed.
-        rejects: input rows with no usable text (not clustered), with a reason.
+        rejects: every input problem (``syndup.io.PROBLEM_SCHEMA``: file, row, id, field,
+            value, reason, action, raw): values nulled or salvaged, records rejected, and
+            rows not clustered for lack of text (``action="not_clustered"``).
         stats: per-stage seconds and counts.
     """
 
@@ -56,8 +62,8 @@ class Result:
         )
         return {
             "articles": self.stats.get("articles", asg.height),
-            "usable": asg.height,
-            "rejected": self.rejects.height,
+            "usable": asg.height - asg["cluster_id"].null_count(),
+            "rejected": int(asg["cluster_id"].is_null().sum()),
             "clusters": self.clusters.height,
             "duplicates": dup.height,
             "candidate_pairs": pairs.get("candidates", self.pairs.height),
@@ -152,7 +158,6 @@ def assemble(
             .otherwise(pl.col("rule"))
             .alias("rule"),
         )
-        .filter(pl.Series(usable))
         .sort("row")
         .select(
             "id",
@@ -168,10 +173,14 @@ def assemble(
     asg = asg.with_columns(
         pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")
     )
-    clusters = _cluster_table(prepared, asg, canon)
-    rejects = prepared.rejected.with_columns(
-        pl.lit("no usable text (headline and body empty after cleanup)").alias("reason")
+    # Rows with no usable text stay (input rows = output rows), with no cluster and a reason.
+    no_text = pl.lit(pl.Series(~usable))
+    asg = asg.with_columns(
+        pl.when(no_text).then(None).otherwise(pl.exclude("id")).name.keep(),
+        pl.when(no_text).then(pl.lit(NO_TEXT)).alias("reason"),
     )
+    clusters = _cluster_table(prepared, asg, canon)
+    rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
     pairs = feats.with_columns(
         pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
         pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),

@@ -194,7 +194,8 @@ def shingle_sets(
     from syndup._kernels import shingle_sets as kernel
 
     data, offsets = text_bytes(texts)
-    classes, table = (CLASSES_FOLD, fold_table()) if fold else (CLASSES_PLAIN, _NO_TABLE)
+    classes = CLASSES_FOLD if fold else CLASSES_PLAIN
+    table = fold_table() if fold and len(data) else _NO_TABLE  # no text: no table needed
     values, out, wide = kernel(data, offsets, classes, table, np.uint64(_P), _MULT, n, unquoted)
     if not fold or not wide.any():
         return values, out

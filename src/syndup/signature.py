@@ -139,7 +139,7 @@ def sign_texts(
     distinct = np.zeros(docs, dtype=np.int64)
     wide = np.zeros(docs, dtype=np.bool_)
     classes = CLASSES_FOLD if fold else CLASSES_PLAIN
-    table = fold_table() if fold else _NO_TABLE
+    table = fold_table() if fold and len(data) else _NO_TABLE  # built once, ~50 ms
     lead_shingles = max(1, lead_words - n + 1)
     sign_bodies(
         data, offsets, classes, table, np.uint64(_P), _MULT, n, a, b, la, lb, lead_shingles,

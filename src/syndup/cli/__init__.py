@@ -1,21 +1,42 @@
-"""The ``syndup`` command line: a thin layer over the library, one module per command."""
+"""The ``syndup`` command line: a thin layer over the library, one module per command.
+
+Exit codes: 0 success; 1 internal error (a bug); 2 usage error (options, config file,
+output paths); 3 bad input data (the message names file, row and field).
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 
 from syndup.cli import cluster_cmd, config_cmd, evaluate_cmd, explain_cmd, index_cmd
-from syndup.cli.options import DEBUG
+from syndup.cli.options import CONTEXT, STATE, quiet_stdout
+
+EPILOG = (
+    "Exit codes: 0 success; 1 internal error (a bug, please report it); 2 usage error "
+    "(options, config file, output paths); 3 bad input data."
+)
 
 app = typer.Typer(
     name="syndup",
     help="Find syndicated copies of news stories and group them into clusters.",
+    epilog=EPILOG,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings=CONTEXT,
+    rich_markup_mode=None,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from syndup import __version__
+
+        typer.echo(f"syndup {__version__}")
+        raise typer.Exit(0)
 
 
 @app.callback()
@@ -23,17 +44,34 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for internal errors.")
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """Find syndicated copies of news stories and group them into clusters."""
-    DEBUG["on"] = debug
+    STATE["debug"] = debug
 
 
-app.command("cluster")(cluster_cmd.cluster)
-app.command("explain")(explain_cmd.explain)
-app.command("evaluate")(evaluate_cmd.evaluate)
-app.command("config")(config_cmd.config)
-app.add_typer(index_cmd.app, name="index")
+for _name, _func in (
+    ("cluster", cluster_cmd.cluster),
+    ("explain", explain_cmd.explain),
+    ("evaluate", evaluate_cmd.evaluate),
+    ("config", config_cmd.config),
+):
+    app.command(_name, epilog=EPILOG, context_settings=CONTEXT)(_func)
+app.add_typer(index_cmd.app, name="index", epilog=EPILOG, context_settings=CONTEXT)
 
 
 def main() -> None:
-    app()
+    """Entry point: run the app; a closed stdout (``| head``) ends the run quietly."""
+    try:
+        app()
+    except BrokenPipeError:
+        quiet_stdout()
+        sys.exit(0)
+    except KeyboardInterrupt:
+        typer.echo("syndup: interrupted", err=True)
+        sys.exit(130)

@@ -1,28 +1,36 @@
-"""``syndup cluster``: group reprints, write one row per article, summarise on stderr_console()."""
+"""``syndup cluster``: group reprints, write one row per article, summarise on stderr."""
 
 from __future__ import annotations
 
+import io
 import json
+from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import polars as pl
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.console import Console
 
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
-    Format,
+    DateFormatOpt,
+    DebugOpt,
+    EncodingOpt,
     HeadlineCol,
     IdCol,
-    InputArg,
     InputFormatOpt,
+    InputsArg,
+    OnError,
+    OnErrorOpt,
     OutletCol,
     OutputOpt,
     PublishedCol,
     QuietOpt,
+    StrictOpt,
     UrlCol,
+    VerboseOpt,
     handle_errors,
     load_config,
     read_options,
@@ -30,139 +38,217 @@ from syndup.cli.options import (
     stderr_console,
     stdout_console,
 )
-from syndup.io import write_table, write_text
+from syndup.cli.progress import stage_progress
+from syndup.errors import OutputError
+from syndup.io import OutputPlan, Target, check_output, table_writer
+from syndup.io.write import SUFFIX_FORMATS
 from syndup.pipeline import Detector
 from syndup.report import _jsonable, print_summary, print_table, summary_json
 from syndup.result import Result
 
-_SUFFIX_FORMATS = {
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".json": "json",
-}
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
 
 
-def output_format(format: Format | None, output: Path | None) -> str:
-    """Explicit --format wins; else the output suffix; else table."""
-    if format is not None:
-        return format.value
-    if output is not None:
-        name = output.name[:-3] if output.name.endswith(".gz") else output.name
-        return _SUFFIX_FORMATS.get(Path(name).suffix.lower(), "jsonl")
-    return "table"
+FormatOpt = Annotated[
+    Format | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="table (for people) | json | jsonl | csv | tsv | parquet. Default: from "
+        "--output's suffix (.txt = table), else table.",
+        show_default=False,
+    ),
+]
 
 
-def write_extra(df: pl.DataFrame, path: Path) -> None:
-    """Side outputs (--rejects, --pairs, --clusters): format from the suffix, jsonl default."""
-    write_table(df, str(path), format=output_format(None, path))
+def output_target(
+    format: Enum | None, output: Path | None, *, default: str = "table"
+) -> tuple[str, Target | None]:
+    """The output format and its checked target (None: a table to the terminal).
+
+    An explicit --format wins; else the output's suffix (``.txt`` is the table as text);
+    else ``default``. Raises OutputError for paths that cannot be written.
+    """
+    fmt = format.value if format is not None else None
+    if fmt is None and output is not None:
+        name = output.name.lower().removesuffix(".gz")
+        fmt = "table" if name.endswith(".txt") else None
+    if fmt is None and output is None:
+        fmt = default
+    if fmt == "table":
+        if output is None:
+            return "table", None
+        return "table", check_output(output, format="json")  # text, written as-is
+    target = check_output(output, format=fmt)
+    return target.format, target
 
 
-def progress_bar(enabled: bool) -> tuple[Progress | None, object]:
-    if not enabled:
-        return None, None
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,}"),
-        TimeElapsedColumn(),
-        console=stderr_console(),
-        transient=True,
-    )
-    tasks: dict[str, int] = {}
+def side_target(path: Path | None, flag: str) -> Target | None:
+    """A side output (--rejects, --pairs, --clusters): format from the suffix."""
+    if path is None:
+        return None
+    if str(path) == "-":
+        raise OutputError(f"{flag} needs a file name (stdout carries the main output)")
+    name = path.name.lower().removesuffix(".gz")
+    if not any(name.endswith(s) for s in SUFFIX_FORMATS):
+        known = ", ".join(SUFFIX_FORMATS)
+        raise OutputError(f"{path}: {flag} takes its format from the suffix: one of {known}")
+    return check_output(path)
 
-    def update(stage: str, done: int, total: int) -> None:
-        if stage not in tasks:
-            tasks[stage] = progress.add_task(stage, total=total)
-        progress.update(tasks[stage], completed=done, total=total)
 
-    return progress, update
+def table_text(render: Any) -> str:
+    """What ``render(console)`` prints, as plain text (for ``-f table -o FILE``)."""
+    buffer = io.StringIO()
+    render(Console(file=buffer, width=120, no_color=True, force_terminal=False))
+    return buffer.getvalue()
 
 
 @handle_errors
 def cluster(
-    input: InputArg,
+    inputs: InputsArg,
     output: OutputOpt = None,
-    format: Annotated[
-        Format | None,
-        typer.Option(
-            "--format",
-            "-f",
-            help="table | json | jsonl | csv | parquet "
-            "(default: from --output's suffix, else table).",
-        ),
-    ] = None,
+    format: FormatOpt = None,
     config: ConfigOpt = None,
     rejects: Annotated[
-        Path | None, typer.Option("--rejects", help="Write rows with no usable text here.")
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Write every input problem here: values set to null or salvaged, records "
+            "rejected (with their raw text) and rows with no usable text.",
+            show_default=False,
+            metavar="FILE",
+        ),
     ] = None,
     pairs: Annotated[
         Path | None,
-        typer.Option("--pairs", help="Write every candidate pair with its features and rule."),
+        typer.Option(
+            "--pairs",
+            help="Write every verified candidate pair with its features and rule.",
+            show_default=False,
+            metavar="FILE",
+        ),
     ] = None,
     clusters: Annotated[
-        Path | None, typer.Option("--clusters", help="Write one row per cluster here.")
+        Path | None,
+        typer.Option(
+            "--clusters", help="Write one row per cluster here.", show_default=False, metavar="FILE"
+        ),
     ] = None,
     top: Annotated[
-        int, typer.Option("--top", help="Clusters and outlets shown in the summary.")
+        int,
+        typer.Option(
+            "--top", help="Clusters and outlets shown in the summary.", min=0, metavar="N"
+        ),
     ] = 10,
     quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    strict: StrictOpt = False,
+    on_error: OnErrorOpt = OnError.abort,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
     outlet_col: OutletCol = None,
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
+    debug: DebugOpt = False,
 ) -> None:
-    """Cluster reprints in INPUT: one row per article with its cluster, canonical and evidence.
+    """Cluster reprints in INPUTS: one row per input record with its cluster, canonical
+    and evidence (rows not clustered have a reason).
 
-    Data goes to stdout (or --output); the summary and progress go to stderr_console().
+    Data goes to stdout (or --output); the summary, warnings and progress go to stderr.
+    Every output path is checked before the run; all outputs land together at the end.
     """
-    setup_logging(quiet=quiet, debug=False)
-    fmt = output_format(format, output)
-    if fmt == "table" and output is not None:
-        raise typer.BadParameter("--format table prints to the terminal; pick a data format")
+    console = stderr_console()
+    setup_logging(quiet=quiet, verbose=verbose, console=console)
+    fmt, target = output_target(format, output)
+    sides = [
+        (side_target(rejects, "--rejects"), "rejects"),
+        (side_target(pairs, "--pairs"), "pairs"),
+        (side_target(clusters, "--clusters"), "clusters"),
+    ]
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
+        strict=strict,
+        on_error=on_error,
     )
-    show_progress = not quiet and input != "-" and stderr_console().is_terminal
-    bar, update = progress_bar(show_progress)
-    detector = Detector(load_config(config), progress=update)  # type: ignore[arg-type]
-    if bar is not None:
-        with bar:
-            result = detector.run(input, **opts)
-    else:
-        result = detector.run(input, **opts)
-    emit(result, fmt, output, top=top, quiet=quiet)
-    if rejects is not None:
-        write_extra(result.rejects, rejects)
-    if pairs is not None:
-        write_extra(result.pairs, pairs)
-    if clusters is not None:
-        write_extra(result.clusters, clusters)
-    if result.rejects.height and not quiet:
-        where = f" (written to {rejects})" if rejects else " (see --rejects)"
-        stderr_console().print(f"{result.rejects.height:,} row(s) had no usable text{where}")
+    detector = Detector(load_config(config))
+    source: Any = inputs[0] if len(inputs) == 1 else inputs
+    targets = [t for t in (target, *(t for t, _ in sides)) if t is not None]
+    with OutputPlan(targets) as plan:  # temporaries exist from here; removed on failure
+        with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:
+            detector.progress = progress
+            result = detector.run(source, **opts)
+        if target is not None:
+            plan.write(target, _main_writer(result, fmt, top=top))
+        for side, name in sides:
+            if side is not None:
+                plan.write(side, table_writer(getattr(result, name), side.format))
+        plan.commit()  # every output lands together
+    if fmt == "table" and target is None:
+        _print_table(result, stdout_console(), top=top)
+    elif not quiet:
+        print_summary(result, console, top=top)
+    if not quiet:
+        report_problems(result.rejects, rejects, console)
 
 
-def emit(result: Result, fmt: str, output: Path | None, *, top: int, quiet: bool) -> None:
-    """Write the data in ``fmt``; the human summary goes to stderr unless it is the data."""
+def _main_writer(result: Result, fmt: str, *, top: int) -> Any:
     if fmt == "table":
-        print_summary(result, stdout_console(), top=top)
-        multi = result.assignments.filter(pl.col("cluster_size") > 1).sort("cluster_id")
-        if multi.height:
-            print_table(multi.drop("cluster_size"), stdout_console(), title="Articles in clusters")
-        return
+        text = table_text(lambda c: _print_table(result, c, top=top)).encode("utf-8")
+        return lambda fh: fh.write(text)
     if fmt == "json":
         doc = {
             "summary": json.loads(summary_json(result, top=top)),
             "clusters": _jsonable(result.clusters.to_dicts()),
             "assignments": _jsonable(result.assignments.to_dicts()),
         }
-        write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
-    else:
-        write_table(result.assignments, str(output) if output else None, format=fmt)
-    if not quiet:
-        print_summary(result, stderr_console(), top=top)
+        data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        return lambda fh: fh.write(data)
+    return table_writer(result.assignments, fmt)
+
+
+def _print_table(result: Result, console: Console, *, top: int) -> None:
+    print_summary(result, console, top=top)
+    multi = result.assignments.filter(pl.col("cluster_size") > 1).sort("cluster_id")
+    if multi.height:
+        shown = multi.select(
+            "id", "cluster_id", "canonical_id", "is_canonical", "similarity", "rule", "evidence"
+        )
+        print_table(shown, console, title="Articles in clusters")
+
+
+def report_problems(problems: pl.DataFrame, written: Path | None, console: Console) -> None:
+    """Counts of input problems by field and action, and the first few, on stderr."""
+    if problems.height == 0:
+        return
+    where = f"all listed in {written}" if written else "--rejects FILE lists them all"
+    counts = problems.group_by("action", "field").len().sort("len", descending=True).iter_rows()
+    parts = [f"{n:,} {action} ({field or 'record'})" for action, field, n in counts]
+    console.print(f"input problems: {', '.join(parts)}; {where}", markup=False, highlight=False)
+    notes = problems.filter(pl.col("action") != "not_clustered").head(5)
+    for row in notes.iter_rows(named=True):
+        place = f"{row['file'] or '<input>'}:{row['row']}" if row["row"] is not None else ""
+        value = f" value {row['value']!r}" if row["value"] is not None else ""
+        console.print(
+            f"  {place}: field '{row['field']}': {row['action']}: {row['reason']}{value}",
+            markup=False,
+            highlight=False,
+        )

@@ -10,19 +10,24 @@ import polars as pl
 import typer
 from rich.table import Table
 
-from syndup.cli.cluster_cmd import output_format
+from syndup.cli.cluster_cmd import FormatOpt, output_target, table_text
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
-    Format,
+    DateFormatOpt,
+    DebugOpt,
+    EncodingOpt,
     HeadlineCol,
     IdCol,
     InputArg,
     InputFormatOpt,
+    OnError,
+    OnErrorOpt,
     OutletCol,
     OutputOpt,
     PublishedCol,
     QuietOpt,
+    StrictOpt,
     UrlCol,
     handle_errors,
     load_config,
@@ -34,7 +39,7 @@ from syndup.cli.options import (
 from syndup.errors import InputError
 from syndup.evaluate import Scores, pair_errors, score_clusters
 from syndup.explain import explain_pairs
-from syndup.io import read_corpus, write_table, write_text
+from syndup.io import read_corpus, table_writer, write_all
 from syndup.pipeline import Detector
 from syndup.report import _jsonable
 
@@ -84,9 +89,12 @@ def evaluate_corpus(
 
 
 def _with_rejects(assignments: pl.DataFrame, rejects: pl.DataFrame) -> pl.DataFrame:
-    """Rejected rows are singletons in the prediction (they were not clustered)."""
-    extra = rejects.select(pl.col("id"), pl.format("rejected:{}", pl.col("id")).alias("cluster_id"))
-    return pl.concat([assignments.select("id", "cluster_id"), extra])
+    """Rows not clustered (no usable text) are singletons in the prediction; records
+    rejected unread (no usable id) are left out."""
+    single = pl.format("rejected:{}", pl.col("id").cast(pl.String))
+    return assignments.drop_nulls("id").select(
+        pl.col("id").cast(pl.String), pl.coalesce(pl.col("cluster_id"), single).alias("cluster_id")
+    )
 
 
 def _rule(exp: Any) -> str | None:
@@ -138,42 +146,73 @@ def evaluate(
     input: InputArg,
     gold: Annotated[
         Path | None,
-        typer.Option("--gold", "-g", help="Gold clusters: a file with id and --gold-col."),
+        typer.Option(
+            "--gold",
+            "-g",
+            help="Gold clusters: a file with id and --gold-col.",
+            show_default=False,
+            metavar="FILE",
+        ),
     ] = None,
-    gold_col: Annotated[str, typer.Option("--gold-col", help="Gold cluster column.")] = "cluster",
+    gold_col: Annotated[
+        str, typer.Option("--gold-col", help="Gold cluster column.", metavar="COLUMN")
+    ] = "cluster",
     pred_col: Annotated[
         str,
         typer.Option(
             "--pred-col",
             help="If INPUT has this column it is scored as a "
             "prediction; otherwise syndup clusters INPUT first.",
+            metavar="COLUMN",
         ),
     ] = "cluster_id",
     exclude_col: Annotated[
-        str, typer.Option("--exclude-col", help="Gold rows with a true value here are left out.")
+        str,
+        typer.Option(
+            "--exclude-col",
+            help="Gold rows with a true value here are left out.",
+            metavar="COLUMN",
+        ),
     ] = "junk",
-    errors: Annotated[int, typer.Option("--errors", help="Worst errors shown of each kind.")] = 10,
+    errors: Annotated[
+        int, typer.Option("--errors", help="Worst errors shown of each kind.", min=0, metavar="N")
+    ] = 10,
     output: OutputOpt = None,
-    format: Annotated[Format | None, typer.Option("--format", "-f")] = None,
+    format: FormatOpt = None,
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    on_error: OnErrorOpt = OnError.abort,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
     outlet_col: OutletCol = None,
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Score clusters against gold: pairwise P/R/F1, B-cubed, ARI, then the worst errors.
 
     INPUT is either a prediction (id + --pred-col, e.g. `syndup cluster -o pred.jsonl`) or a
     corpus, which is clustered first; then errors come with the evidence `explain` prints.
     """
-    setup_logging(quiet=True, debug=False)
-    fmt = output_format(format, output)
+    setup_logging(quiet=quiet, console=stderr_console())
+    fmt, target = output_target(format, output)
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
+        strict=strict,
+        on_error=on_error,
     )
     data = read_corpus(input, **opts)
     gold_df = load_gold(gold, data, gold_col, "id")
@@ -194,15 +233,21 @@ def evaluate(
             exclude=exclude,
             errors=errors,
         )
-    if fmt == "table":
+    if fmt == "table" and target is None:
         print_scores(scores, errs)
-    elif fmt == "json":
+        return
+    if fmt == "table":
+        text = table_text(lambda c: print_scores(scores, errs, console=c)).encode("utf-8")
+        write_all([(target, lambda fh: fh.write(text))])
+        return
+    if fmt == "json":
         doc = {"scores": scores.to_dict(), "errors": _jsonable(errs.to_dicts())}
-        write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", output)
+        data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        write_all([(target, lambda fh: fh.write(data))])
     else:
-        write_table(errs, str(output) if output else None, format=fmt)
-        if not quiet:
-            print_scores(scores, pl.DataFrame(), console=stderr_console())
+        write_all([(target, table_writer(errs, fmt))])
+    if not quiet:
+        print_scores(scores, pl.DataFrame(), console=stderr_console())
 
 
 def print_scores(scores: Scores, errs: pl.DataFrame, console: Any = None) -> None:

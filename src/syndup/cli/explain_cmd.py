@@ -3,69 +3,127 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
+from syndup.cli.cluster_cmd import output_target, table_text
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
-    Format,
-    FormatOpt,
+    DateFormatOpt,
+    DebugOpt,
+    EncodingOpt,
     HeadlineCol,
     IdCol,
     InputArg,
     InputFormatOpt,
+    OnError,
+    OnErrorOpt,
     OutletCol,
+    OutputOpt,
     PublishedCol,
+    QuietOpt,
+    StrictOpt,
     UrlCol,
     handle_errors,
     load_config,
     read_options,
     setup_logging,
+    stderr_console,
     stdout_console,
 )
 from syndup.explain import Explanation
 from syndup.explain import explain as explain_pair
+from syndup.io import write_all
 from syndup.report import _jsonable
+
+
+class Format(str, Enum):
+    """An explanation is one nested document: a table for people, JSON for tools."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
 
 
 @handle_errors
 def explain(
     input: InputArg,
-    id_a: Annotated[str, typer.Argument(help="First article id.")],
-    id_b: Annotated[str, typer.Argument(help="Second article id.")],
-    format: FormatOpt = Format.table,
+    id_a: Annotated[
+        str, typer.Argument(help="First article id.", show_default=False, metavar="ID_A")
+    ],
+    id_b: Annotated[
+        str, typer.Argument(help="Second article id.", show_default=False, metavar="ID_B")
+    ],
+    format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (for people) | json (indented) | jsonl (one line). Default: from "
+            "--output's suffix (.txt = table), else table.",
+            show_default=False,
+        ),
+    ] = None,
+    output: OutputOpt = None,
     config: ConfigOpt = None,
+    quiet: QuietOpt = False,
+    strict: StrictOpt = False,
+    on_error: OnErrorOpt = OnError.abort,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
     outlet_col: OutletCol = None,
     url_col: UrlCol = None,
     published_col: PublishedCol = None,
+    debug: DebugOpt = False,
 ) -> None:
     """Why ID_A and ID_B are (or are not) copies: features, each rule, LSH and clusters."""
-    setup_logging(quiet=True, debug=False)
+    setup_logging(quiet=quiet, console=stderr_console())
+    fmt, target = output_target(format, output)
+    if fmt not in ("table", "json", "jsonl"):
+        raise typer.BadParameter("explain writes table, json or jsonl", param_hint="--output")
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
+        strict=strict,
+        on_error=on_error,
     )
     exp = explain_pair(input, id_a, id_b, config=load_config(config), **opts)
-    if format == Format.table:
-        print_explanation(exp)
-    elif format in (Format.json, Format.jsonl):
-        indent = 2 if format == Format.json else None
-        print(json.dumps(_jsonable(exp.to_dict()), indent=indent, ensure_ascii=False))
+    if fmt == "table":
+        if target is None:
+            print_explanation(exp, stdout_console())
+            return
+        text = table_text(lambda c: print_explanation(exp, c))
     else:
-        raise typer.BadParameter("explain prints table, json or jsonl")
+        indent = 2 if fmt == "json" else None
+        text = json.dumps(_jsonable(exp.to_dict()), indent=indent, ensure_ascii=False) + "\n"
+    if target is None or target.path is None:
+        typer.echo(text, nl=False)
+        return
+    data = text.encode("utf-8")
+    write_all([(target, lambda fh: fh.write(data))])
 
 
-def print_explanation(exp: Explanation) -> None:
+def print_explanation(exp: Explanation, console: Console) -> None:
     verdict = f"[green]MATCH[/] by rule [bold]{exp.rule}[/]" if exp.rule else "[red]NO MATCH[/]"
-    stdout_console().print(f"[bold]{exp.id_a}[/]: {exp.headline_a}")
-    stdout_console().print(f"[bold]{exp.id_b}[/]: {exp.headline_b}")
-    stdout_console().print(f"Direct verdict: {verdict}")
+    console.print(f"[bold]{exp.id_a}[/]: {exp.headline_a}")
+    console.print(f"[bold]{exp.id_b}[/]: {exp.headline_b}")
+    console.print(f"Direct verdict: {verdict}")
     if exp.same_cluster is not None:
         ca, cb = exp.cluster_a or {}, exp.cluster_b or {}
         where = (
@@ -73,15 +131,15 @@ def print_explanation(exp: Explanation) -> None:
             if exp.same_cluster
             else f"different clusters {ca.get('cluster_id')} / {cb.get('cluster_id')}"
         )
-        stdout_console().print(f"After clustering: {where}")
+        console.print(f"After clustering: {where}")
     lsh = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in exp.lsh.items())
-    stdout_console().print(f"Shares an LSH band — {lsh}")
+    console.print(f"Shares an LSH band — {lsh}")
     feats = Table(title="Features", title_justify="left")
     feats.add_column("feature")
     feats.add_column("value", justify="right")
     for key, value in exp.features.items():
         feats.add_row(key, "—" if value is None else str(value))
-    stdout_console().print(feats)
+    console.print(feats)
     rules = Table(
         title="Rules (tried in order; the first that holds decides)", title_justify="left"
     )
@@ -91,4 +149,4 @@ def print_explanation(exp: Explanation) -> None:
     for name, held, checks in exp.rules:
         cond = "  ".join(f"{'✓' if ok else '✗'} {c}" for c, ok in checks)
         rules.add_row(name, "yes" if held else "no", cond)
-    stdout_console().print(rules)
+    console.print(rules)

@@ -19,11 +19,13 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from syndup.cli.cluster_cmd import Format
 from syndup.cli.explain_cmd import print_explanation
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
-    Format,
+    DateFormatOpt,
+    EncodingOpt,
     HeadlineCol,
     IdCol,
     InputArg,
@@ -65,10 +67,19 @@ def _open(db: str, config: Path | None = None, *, create: bool = False) -> Index
     return Index.open(db, config=load_config(config) if config else None, create=create)
 
 
-def _fmt(format: Format | None, output: Path | None) -> str:
-    from syndup.cli.cluster_cmd import output_format
+_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv"}
+_SUFFIXES |= {".tsv": "tsv", ".parquet": "parquet"}
 
-    fmt = output_format(format, output)
+
+def _fmt(format: Format | None, output: Path | None) -> str:
+    """Explicit --format wins; else --output's suffix; else table."""
+    if format is not None:
+        fmt = format.value
+    elif output is not None:
+        name = output.name.lower().removesuffix(".gz")
+        fmt = next((f for s, f in _SUFFIXES.items() if name.endswith(s)), "jsonl")
+    else:
+        fmt = "table"
     if fmt == "table" and output is not None:
         raise typer.BadParameter("--format table prints to the terminal; pick a data format")
     return fmt
@@ -115,6 +126,8 @@ def add(
     config: ConfigOpt = None,
     quiet: QuietOpt = False,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
@@ -124,9 +137,17 @@ def add(
 ) -> None:
     """Add INPUT's articles to DB (created when absent); print each article's assignment
     with `action` (new, joined, merged, exists, rejected)."""
-    setup_logging(quiet=quiet, debug=False)
+    setup_logging(quiet=quiet)
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
     )
     with _open(db, config, create=True) as index:
         if follow:
@@ -199,6 +220,8 @@ def query(
     output: OutputOpt = None,
     format: FormatOpt = None,
     input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    date_format: DateFormatOpt = None,
     id_col: IdCol = None,
     headline_col: HeadlineCol = None,
     body_col: BodyCol = None,
@@ -207,9 +230,17 @@ def query(
     published_col: PublishedCol = None,
 ) -> None:
     """What INPUT's articles would join in DB, without adding them."""
-    setup_logging(quiet=True, debug=False)
+    setup_logging(quiet=True)
     opts = read_options(
-        input_format, id_col, headline_col, body_col, outlet_col, url_col, published_col
+        input_format,
+        id_col,
+        headline_col,
+        body_col,
+        outlet_col,
+        url_col,
+        published_col,
+        encoding=encoding,
+        date_format=date_format,
     )
     fmt = _fmt(format, output)
     with _open(db) as index:
@@ -257,7 +288,7 @@ def explain(
     with _open(db) as index:
         exp = index.explain(id_a, id_b)
     if fmt == "table":
-        print_explanation(exp)
+        print_explanation(exp, stdout_console())
     elif fmt in ("json", "jsonl"):
         print(json.dumps(_jsonable(exp.to_dict()), indent=2 if fmt == "json" else None))
     else:

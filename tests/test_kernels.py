@@ -1,0 +1,126 @@
+"""The numpy paths of ``syndup._kernels`` equal the compiled kernels, value and dtype."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndup import _jit, _kernels
+from syndup.lsh import _BAND_MULT, _BAND_SEED
+from syndup.normalize import _KEY_SKIP, _TAIL_LENGTHS, _TAILS
+from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, fold_table, text_bytes
+from syndup.signature import EMPTY, permutations
+
+
+def same(x: np.ndarray, y: np.ndarray) -> None:
+    assert x.dtype == y.dtype and x.shape == y.shape
+    np.testing.assert_array_equal(x, y)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 40),
+    st.lists(st.tuples(st.integers(0, 39), st.integers(0, 39)), max_size=80),
+)
+def test_union_find_small_equals_compiled(n: int, edges: list[tuple[int, int]]) -> None:
+    a = np.array([min(x, n - 1) for x, _ in edges], dtype=np.int64)
+    b = np.array([min(y, n - 1) for _, y in edges], dtype=np.int64)
+    same(_kernels._union_find_small(n, a, b), _jit.union_find_labels(n, a, b))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 30), st.integers(1, 3), st.integers(0, 4), st.integers(0, 2**31))
+def test_band_join_small_equals_compiled(n: int, rows: int, anchors: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Few distinct values, so buckets are shared; some rows all-empty.
+    sig = rng.integers(0, 3, size=(n, 12)).astype(np.uint32)
+    sig[rng.random(n) < 0.2] = EMPTY
+    empty = (sig == EMPTY).all(axis=1)
+    marked = rng.random(n) < 0.5
+    bits = max(1, n.bit_length())
+    count = 12 // rows
+    args = (sig, 0, count, rows, _BAND_SEED, _BAND_MULT, empty, bits)
+    small, big = _kernels._band_entries_small(*args), _jit.band_entries(*args)
+    same(np.sort(small), np.sort(big))
+    entries = np.sort(big)
+    for use_marked in (False, True):
+        got = _kernels._bucket_pairs_small(entries, bits, anchors, marked, use_marked, 3)
+        want = _jit.bucket_pairs(entries, bits, anchors, marked, use_marked, 3)
+        same(got[0], want[0])
+        assert got[1:] == want[1:]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 20), st.integers(0, 30), st.integers(0, 2**31))
+def test_row_agreement_and_containment_small_equal_compiled(n: int, pairs: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sig = rng.integers(0, 4, size=(n, 16)).astype(np.uint32)
+    sig[rng.random(n) < 0.2] = EMPTY
+    a = rng.integers(0, n, pairs).astype(np.int64)
+    b = rng.integers(0, n, pairs).astype(np.int64)
+    same(_kernels._row_agreement_small(sig, a, b, EMPTY), _jit.row_agreement(sig, a, b, EMPTY))
+    sets = [np.unique(rng.integers(0, 30, rng.integers(0, 12))).astype(np.uint32) for _ in range(n)]
+    values = np.concatenate(sets) if sets else np.zeros(0, dtype=np.uint32)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=offsets[1:])
+    same(
+        _kernels._containment_small(values, offsets, a, b),
+        _jit.containment(values, offsets, a, b),
+    )
+
+
+def test_empty_text_paths_equal_compiled() -> None:
+    texts = pl.Series([None, "", None], dtype=pl.String)
+    data, offsets = text_bytes(texts)
+    assert len(data) == 0
+    skip, tails, lengths = _KEY_SKIP, _TAILS, _TAIL_LENGTHS
+    for got, want in zip(
+        _kernels.split_paragraphs(data, offsets, skip, 60, tails, lengths),
+        _jit.split_paragraphs(data, offsets, skip, 60, tails, lengths),
+    ):
+        same(got, want)
+    for unquoted in (False, True):
+        args = (data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, 4, unquoted)
+        for got, want in zip(_kernels.shingle_sets(*args), _jit.shingle_sets(*args)):
+            same(got, want)
+    a, b = permutations(8, 1)
+    outs = []
+    for module in (_kernels, _jit):
+        bufs = (
+            np.zeros((3, 8), dtype=np.uint32),
+            np.zeros((3, 8), dtype=np.uint32),
+            np.ones(3, dtype=np.int64),
+            np.ones(3, dtype=np.int64),
+            np.ones(3, dtype=np.bool_),
+        )
+        module.sign_bodies(
+            data, offsets, CLASSES_FOLD, _NO_TABLE, np.uint64(_P), _MULT, 4, a, b, a, b, 8, *bufs
+        )
+        outs.append(bufs)
+    for got, want in zip(*outs):
+        same(got, want)
+
+
+def test_a_headline_corpus_runs_without_loading_numba() -> None:
+    """The seed headlines (no bodies) cluster without importing numba at all."""
+    code = (
+        "import sys, syndup\n"
+        "r = syndup.cluster('data/seed_headlines.csv')\n"
+        "assert r.clusters.height > 0\n"
+        "print('numba' in sys.modules, 'syndup._jit' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=_repo()
+    )
+    assert out.stdout.split() == ["False", "False"]
+
+
+def _repo() -> str:
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent)
