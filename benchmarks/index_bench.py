@@ -29,6 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 RESULTS = HERE / "results"
+CLI = [sys.executable, "-c", "from syndup.cli import main; main()"]
 
 
 def worker(args: argparse.Namespace) -> dict:
@@ -73,8 +74,7 @@ def worker(args: argparse.Namespace) -> dict:
         index.close()
         t = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-c", "from syndup.cli import main; main()"]
-            + ["index", "explain", location, *pair, "--format", "json"],
+            [*CLI, "index", "explain", location, *pair, "--format", "json"],
             check=True,
             capture_output=True,
             env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
