@@ -79,6 +79,8 @@ class SQLiteStore(Store):
             self.db = sqlite3.connect(path, timeout=timeout, isolation_level=None)
             self.db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             mode = self.db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"{path}: cannot open the index ({exc})") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path}: not a syndup index ({exc})") from None
         if mode.lower() != "wal":
