@@ -402,10 +402,14 @@ class Index:
 
         return self._retrying(read)
 
-    def events(self, *, since: int = 0) -> pl.DataFrame:
-        """Events after sequence number ``since``: founded, joined, merged, canonical_changed,
-        removed (``cluster`` is the stable id, ``article`` / ``other`` article or cluster ids)."""
-        out = self._retrying(lambda: self._store.events(since))
+    def events(self, *, since: int | datetime = 0) -> pl.DataFrame:
+        """Events after sequence number ``since`` (or after a datetime): founded, joined,
+        merged, canonical_changed, removed (``cluster`` is the stable id, ``article`` /
+        ``other`` article or cluster ids)."""
+        seq = 0 if isinstance(since, datetime) else int(since)
+        out = self._retrying(lambda: self._store.events(seq))
+        if isinstance(since, datetime):
+            out = out.filter(pl.col("time") > since.timestamp())
         return out.with_columns(
             pl.from_epoch(pl.col("time"), time_unit="s").cast(UTC).alias("time"),
             pl.format("c{}", pl.col("cluster")).alias("cluster"),
