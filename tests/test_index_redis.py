@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
-from index_helpers import ROOT, redis_server
 
 import syndup
+from index_helpers import ROOT, redis_server
 from syndup import Index
 from syndup.index import StoreError
 
