@@ -7,7 +7,8 @@ Each backend runs in its own process (peak RSS is that process's). For each: art
 in batches of ``--batch`` (throughput for the whole run, per-batch seconds, bytes on disk per
 article or Redis ``used_memory``), then one-article ``query`` latency (warm: the first 10 are
 discarded) for articles not in the index, then ``syndup index explain`` of one pair end to end
-(a fresh CLI process). The machine's load average is recorded next to the figures. Results are
+(a fresh CLI process). ``baseline``: one batch ``syndup cluster`` run over the same articles,
+for scale in the same conditions. The machine's load average is recorded next to the figures. Results are
 merged into ``benchmarks/results/index.json`` (keyed by backend and size) and
 ``index.md``.
 """
@@ -157,6 +158,13 @@ def write_results(rows: list[dict]) -> None:
     ]
     for key in sorted(old):
         r = old[key]
+        if "query_ms_p50" not in r:  # the batch baseline: throughput only
+            lines.append(
+                f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
+                f"{r['peak_rss_mb']:,} | | | | | "
+                f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
+            )
+            continue
         lines.append(
             f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
             f"{r['peak_rss_mb']:,} | {r['bytes_per_article']:,} ({r['bytes_measure']}) | "
@@ -172,7 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--input", required=True, help="generated corpus (parquet)")
     parser.add_argument("-n", type=int, default=100_000)
-    parser.add_argument("--backend", nargs="+", default=["sqlite", "redis"])
+    parser.add_argument(
+        "--backend",
+        nargs="+",
+        default=["baseline", "sqlite", "redis"],
+        help="baseline = one batch `syndup cluster` run over the same articles",
+    )
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--workdir", default=None, help="where the index files go (temp)")
