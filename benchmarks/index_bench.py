@@ -8,9 +8,9 @@ in batches of ``--batch`` (throughput for the whole run, per-batch seconds, byte
 article or Redis ``used_memory``), then one-article ``query`` latency (warm: the first 10 are
 discarded) for articles not in the index, then ``syndup index explain`` of one pair end to end
 (a fresh CLI process). ``baseline``: one batch ``syndup cluster`` run over the same articles,
-for scale in the same conditions. The machine's load average is recorded next to the figures. Results are
-merged into ``benchmarks/results/index.json`` (keyed by backend and size) and
-``index.md``.
+for scale in the same conditions. The machine's load average is recorded next to the
+figures. Results are merged into ``benchmarks/results/index.json`` (keyed by backend and
+size) and ``index.md``.
 """
 
 from __future__ import annotations
