@@ -17,6 +17,7 @@ $(BIN)/.venv-made:
 $(BIN)/.installed: pyproject.toml $(BIN)/.venv-made
 	@echo "make: installing syndup into $(VENV) (first run only; a few minutes)"
 	$(PIP) -e .
+	$(BIN)/python -m syndup.warmup
 	touch $@
 
 $(BIN)/.installed-dev: pyproject.toml $(BIN)/.installed

@@ -1,12 +1,14 @@
 """Deterministic generator of syndicated-reprint corpora with gold clusters (see README.md).
 
     python benchmarks/generate.py -n 100000 --seed 1 [--words 400] [--ocr-rate 0.05] \\
-        -o benchmarks/work/gen_100k.parquet
+        [--profile realistic] -o benchmarks/work/gen_100k.parquet
 
 Real bodies (Reuters-21578, Chronicling America 1916 front pages, AG News) are read from the
 shared data folder (``SYNDUP_SHARED_DATA`` or ``../shared/data`` above the repo); without it the
 public-domain sample in ``benchmarks/sample`` is used. Stories are copied onto a few hundred
-outlets with realistic syndication edits (``syndication_edits.py``).
+outlets with realistic syndication edits (``syndication_edits.py``). ``--profile realistic``
+adds write-through chains (``chains.py``), page furniture and small outlets (``furniture.py``),
+roundups and two-story pages (``roundups.py``) and daily templated notices (``templates.py``).
 """
 
 from __future__ import annotations
@@ -27,9 +29,15 @@ import polars as pl
 from numpy.random import PCG64, Generator
 
 if __package__:
+    from . import furniture as fu
+    from . import roundups as ru
     from . import syndication_edits as se
+    from . import templates as tp
 else:  # run as a script
+    import furniture as fu
+    import roundups as ru
     import syndication_edits as se
+    import templates as tp
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_DIR = HERE / "sample"
@@ -39,8 +47,25 @@ CACHE_VERSION = "2"
 FAMILIES = ("reuters", "chronam", "ag")  # source_id prefixes
 DIRS = {"reuters": "reuters21578", "chronam": "chronam_1916", "ag": "ag_news_test"}
 FAMILY_WEIGHTS = (0.45, 0.45, 0.10)  # share of stories drawn from each corpus
-ORIGINAL, REPRINT, WRITETHROUGH, NEGATIVE, SINGLETON = range(5)
-ROLES = ("original", "reprint", "writethrough", "negative", "singleton")
+ORIGINAL, REPRINT, WRITETHROUGH, NEGATIVE, SINGLETON, ROUNDUP, TWO_STORY, NOTICE = range(8)
+ROLES = (
+    "original",
+    "reprint",
+    "writethrough",
+    "negative",
+    "singleton",
+    "roundup",
+    "two_story",
+    "notice",
+)
+PROFILES = ("classic", "realistic")
+# --profile realistic (see README "Realistic profile"): rates of the extra error classes.
+CHAIN_P = ((40, 0.80), (10, 0.50))  # stories with >= k rows: share that are write-through chains
+CHAIN_VERSIONS, CHAIN_SPAN_H = (5, 30), (12, 24)  # versions (at most half the rows), hours
+ROUNDUP_ROWS, TWO_STORY_P, NOTICE_ROWS = 0.015, 0.012, 0.03
+ROUNDUP_COPIES = (0.45, 0.25, 0.15, 0.10, 0.05)  # P(a roundup has 1, 2, 3, 4, 5 rows)
+NOTICE_COPIES = (0.50, 0.30, 0.20)  # P(a filing has 1, 2, 3 rows)
+SMALL_OUTLETS, SMALL_P = 3000, (0.06, 0.10)  # small outlets; share of copies / own articles
 SINGLETON_P, ALPHA, MAX_CLUSTER = 0.60, 2.2, 300  # cluster sizes: P(k) ~ k^-ALPHA for k >= 2
 WT_P1, WT_P2, STALE_P, REPUBLISH_P, HEADLINE_ONLY = 0.20, 0.05, 0.25, 0.015, 0.01
 START = 1_546_300_800  # 2019-01-01T00:00:00Z
@@ -167,7 +192,8 @@ class _Ctx:
         clean = [i for f in (0, 2) for i in self.fam_src[f]] or range(len(self.headlines))
         self.hl_pool = [self.headlines[i] for i in clean]
         self.sents: list[list[str] | None] = [None] * len(bodies)
-        self.outlets = se.build_outlets()
+        self.outlets = se.build_outlets(SMALL_OUTLETS)
+        self.furniture = fu.outlet_kinds(len(self.outlets))
         tok = (
             df.select(pl.col("body").str.extract_all(r"\b[A-Za-z][a-zA-Z]{2,}\b").alias("t"))
             .explode("t")
@@ -220,13 +246,34 @@ def _cluster_sizes(rng: Generator, rows: int) -> np.ndarray:
     return sizes
 
 
-class _Plan:
-    """Everything about every row except its text, drawn vectorised from PCG64(seed)."""
+def _small_sizes(g: Generator, total: int, pmf: tuple[float, ...]) -> np.ndarray:
+    """Cluster sizes 1..len(pmf) drawn from ``pmf`` until they hold exactly ``total`` rows."""
+    if total <= 0:
+        return np.zeros(0, np.int64)
+    s = g.choice(np.arange(1, len(pmf) + 1), size=total, p=np.asarray(pmf) / sum(pmf))
+    cut = int(np.searchsorted(np.cumsum(s), total))
+    s = s[: cut + 1].copy()
+    s[-1] -= int(s.sum()) - total
+    return s
 
-    def __init__(self, n: int, seed: int, negatives: float, ctx: _Ctx) -> None:
+
+class _Plan:
+    """Everything about every row except its text, drawn vectorised from PCG64(seed).
+
+    The realistic profile draws its extra classes (chains, two-story pages, roundups, notices)
+    from a second generator, so the classic profile's draws, and so its rows, are unchanged.
+    """
+
+    def __init__(
+        self, n: int, seed: int, negatives: float, ctx: _Ctx, profile: str = "classic"
+    ) -> None:
         rng = Generator(PCG64(seed))
+        self.real = real = profile == "realistic"
+        rx = Generator(PCG64([seed, 0x5EED11]))
         n_neg = min(round(negatives * n), n - 1) if n > 1 else 0
-        rows = n - n_neg
+        n_rnd = min(round(ROUNDUP_ROWS * n), max(0, n - n_neg - 1)) if real else 0
+        n_tpl = min(round(NOTICE_ROWS * n), max(0, n - n_neg - n_rnd - 1)) if real else 0
+        rows = n - n_neg - n_rnd - n_tpl
         sizes = _cluster_sizes(rng, rows)
         ns = len(sizes)
         present = [f for f in range(len(FAMILIES)) if ctx.fam_src[f]]
@@ -239,11 +286,26 @@ class _Plan:
             self.src[idx[:k]] = pool[rng.permutation(len(pool))[:k]]
         self.s_seed = rng.integers(0, 2**62, size=ns)
         self.wire = rng.choice(len(se.WIRES), size=ns, p=se.WIRE_WEIGHTS)
-        self.t0 = START + rng.integers(0, max(7 * 86400, n * 40), size=ns)
+        t_range = max(7 * 86400, n * 40)
+        self.t0 = START + rng.integers(0, t_range, size=ns)
         u = rng.random(ns)
         nwt = np.where(sizes >= 3, (u < WT_P1).astype(np.int64) + (u < WT_P2), 0)
         nwt = np.minimum(nwt, np.maximum(sizes - 2, 0))
         gap = np.exp(rng.uniform(np.log(1800), np.log(6 * 3600), size=ns))
+        chain = np.zeros(ns, np.int64)
+        span = np.zeros(ns)
+        if real:  # write-through chains: V versions over 12-24 h, each one filed on the wire
+            pc = np.zeros(ns)
+            for k, pk in reversed(CHAIN_P):
+                pc[sizes >= k] = pk
+            vmax = np.clip(sizes // 2, *CHAIN_VERSIONS)
+            v = rx.integers(CHAIN_VERSIONS[0], vmax + 1, size=ns)
+            chain = np.where(rx.random(ns) < pc, v, 0)
+            span = rx.uniform(CHAIN_SPAN_H[0] * 3600, CHAIN_SPAN_H[1] * 3600, size=ns)
+            nwt = np.where(chain > 0, chain - 1, nwt)
+            gap = np.where(chain > 0, span / np.maximum(chain - 1, 1), gap)
+        self.chain = chain
+        nver = np.where(chain > 0, chain - 1, nwt)  # versions after the first
         story = np.repeat(np.arange(ns), sizes)
         start = np.cumsum(sizes) - sizes
         pos = np.arange(rows) - start[story]
@@ -254,14 +316,19 @@ class _Plan:
             np.where(pos <= nw, WRITETHROUGH, REPRINT),
         )
         delay = np.exp(rng.uniform(np.log(120), np.log(3 * 86400), size=rows))
-        t = self.t0[story] + np.where(
-            role == WRITETHROUGH, pos * gap[story], np.where(role == REPRINT, delay, 0)
+        if real:  # copies of a chain appear while it runs, so they catch different versions
+            delay = np.where(chain[story] > 0, rx.uniform(120, 1.25 * span[story]), delay)
+        wver = np.where(
+            chain[story] > 0, np.round(pos * nver[story] / np.maximum(nw, 1)), pos
         ).astype(np.int64)
-        avail = np.minimum(nw, ((t - self.t0[story]) // gap[story]).astype(np.int64))
+        t = self.t0[story] + np.where(
+            role == WRITETHROUGH, wver * gap[story], np.where(role == REPRINT, delay, 0)
+        ).astype(np.int64)
+        avail = np.minimum(nver[story], ((t - self.t0[story]) // gap[story]).astype(np.int64))
         stale = (rng.random(rows) * (avail + 1)).astype(np.int64)
         ver = np.where(
             role == WRITETHROUGH,
-            pos,
+            wver,
             np.where(role == REPRINT, np.where(rng.random(rows) < STALE_P, stale, avail), 0),
         )
         m = se.N_REGULAR
@@ -280,8 +347,29 @@ class _Plan:
         later = np.exp(rng.uniform(np.log(3600), np.log(2 * 86400), size=rows)).astype(np.int64)
         outlet, ver = np.where(rep, outlet[root], outlet), np.where(rep, ver[root], ver)
         t = np.where(rep, t[root] + later, t)
+        if real:  # small outlets: a page or two each in a corpus
+            big = 5 + m
+            small = ((role == REPRINT) & (rx.random(rows) < SMALL_P[0])) | (
+                own & (rx.random(rows) < SMALL_P[1])
+            )
+            outlet = np.where(small, big + rx.integers(0, SMALL_OUTLETS, size=rows), outlet)
         p_ho = min(0.5, HEADLINE_ONLY * n / max(1, int((role == REPRINT).sum())))
         ho = (role == REPRINT) & ~rep & (rng.random(rows) < p_ho)
+        second = np.full(rows, -1, np.int64)
+        multi = np.flatnonzero(sizes >= 2)
+        by_t = multi[np.argsort(self.t0[multi], kind="stable")]
+        if real and len(by_t) >= 2:  # two-story pages: story A, then a story B of the same day
+            rank = np.zeros(ns, np.int64)
+            rank[by_t] = np.arange(len(by_t))
+            off = rx.integers(1, 16, size=rows) * np.where(rx.random(rows) < 0.5, -1, 1)
+            j = rank[story] + off
+            j = np.clip(
+                np.where((j < 0) | (j >= len(by_t)), rank[story] - off, j), 0, len(by_t) - 1
+            )
+            two = (role == REPRINT) & ~rep & ~ho & (rx.random(rows) < TWO_STORY_P)
+            two &= by_t[j] != story
+            second = np.where(two, by_t[j], -1)
+            role = np.where(two, TWO_STORY, role)
         tgt = story[rng.integers(0, rows, size=n_neg)]  # bigger stories get more coverage
         self.has_neg = np.zeros(ns, bool)
         self.has_neg[tgt] = True
@@ -289,48 +377,179 @@ class _Plan:
         other_wire = (self.wire[tgt] + rng.integers(1, len(se.WIRES), size=n_neg)) % len(se.WIRES)
         no = np.where(rng.random(n_neg) < 0.4, other_wire, 5 + rng.choice(m, size=n_neg, p=pop))
         seeds = rng.integers(0, 2**62, size=n)
-        t_all = np.concatenate([t, nt])
+        extra = [
+            self._roundups(rx, n_rnd, ns + n_neg, by_t, t_range, pop),
+            self._notices(rx, n_tpl, ns + n_neg + len(self.r_items), t_range, pop, ctx),
+        ]
+        x_story, x_role, x_outlet, x_flags, x_gold, x_t = (
+            np.concatenate([e[i] for e in extra]).astype(np.int64) for i in range(6)
+        )
+        t_all = np.concatenate([t, nt, x_t])
         order = np.lexsort((np.arange(n), t_all))
-        self.story = np.concatenate([story, tgt])[order]
-        self.role = np.concatenate([role, np.full(n_neg, NEGATIVE)])[order].astype(np.int8)
-        self.ver = np.concatenate([ver, np.zeros(n_neg, np.int64)])[order].astype(np.int8)
-        self.outlet = np.concatenate([outlet, no])[order].astype(np.int16)
-        self.flags = np.concatenate([rep + 2 * ho, np.zeros(n_neg, np.int64)])[order]
-        self.gold = np.concatenate([story, ns + np.arange(n_neg)])[order]
+        zeros = np.zeros(n_neg + len(x_t), np.int64)
+        self.story = np.concatenate([story, tgt, x_story])[order]
+        self.role = np.concatenate([role, np.full(n_neg, NEGATIVE), x_role])[order].astype(np.int8)
+        self.ver = np.concatenate([ver, zeros])[order].astype(np.int8)
+        self.outlet = np.concatenate([outlet, no, x_outlet])[order].astype(np.int16)
+        self.flags = np.concatenate([rep + 2 * ho, np.zeros(n_neg, np.int64), x_flags])[order]
+        self.gold = np.concatenate([story, ns + np.arange(n_neg), x_gold])[order]
+        self.second = np.concatenate([second, zeros - 1])[order]
         self.time, self.seed = t_all[order], seeds
+
+    @staticmethod
+    def _copies(rx: Generator, sizes: np.ndarray, first: np.ndarray, t: np.ndarray, pop, hi_s):
+        """Rows of clusters of ``sizes`` whose first row is on ``first`` at ``t``, copies later
+        on distinct regular outlets; flags bit 4 marks a copy."""
+        m = se.N_REGULAR
+        k = np.repeat(np.arange(len(sizes)), sizes)
+        c = np.arange(len(k)) - (np.cumsum(sizes) - sizes)[k]
+        a, b = rx.choice(m, size=len(sizes), p=pop), rx.integers(1, m, size=len(sizes))
+        outlet = np.where(c == 0, first[k], 5 + (a[k] + c * b[k]) % m)
+        delay = np.exp(rx.uniform(np.log(300), np.log(hi_s), size=len(k))).astype(np.int64)
+        return k, outlet, np.where(c > 0, 4, 0), t[k] + np.where(c > 0, delay, 0)
+
+    def _roundups(self, rx, total, gold0, by_t, t_range, pop) -> tuple:
+        """Roundup rows: each roundup gathers 3-8 stories published in the day before it."""
+        sizes = _small_sizes(rx, total if len(by_t) >= ru.ITEMS[0] else 0, ROUNDUP_COPIES)
+        nr = len(sizes)
+        self.r_kind = rx.choice(len(ru.KINDS), size=nr, p=ru.KIND_WEIGHTS)
+        self.r_t = START + rx.integers(86400, t_range + 86400, size=nr)
+        self.r_seed = rx.integers(0, 2**62, size=nr)
+        m = se.N_REGULAR
+        self.r_pub = np.where(self.r_kind == 0, 0, 5 + rx.choice(m, size=nr, p=pop))
+        starts = self.t0[by_t]
+        self.r_items: list[list[int]] = []
+        for r in range(nr):
+            hi = max(ru.ITEMS[0], int(np.searchsorted(starts, self.r_t[r])))
+            want = int(rx.integers(ru.ITEMS[0], ru.ITEMS[1] + 1))
+            pick = hi - 1 - rx.permutation(min(hi, 30))[:want]
+            self.r_items.append(by_t[np.sort(pick)].tolist())
+        k, outlet, flags, t = self._copies(rx, sizes, self.r_pub, self.r_t, pop, 8 * 3600)
+        return k, np.full(len(k), ROUNDUP), outlet, flags, gold0 + k, t
+
+    def _notices(self, rx, total, gold0, t_range, pop, ctx) -> tuple:
+        """Templated notice rows: series of daily filings, each filing with 1-3 rows."""
+        days = max(1, t_range // 86400)
+        fam, ser, t0, sizes, seeds = [], [], [], [], []
+        m, n_series, rows = se.N_REGULAR, 0, 0
+        self.s_fam, self.s_pub, self.s_seed_n = [], [], []
+        while rows < total:
+            f = int(rx.choice(len(tp.FAMILIES), p=tp.FAMILY_WEIGHTS))
+            d = int(min(days, rx.integers(tp.DAYS[0], tp.DAYS[1] + 1)))
+            d0 = int(rx.integers(0, days - d + 1))
+            hour = int(rx.integers(6 * 3600, 20 * 3600))
+            wired = tp.FAMILIES[f] in tp.WIRE_FAMILIES
+            self.s_fam.append(f)
+            self.s_pub.append(1 if wired else 5 + int(rx.choice(m, p=pop)))
+            self.s_seed_n.append(int(rx.integers(0, 2**62)))
+            sz = rx.choice(np.arange(1, len(NOTICE_COPIES) + 1), size=d, p=NOTICE_COPIES)
+            for i in range(d):
+                fam.append(f)
+                ser.append(n_series)
+                t0.append(START + (d0 + i) * 86400 + hour + int(rx.integers(0, 1200)))
+                sizes.append(int(sz[i]))
+                seeds.append(int(rx.integers(0, 2**62)))
+                rows += int(sz[i])
+                if rows >= total:
+                    break
+            n_series += 1
+        sizes_a = np.asarray(sizes, np.int64)
+        if len(sizes_a):
+            sizes_a[-1] -= rows - total
+        self.f_series, self.f_t, self.f_seed = np.asarray(ser), np.asarray(t0), np.asarray(seeds)
+        pub = np.asarray([self.s_pub[s] for s in ser], np.int64)
+        k, outlet, flags, t = self._copies(rx, sizes_a, pub, self.f_t, pop, 6 * 3600)
+        return k, np.full(len(k), NOTICE), outlet, flags, gold0 + k, t
 
 
 # --------------------------------------------------------------------------- rendering
+def _story(ctx: _Ctx, p: _Plan, cache: dict, s: int, words: int | None) -> se.Story:
+    st = cache.get(s)
+    if st is None:
+        tm0 = time.gmtime(int(p.t0[s]))
+        st = cache[s] = se.Story(
+            ctx,
+            int(p.fam[s]),
+            int(p.src[s]),
+            int(p.s_seed[s]),
+            int(p.wire[s]),
+            tm0.tm_mon,
+            tm0.tm_mday,
+            bool(p.has_neg[s]),
+            words,
+            chain=int(p.chain[s]),
+        )
+    return st
+
+
+def _roundup(ctx: _Ctx, p: _Plan, cache: dict, r: int, words: int | None) -> se.Story:
+    key = ("r", r)
+    if key not in cache:
+        items = [_story(ctx, p, cache, s, words) for s in p.r_items[r]]
+        town = ctx.outlets[int(p.r_pub[r])].town or "Springfield"
+        tm = time.gmtime(int(p.r_t[r]))
+        cache[key] = ru.build(ctx, int(p.r_kind[r]), int(p.r_seed[r]), items, 0, tm, town)
+    return cache[key]
+
+
+def _notice(ctx: _Ctx, p: _Plan, cache: dict, f: int) -> tuple[se.Story, int, str]:
+    key = ("n", f)
+    if key not in cache:
+        s = int(p.f_series[f])
+        tm = time.gmtime(int(p.f_t[f]))
+        pub = p.s_pub[s]
+        town = ctx.outlets[pub].town or "Springfield"
+        st = tp.notice_story(p.s_fam[s], p.s_seed_n[s], int(p.f_seed[f]), tm, town, 1)
+        cache[key] = (st, s, time.strftime("%Y-%m-%d", tm))
+    return cache[key]
+
+
 def _render(
     ctx: _Ctx, p: _Plan, lo: int, hi: int, words: int | None, ocr_rate: float, width: int
 ) -> pl.DataFrame:
-    cache: dict[int, se.Story] = {}
+    cache: dict = {}
     hls, bodies, urls, eds = [], [], [], []
-    cols = (p.story, p.role, p.ver, p.outlet, p.flags, p.time, p.seed)
-    for s, role, v, o, fl, t, seed in zip(*(a[lo:hi].tolist() for a in cols), strict=True):
-        st = cache.get(s)
-        if st is None:
-            tm0 = time.gmtime(int(p.t0[s]))
-            st = cache[s] = se.Story(
-                ctx,
-                int(p.fam[s]),
-                int(p.src[s]),
-                int(p.s_seed[s]),
-                int(p.wire[s]),
-                tm0.tm_mon,
-                tm0.tm_mday,
-                bool(p.has_neg[s]),
-                words,
-            )
+    cols = (p.story, p.role, p.ver, p.outlet, p.flags, p.time, p.seed, p.second)
+    for s, role, v, o, fl, t, seed, sec in zip(*(a[lo:hi].tolist() for a in cols), strict=True):
         rng, tm, out, edits = random.Random(seed), time.gmtime(t), ctx.outlets[o], []
-        if role == NEGATIVE:
-            nhl, nparas, nq = se.negative(ctx, st, rng)
-            edits += ["negative", f"about=c{s:0{width}d}", f"quotes={nq}"]
-            hl, body = se.render(ctx, st, 0, out, "negative", rng, tm, edits, (nhl, nparas))
+        as_copy = "original" if out.wire >= 0 else "reprint"
+        st: se.Story | None = None
+        if role == ROUNDUP:
+            rst = _roundup(ctx, p, cache, s, words)
+            items = ",".join(f"c{x:0{width}d}" for x in p.r_items[s])
+            edits += ["roundup", f"kind={ru.KINDS[int(p.r_kind[s])]}", f"items={items}"]
+            hl, body = se.render(ctx, rst, 0, out, as_copy, rng, tm, edits)
+        elif role == NOTICE:
+            nst, series, day = _notice(ctx, p, cache, s)
+            fam = tp.FAMILIES[p.s_fam[series]]
+            edits += ["notice", f"template={fam}", f"series={series}", f"day={day}"]
+            hl, body = se.render(ctx, nst, 0, out, as_copy, rng, tm, edits)
         else:
-            if role == WRITETHROUGH:
-                edits.append("writethrough")
-            hl, body = se.render(ctx, st, v, out, ROLES[role], rng, tm, edits)
+            st = _story(ctx, p, cache, s, words)
+            if role == NEGATIVE:
+                nhl, nparas, nq = se.negative(ctx, st, rng)
+                edits += ["negative", f"about=c{s:0{width}d}", f"quotes={nq}"]
+                hl, body = se.render(ctx, st, 0, out, "negative", rng, tm, edits, (nhl, nparas))
+            else:
+                if role == WRITETHROUGH:
+                    edits.append("writethrough")
+                    if st.chain:
+                        edits.append(f"version={v}")
+                if st.chain:
+                    edits.append(f"chain={st.chain}")
+                name = "reprint" if role == TWO_STORY else ROLES[role]
+                hl, body = se.render(ctx, st, v, out, name, rng, tm, edits)
+                if role == TWO_STORY:
+                    b = _story(ctx, p, cache, sec, words)
+                    part_a = ru.shared_words(body, st.version(ctx, v).paras)
+                    body += "\n\n" + ru.second_story(ctx, b, part_a, rng)
+                    edits += ["two_story", f"second=c{sec:0{width}d}"]
+        if p.real:
+            frng = random.Random(seed ^ 0x0F0E0D0C)
+            kinds = ctx.furniture[o]
+            blocks = fu.page_furniture(ctx, st, s, o, kinds, frng, tm, edits)
+            if blocks:
+                body = "\n\n".join([*blocks, body])
         if fl & 1:
             edits.append("republished")
         if ocr_rate > 0:
@@ -338,7 +557,7 @@ def _render(
             edits.append("ocr")
         if fl & 2:  # a link-list entry: only the headline edits apply
             body = None
-            edits = [e for e in edits if e.startswith(("hl_", "version", "rep"))]
+            edits = [e for e in edits if e.startswith(("hl_", "version", "rep", "chain"))]
             edits.append("headline_only")
         hls.append(hl)
         bodies.append(body)
@@ -373,6 +592,7 @@ def iter_corpus(
     ocr_rate: float = 0.0,
     negatives: float = 0.03,
     workers: int = 1,
+    profile: str = "classic",
 ) -> Iterator[pl.DataFrame]:
     """Yield the corpus in chunks of ``chunk_size`` rows; concatenated = ``generate_corpus``.
 
@@ -381,9 +601,11 @@ def iter_corpus(
     """
     if n < 0 or chunk_size < 1:
         raise ValueError("n must be >= 0 and chunk_size >= 1")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     d = Path(data_dir) if data_dir is not None else shared_data_dir()
     key = str(d.resolve()) if d is not None else ""
-    args = (key, n, seed, negatives, words, ocr_rate)
+    args = (key, n, seed, negatives, words, ocr_rate, profile)
     chunks = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
     if not chunks:
         return
@@ -422,10 +644,17 @@ _STATE: tuple | None = None
 
 
 def _state(
-    key: str, n: int, seed: int, negatives: float, words: int | None, ocr_rate: float
+    key: str,
+    n: int,
+    seed: int,
+    negatives: float,
+    words: int | None,
+    ocr_rate: float,
+    profile: str = "classic",
 ) -> tuple:
     ctx = _ctx(key)
-    return ctx, _Plan(n, seed, negatives, ctx), words, ocr_rate, max(7, len(str(n)))
+    plan = _Plan(n, seed, negatives, ctx, profile)
+    return ctx, plan, words, ocr_rate, max(7, len(str(n)))
 
 
 def _init_worker(*args) -> None:
@@ -446,11 +675,23 @@ def generate_corpus(
     words: int | None = None,
     ocr_rate: float = 0.0,
     negatives: float = 0.03,
+    profile: str = "classic",
 ) -> pl.DataFrame:
-    """``n`` rows of syndicated copies with gold clusters (see README "Reprint generator")."""
+    """``n`` rows of syndicated copies with gold clusters (see README "Reprint generator").
+
+    ``profile="realistic"`` adds write-through chains, page furniture, roundups, two-story
+    pages and templated notices (README "Realistic profile"); ``"classic"`` is the corpus of
+    earlier releases, row for row.
+    """
     chunks = list(
         iter_corpus(
-            n, seed=seed, data_dir=data_dir, words=words, ocr_rate=ocr_rate, negatives=negatives
+            n,
+            seed=seed,
+            data_dir=data_dir,
+            words=words,
+            ocr_rate=ocr_rate,
+            negatives=negatives,
+            profile=profile,
         )
     )
     return pl.concat(chunks) if chunks else pl.DataFrame(schema=SCHEMA)
@@ -491,6 +732,7 @@ def _write(args: argparse.Namespace) -> None:
                 ocr_rate=args.ocr_rate,
                 negatives=args.negatives,
                 workers=args.workers,
+                profile=args.profile,
             ):
                 writer.write_table(chunk.to_arrow().cast(schema))
                 done += chunk.height
@@ -513,6 +755,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=None, help="trim/extend stories to ~N words")
     ap.add_argument("--ocr-rate", type=float, default=0.0, help="OCR damage per word")
     ap.add_argument("--negatives", type=float, default=0.03, help="share of hard negatives")
+    ap.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="classic",
+        help="realistic: add write-through chains, page furniture, roundups, two-story pages"
+        " and templated notices",
+    )
     ap.add_argument("--chunk-size", type=int, default=50_000)
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--data-dir", type=Path, default=None)

@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         step("setup_peers", ["bash", str(HERE / "setup_peers.sh")], timings)
     acc = [py, str(HERE / "accuracy.py"), "--out-dir", str(out)]
     if a.quick:
-        acc += ["--n-generated", "2000"]
+        acc += ["--n-generated", "2000", "--n-realistic", "2000", "--n-ocr", "2000"]
+        acc += ["--n-shuffle", "1000"]
     scale = [py, str(HERE / "scale.py"), "--out-dir", str(out)]
     scale += ["--quick"] * a.quick + ["--skip-peers"] * a.skip_peers
     scale += ["--sizes", a.sizes] if a.sizes else []

@@ -56,6 +56,7 @@ FOOTER_P = {
     "outlet_copyright": 0.15,
 }
 AD_BREAK_P, SITE_SUFFIX_P = 0.12, 0.18
+TRIM_LATE_P = 0.5  # a copy of a later version of a write-through chain is cut to 35-75%
 
 # --------------------------------------------------------------------------- wires
 WIRES = (  # name, domain, dateline tag, dash, quote style of the wire's own copy
@@ -165,7 +166,7 @@ SKY = ("Partly cloudy", "Sunny", "Cloudy", "Light rain", "Clear", "Showers", "Sn
 class Outlet:
     name: str
     domain: str
-    kind: str  # wire | portal | tv | paper
+    kind: str  # wire | portal | tv | paper | small
     wire: int  # index into WIRES for wires, -1 otherwise
     url_style: int
     header: tuple[str, ...]  # boilerplate templates above the article
@@ -183,8 +184,10 @@ def _pick(g: Generator, options: tuple[tuple[str, float], ...]) -> str:
     return options[int(g.choice(len(options), p=[p for _, p in options]))][0]
 
 
-def build_outlets() -> list[Outlet]:
-    """5 wires + ``N_REGULAR`` outlets; fixed (independent of the corpus seed)."""
+def build_outlets(small: int = 0) -> list[Outlet]:
+    """5 wires + ``N_REGULAR`` outlets + ``small`` small outlets; fixed (independent of the
+    corpus seed). The small outlets (local sites, each with a page or two in a corpus) only
+    appear in the realistic profile; the others do not depend on ``small``."""
     g = Generator(PCG64(20_190_101))
     out = [
         Outlet(n, d, "wire", i, 9, (), (), 0, "keep", "keep", "keep", "keep", "", "")
@@ -195,13 +198,7 @@ def build_outlets() -> list[Outlet]:
     while len(names) < N_REGULAR:
         town = _TOWNS[int(g.integers(len(_TOWNS)))]
         if g.random() < 0.3:
-            call = str(g.choice(["K", "W"])) + "".join(g.choice(list("ABCDEFGHIKLMNOPRSTVWXY"), 3))
-            num = int(g.integers(2, 14))
-            name, dom = [
-                (f"{call}.com", f"{call}.com"),
-                (f"{call} {num}", f"{call}{num}.com"),
-                (f"{call}-TV", f"{call}tv.com"),
-            ][int(g.integers(3))]
+            name, dom = _call_sign(g)
             kind = "tv"
         else:
             paper = _PAPERS[int(g.integers(len(_PAPERS)))]
@@ -210,42 +207,75 @@ def build_outlets() -> list[Outlet]:
         if name not in seen:
             seen.add(name)
             names.append((name, dom.lower(), kind, town))
-    for name, dom, kind, town in names:
-        head = tuple(k for k, p in HEADER_P.items() if g.random() < p)
-        fp = dict(FOOTER_P, see_original=0.4) if kind == "portal" else FOOTER_P
-        foot = tuple(k for k, p in fp.items() if g.random() < p)
-        tmpl = {
-            "share": SHARE,
-            "newsletter": NEWSLETTER,
-            "click_original": CLICK,
-            "see_original": SEE_ORIG,
-            "related": RELATED,
-            "weather": WEATHER,
-        }
-        head = tuple(str(g.choice(tmpl[k])) if k in tmpl else k for k in head)
-        foot = tuple(str(g.choice(tmpl[k])) + "\x00" + k if k in tmpl else k for k in foot)
-        handle = re.sub(r"[^A-Za-z0-9]", "", name.replace("The ", ""))[:15]
-        foot = tuple(f"twitter\x00{handle}" if k == "twitter" else k for k in foot)
-        site = str(g.choice([" - ", " | "])) + name if g.random() < SITE_SUFFIX_P else ""
-        out.append(
-            Outlet(
-                name,
-                dom,
-                kind,
-                -1,
-                int(g.integers(5)),
-                head,
-                foot,
-                int(g.integers(3, 6)) if g.random() < AD_BREAK_P else 0,
-                _pick(g, OUTLET_TRAITS["dateline"]),
-                _pick(g, OUTLET_TRAITS["byline"]),
-                _pick(g, OUTLET_TRAITS["quotes"]),
-                _pick(g, OUTLET_TRAITS["hl_case"]),
-                site,
-                town or "Springfield",
-            )
-        )
+    out += [_outlet(g, *x) for x in names]
+    if small:
+        g2, small_names = Generator(PCG64(20_261_202)), []
+        while len(small_names) < small:
+            town = _TOWNS[int(g2.integers(len(_TOWNS)))]
+            if g2.random() < 0.3:
+                name, dom = _call_sign(g2)
+                name, dom, kind = f"{name} {town}", f"{town}{dom}", "tv"
+            else:
+                suffix = _SMALL_SUFFIX[int(g2.integers(len(_SMALL_SUFFIX)))]
+                name, kind = f"{town} {suffix}", "small"
+                dom = (town + suffix).replace(" ", "").replace("-", "") + ".com"
+            if name not in seen:
+                seen.add(name)
+                small_names.append((name, dom.lower(), kind, town))
+        out += [_outlet(g2, *x) for x in small_names]
     return out
+
+
+_SMALL_SUFFIX = """
+Now Today Patch Daily_Voice Local_News Online News_Network Weekly Shopper Beacon Ledger
+Messenger Citizen Pilot Gleaner Advocate Banner Clarion Argus Sun Eagle News-Leader
+""".split()  # noqa: SIM905
+_SMALL_SUFFIX = [x.replace("_", " ") for x in _SMALL_SUFFIX]
+
+
+def _call_sign(g: Generator) -> tuple[str, str]:
+    call = str(g.choice(["K", "W"])) + "".join(g.choice(list("ABCDEFGHIKLMNOPRSTVWXY"), 3))
+    num = int(g.integers(2, 14))
+    return [
+        (f"{call}.com", f"{call}.com"),
+        (f"{call} {num}", f"{call}{num}.com"),
+        (f"{call}-TV", f"{call}tv.com"),
+    ][int(g.integers(3))]
+
+
+def _outlet(g: Generator, name: str, dom: str, kind: str, town: str) -> Outlet:
+    head = tuple(k for k, p in HEADER_P.items() if g.random() < p)
+    fp = dict(FOOTER_P, see_original=0.4) if kind == "portal" else FOOTER_P
+    foot = tuple(k for k, p in fp.items() if g.random() < p)
+    tmpl = {
+        "share": SHARE,
+        "newsletter": NEWSLETTER,
+        "click_original": CLICK,
+        "see_original": SEE_ORIG,
+        "related": RELATED,
+        "weather": WEATHER,
+    }
+    head = tuple(str(g.choice(tmpl[k])) if k in tmpl else k for k in head)
+    foot = tuple(str(g.choice(tmpl[k])) + "\x00" + k if k in tmpl else k for k in foot)
+    handle = re.sub(r"[^A-Za-z0-9]", "", name.replace("The ", ""))[:15]
+    foot = tuple(f"twitter\x00{handle}" if k == "twitter" else k for k in foot)
+    site = str(g.choice([" - ", " | "])) + name if g.random() < SITE_SUFFIX_P else ""
+    return Outlet(
+        name,
+        dom,
+        kind,
+        -1,
+        int(g.integers(5)),
+        head,
+        foot,
+        int(g.integers(3, 6)) if g.random() < AD_BREAK_P else 0,
+        _pick(g, OUTLET_TRAITS["dateline"]),
+        _pick(g, OUTLET_TRAITS["byline"]),
+        _pick(g, OUTLET_TRAITS["quotes"]),
+        _pick(g, OUTLET_TRAITS["hl_case"]),
+        site,
+        town or "Springfield",
+    )
 
 
 # --------------------------------------------------------------------------- text helpers
@@ -759,6 +789,7 @@ class Story:
     __slots__ = (
         "_ents",
         "author",
+        "chain",
         "city",
         "day",
         "dl_style",
@@ -782,9 +813,11 @@ class Story:
         day: int,
         has_neg: bool,
         target: int | None,
+        chain: int = 0,
     ) -> None:
         rng = random.Random(seed)
         self.seed, self.fam, self.wire, self.month, self.day = seed, fam, wire, month, day
+        self.chain = chain  # number of versions of a write-through chain (0: the mild model)
         if src >= 0:  # a real source body, unchanged
             hl, paras = ctx.headlines[src], list(ctx.paras[src])
         else:  # synthesised: sentence runs of many sources, reworded, entities/digits swapped
@@ -822,10 +855,40 @@ class Story:
             self._ents = main_entities(self.versions[0].paras, ctx.ent_idx)
         return self._ents
 
+    @classmethod
+    def plain(
+        cls,
+        fam: int,
+        seed: int,
+        wire: int,
+        month: int,
+        day: int,
+        hl: str,
+        paras: list[str],
+        *,
+        city: str = "",
+        dl_style: str = "none",
+        ents: tuple[list[str], list[str]] | None = None,
+    ) -> Story:
+        """A story with given text and no byline or tail (a roundup, a templated notice)."""
+        st = cls.__new__(cls)
+        st.seed, st.fam, st.wire, st.month, st.day, st.chain = seed, fam, wire, month, day, 0
+        st.city, st.author, st.dl_style, st.top, st.tail = city, "", dl_style, False, []
+        st._ents, st.versions = ents, [Version(hl, paras)]
+        return st
+
     def version(self, ctx, v: int) -> Version:
         while len(self.versions) <= v:
             k = len(self.versions)
-            self.versions.append(_writethrough(ctx, self, k, random.Random(self.seed + 7919 * k)))
+            rng = random.Random(self.seed + 7919 * k)
+            if self.chain:
+                if __package__:
+                    from . import chains
+                else:  # run as a script
+                    import chains
+                self.versions.append(chains.chain_version(ctx, self, k, rng))
+            else:
+                self.versions.append(_writethrough(ctx, self, k, rng))
         return self.versions[v]
 
 
@@ -1038,6 +1101,9 @@ def render(
     if copy:
         if v:
             edits.append(f"version={v}")
+        if st.chain and v and rng.random() < TRIM_LATE_P:
+            paras = paras[: max(2, round(len(paras) * rng.uniform(0.35, 0.75)))]
+            edits.append("trim_late")
         paras = _copy_edits(ctx, st, paras, rng, edits)
         style_dl = {
             "keep": st.dl_style,

@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,6 +19,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks import accuracy, chart, scale  # noqa: E402
+from benchmarks import accuracy_classes as ac  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -42,6 +44,45 @@ def test_accuracy_seed_headlines(tmp_path: Path) -> None:
     assert "missing" in res["sets"]["census"]["reason"]
     md = (out / "accuracy.md").read_text()
     assert "seed_headlines" in md and "census" in md
+
+
+def test_class_figures_count_pairs() -> None:
+    """Per-class figures on a hand-made partition (pairs from the contingency table)."""
+    rows = [  # id, gold, role, edits, predicted cluster
+        ("r0", "a", "original", "chain=5", "1"),
+        ("r1", "a", "writethrough", "chain=5;writethrough;version=1", "1"),
+        ("r2", "a", "reprint", "chain=5;version=2", "2"),
+        ("r3", "b", "original", "", "3"),
+        ("r4", "b", "reprint", "", "3"),
+        ("r5", "r", "roundup", "roundup;kind=brief;items=a,b", "3"),
+        ("r6", "n1", "notice", "notice;day=2019-01-01", "4"),
+        ("r7", "n2", "notice", "notice;day=2019-01-02", "4"),
+        ("r8", "x", "negative", "negative;about=b", "5"),
+    ]
+    df = pl.DataFrame(rows, schema=["id", "gold", "role", "edits", "cluster_id"], orient="row")
+    c = ac.class_figures(df.drop("cluster_id"), df.select("id", "cluster_id"))
+    w = c["writethrough"]
+    assert (w["true_pairs"], w["found_pairs"], w["chains"], w["chains_whole"]) == (3, 1, 1, 0)
+    assert (c["roundup"]["merged"], c["roundup"]["merged_with_an_item"]) == (1, 1)
+    assert c["notice"]["clusters_across_days"] == 1 and c["notice"]["rows_in_them"] == 2
+    assert c["negatives"]["merged"] == 0
+    assert ac.pair_recall(df, pl.col("gold") == "b")["recall"] == 1.0
+    assert ac.pair_recall(df, pl.col("gold") == "a")["recall"] == round(1 / 3, 4)
+
+
+def test_accuracy_realistic_sets(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work"
+    argv = ["--only", "realistic_quick,shuffle", "--n-quick", "800", "--n-shuffle", "300"]
+    assert accuracy.main([*argv, "--out-dir", str(out), "--work-dir", str(work)]) == 0
+    res = json.loads((out / "accuracy.json").read_text())
+    real = res["sets"]["realistic_quick"]
+    assert real["status"] == "ok" and real["articles"] == 800
+    assert {"writethrough", "roundup", "two_story", "notice", "negatives"} <= real["classes"].keys()
+    assert real["classes"]["notice"]["rows"] == 24 and real["classes"]["roundup"]["rows"] == 12
+    shuffles = res["sets"]["shuffle"]["shuffles"]
+    assert len(shuffles) == 5 and all(isinstance(s["same_partition"], bool) for s in shuffles)
+    md = (out / "accuracy.md").read_text()
+    assert "## Error classes" in md and "## Order independence" in md
 
 
 def test_scale_tiny(tmp_path: Path) -> None:

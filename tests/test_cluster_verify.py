@@ -1,4 +1,4 @@
-"""Verification rules, the chaining guard and canonical choice, on real prepared text."""
+"""Verification rules, the story graph's cuts and canonical choice, on real prepared text."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ import polars as pl
 import pytest
 
 from syndup import Config, ConfigError, Rule
-from syndup.cluster import build_clusters, choose_canonical
+from syndup.cluster import choose_canonical, story_graph
 from syndup.config import ClusterConfig, VerifyConfig
+from syndup.explain import explain
 from syndup.io import read_corpus
+from syndup.pipeline import Detector
 from syndup.prepare import prepare
 from syndup.verify import apply_rules, condition_expr, pair_features
 
@@ -69,19 +71,147 @@ def test_condition_parsing_and_errors() -> None:
         condition_expr("body_jaccard about 1")
 
 
-def test_chaining_guard_splits_a_bridge(prepared) -> None:
-    s1 = rows(prepared, "s1", "s1-globe", "s1-trim")
-    s2 = rows(prepared, "s2", "s2-yahoo")
-    bridge = rows(prepared, "roundup")[0]
-    a = [s1[0], s1[0], s2[0], bridge, bridge]
-    b = [s1[1], s1[2], s2[1], s1[0], s2[0]]
-    edges = pl.DataFrame({"a": a, "b": b})
-    labels, _, _ = build_clusters(prepared, edges, ClusterConfig())
-    assert labels[s1[0]] == labels[s1[1]] == labels[s1[2]]
-    assert labels[s2[0]] == labels[s2[1]]
-    assert labels[s1[0]] != labels[s2[0]]
-    off = build_clusters(prepared, edges, dataclasses.replace(ClusterConfig(), guard_similarity=0))
-    assert off[0][s1[0]] == off[0][s2[0]]  # without the guard the bridge joins both stories
+def _with(corpus: pl.DataFrame, *rows: dict) -> pl.DataFrame:
+    extra = pl.DataFrame(
+        [{"gold": r["id"], "outlet": "Extra", **r} for r in rows], schema=corpus.schema
+    )
+    return pl.concat([corpus, extra])
+
+
+def _body(corpus: pl.DataFrame, id_: str) -> str:
+    return corpus.filter(pl.col("id") == id_)["body"][0]
+
+
+def _cluster_of(result, *ids: str) -> list[str]:
+    got = dict(result.assignments.select("id", "cluster_id").iter_rows())
+    return [got[i] for i in ids]
+
+
+def test_two_story_page_joins_the_story_it_shares_most_with(wire_corpus) -> None:
+    s1, s2 = _body(wire_corpus, "s1"), _body(wire_corpus, "s2")
+    page = {
+        "id": "two-story",
+        "headline": "River town votes to rebuild levee after record spring flood",
+        "published": "2025-03-05T09:00:00Z",
+        "body": s1 + "\n\nIn business news:\n\n" + "\n\n".join(s2.split("\n\n")[:5]),
+    }
+    det = Detector()
+    result = det.run(_with(wire_corpus, page))
+    page_c, s1_c, s2_c, s2y = _cluster_of(result, "two-story", "s1", "s2", "s2-yahoo")
+    assert page_c == s1_c  # the story it shares most with
+    assert s2_c == s2y and s2_c != s1_c  # never a bridge to the second story
+    graph = story_graph(det.last_prepared, _edges(det, result), det.config.cluster)
+    cut = graph.cuts.filter(
+        pl.col("member") == det.last_prepared.docs["id"].to_list().index("two-story")
+    )
+    assert cut.height and cut["reason"].str.contains("story").all()
+
+
+def test_roundup_never_joins_the_stories_it_contains(wire_corpus) -> None:
+    parts = [_body(wire_corpus, i) for i in ("s1", "s2", "s3")]
+    body = "\n\n".join(["Here is the latest from around the country.", *parts])
+    pages = [
+        {
+            "id": f"latest-{k}",
+            "headline": "The Latest: levee vote, chip plant, a rare owl",
+            "published": "2025-03-05T20:00:00Z",
+            "body": body,
+        }
+        for k in range(2)
+    ]
+    result = Detector().run(_with(wire_corpus, *pages))
+    c = _cluster_of(result, "latest-0", "latest-1", "s1", "s1-globe", "s2", "s3", "s3-0")
+    assert c[0] == c[1]  # copies of one roundup cluster together
+    assert len({c[0], c[2], c[4], c[5]}) == 4  # apart from each story it holds
+    assert c[2] == c[3] and c[5] == c[6]  # the stories keep their own copies
+
+
+def _chain(seed: int, versions: int) -> list[dict]:
+    """A wire story re-filed ``versions`` times: each version a new three-paragraph top
+    plus 60% of the previous version's paragraphs, in order, each printed by the wire and
+    by one station."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocab = ["".join(rng.choice(letters, 6)) for _ in range(3000)]
+
+    def para() -> str:
+        return " ".join(rng.choice(vocab, 28)) + "."
+
+    current = [para() for _ in range(10)]
+    out = []
+    for v in range(versions):
+        if v:
+            kept = [p for i, p in enumerate(current) if i % 5 not in (1, 3)]
+            current = [para() for _ in range(3)] + kept
+        body = "WASHINGTON (AP) — " + "\n\n".join(current)
+        for outlet in ("Associated Press", f"Station {v}"):
+            out.append(
+                {
+                    "id": f"chain-{v}-{outlet[:3]}",
+                    "outlet": outlet,
+                    "headline": f"Storm live version {'abcdefgh'[v]} moves up the coast",
+                    "published": f"2025-04-01T{v * 3:02d}:00:00Z",
+                    "body": body,
+                }
+            )
+    return out
+
+
+def test_write_through_chain_stays_one_story() -> None:
+    rows = _chain(3, 7)
+    df = pl.DataFrame(rows)
+    first = set(rows[0]["body"].split("\n\n"))
+    last = set(rows[-1]["body"].split("\n\n"))
+    assert len(first & last) / len(last) < 0.2  # the ends share little
+    result = Detector().run(df)
+    assert result.assignments["cluster_id"].n_unique() == 1
+
+
+def test_templated_notices_do_not_chain_across_days() -> None:
+    text = (
+        "The Federal Reserve entered the government securities market to arrange {x} "
+        "billion dlrs of customer repurchase agreements, a Fed spokesman said. Dealers said "
+        "Federal funds were trading at {y} pct when the Fed began its temporary and indirect "
+        "supply of reserves to the banking system."
+    )
+    rows = [
+        {
+            "id": f"fed-{d:02d}",
+            "outlet": "Reuters",
+            "headline": "FED ADDS RESERVES VIA CUSTOMER REPURCHASES",
+            "published": f"2025-03-{d:02d}T11:45:00Z",
+            "body": text.format(x=f"{1 + d % 4}.{d % 10}", y=f"6-{d % 8 + 1}/16"),
+        }
+        for d in range(1, 29)
+    ]
+    rows.append({**rows[3], "id": "fed-04-copy", "outlet": "Wire feed"})
+    result = Detector().run(pl.DataFrame(rows))
+    sizes = result.assignments.group_by("cluster_id").len()["len"]
+    assert sizes.max() == 2  # only the copy of one day's notice joins it
+    assert _cluster_of(result, "fed-04", "fed-04-copy")[0] == _cluster_of(result, "fed-04")[0]
+
+
+def test_story_time_window_cuts_a_chain_of_days(prepared) -> None:
+    s3 = rows(prepared, "s3", "s3-0", "s3-1", "s3-2")
+    # Force a chain whose edges are each 6 days apart: 18 days end to end.
+    edges = pl.DataFrame(
+        {"a": s3[:3], "b": s3[1:], "days_apart": [6.0, 6.0, 6.0]},
+    )
+    config = ClusterConfig(story_days=14.0)
+    wide = story_graph(prepared, edges, config)
+    assert wide.keep.sum() == 3  # the members' own dates are hours apart: nothing to cut
+    tight = story_graph(prepared, edges, dataclasses.replace(config, max_days_apart=5.0))
+    assert not tight.keep.any()
+    assert set(tight.cuts["reason"]) == {"more than max_days_apart apart"}
+
+
+def _edges(det: Detector, result) -> pl.DataFrame:
+    ids = det.last_prepared.docs["id"].to_list()
+    index = {v: i for i, v in enumerate(ids)}
+    return result.pairs.filter(pl.col("matched")).with_columns(
+        pl.col("id_a").replace_strict(index).alias("a"),
+        pl.col("id_b").replace_strict(index).alias("b"),
+    )
 
 
 def test_canonical_rules_in_order(prepared) -> None:
@@ -144,3 +274,24 @@ def test_components_number_like_scipy() -> None:
         a, b = rng.integers(0, n, m), rng.integers(0, n, m)
         graph = coo_matrix((np.ones(m, dtype=np.int8), (a, b)), shape=(n, n))
         assert np.array_equal(components(n, a, b), connected_components(graph, directed=False)[1])
+
+
+def test_explain_shows_the_path_of_a_chain_and_the_cut_of_a_split(wire_corpus) -> None:
+    chain = pl.DataFrame(_chain(3, 7))
+    exp = explain(chain, "chain-0-Ass", "chain-6-Sta")
+    assert exp.rule is None and exp.same_cluster  # no direct match, joined through the chain
+    assert exp.path[0]["id_a"] == "chain-0-Ass" and exp.path[-1]["id_b"] == "chain-6-Sta"
+    assert all(step["id_b"] == nxt["id_a"] for step, nxt in zip(exp.path, exp.path[1:]))
+    assert all(step["rule"] for step in exp.path)
+
+    s1, s2 = _body(wire_corpus, "s1"), _body(wire_corpus, "s2")
+    page = {
+        "id": "two-story",
+        "headline": "River town votes to rebuild levee after record spring flood",
+        "published": "2025-03-05T09:00:00Z",
+        "body": s1 + "\n\nIn business news:\n\n" + "\n\n".join(s2.split("\n\n")[:5]),
+    }
+    split = explain(_with(wire_corpus, page), "s1", "s2-yahoo")
+    assert split.same_cluster is False
+    cut = [step for step in split.path if "cut" in step]
+    assert cut and cut[0]["cut"] == "two-story" and "story" in cut[0]["reason"]

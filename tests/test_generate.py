@@ -5,12 +5,17 @@ They run on the public-domain sample in benchmarks/sample: SYNDUP_SHARED_DATA po
 
 from __future__ import annotations
 
+import difflib
+import hashlib
+import itertools
 import random
 import re
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -18,10 +23,14 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks import chains as ch  # noqa: E402
+from benchmarks import furniture as fu  # noqa: E402
 from benchmarks import generate as gen  # noqa: E402
 from benchmarks import syndication_edits as se  # noqa: E402
+from benchmarks import templates as tp  # noqa: E402
 
 ROLES = {"original", "reprint", "writethrough", "negative", "singleton"}
+CLASSIC_400_S11 = "03d4a3967009235b"  # sha1 prefix of generate_corpus(400, seed=11) on the sample
 WIRES = {w[0] for w in se.WIRES}
 
 
@@ -178,8 +187,201 @@ def test_readme_documents_rates() -> None:
         assert re.search(rf"`{edit}`.*\| {rate:.0%} \|", readme), edit
 
 
+def test_readme_documents_realistic_rates() -> None:
+    readme = (ROOT / "benchmarks" / "README.md").read_text()
+    assert "### Realistic profile (`--profile realistic`)" in readme
+    for const in (
+        "CHAIN_P", "CHAIN_VERSIONS", "CHAIN_SPAN_H", "TRIM_LATE_P", "FURNITURE_P", "KIND_P",
+        "PAGE_P", "CAROUSEL_P", "SMALL_P", "ROUNDUP_ROWS", "ROUNDUP_COPIES", "TWO_STORY_P",
+        "NOTICE_ROWS", "NOTICE_COPIES",
+    ):  # fmt: skip
+        assert f"`{const}`" in readme, const
+    for share in (gen.ROUNDUP_ROWS, gen.TWO_STORY_P, gen.NOTICE_ROWS, se.TRIM_LATE_P):
+        assert f"{share:.1%}".replace(".0%", "%") in readme, share
+    for role in ("roundup", "two_story", "notice"):
+        assert f"`{role}`" in readme
+
+
 def test_cli_writes_same_rows(tmp_path: Path) -> None:
     out = tmp_path / "g.parquet"
     assert gen.main(["-n", "300", "--seed", "9", "-o", str(out), "--chunk-size", "128"]) == 0
     assert pl.read_parquet(out).equals(gen.generate_corpus(300, seed=9))
     assert not list(tmp_path.glob(".*tmp"))
+
+
+# --------------------------------------------------------------------------- realistic profile
+@pytest.fixture(scope="module")
+def real() -> pl.DataFrame:
+    return gen.generate_corpus(5000, seed=3, profile="realistic")
+
+
+def _edit(name: str) -> pl.Expr:
+    return pl.col("edits").str.extract(rf"(?:^|;){name}=([^;]+)")
+
+
+def test_classic_profile_is_pinned() -> None:
+    """The classic profile is the corpus of earlier releases, row for row (sample data)."""
+    df = gen.generate_corpus(400, seed=11)
+    text = "\x00".join(df.select(pl.concat_str(pl.all().fill_null("~"), separator="|"))[:, 0])
+    assert hashlib.sha1(text.encode()).hexdigest()[:16] == CLASSIC_400_S11
+    assert df.equals(gen.generate_corpus(400, seed=11, profile="classic"))
+    assert not df.equals(gen.generate_corpus(400, seed=11, profile="realistic"))
+
+
+def test_realistic_deterministic_and_chunk_independent(real: pl.DataFrame) -> None:
+    assert gen.generate_corpus(5000, seed=3, profile="realistic").equals(real)
+    whole = gen.generate_corpus(1500, seed=8, profile="realistic", ocr_rate=0.02)
+    chunks = list(gen.iter_corpus(1500, seed=8, chunk_size=333, profile="realistic", ocr_rate=0.02))
+    assert pl.concat(chunks).equals(whole)
+    assert whole["published"].is_sorted() and whole["id"].n_unique() == 1500
+    with pytest.raises(ValueError, match="profile"):
+        gen.generate_corpus(10, profile="fancy")
+
+
+def test_realistic_classes_at_their_rates(real: pl.DataFrame) -> None:
+    n = real.height
+    roles = Counter(real["role"])
+    assert set(roles) == set(gen.ROLES)
+    assert roles["roundup"] == round(gen.ROUNDUP_ROWS * n)
+    assert roles["notice"] == round(gen.NOTICE_ROWS * n)
+    copies = roles["reprint"] + roles["two_story"]
+    assert 0.5 * gen.TWO_STORY_P < roles["two_story"] / copies < 2 * gen.TWO_STORY_P
+    chain = real.filter(real["edits"].str.contains(r"(?:^|;)chain="))
+    assert 0.10 < chain.height / n < 0.40
+    assert chain["gold"].n_unique() >= 5
+    body = real.filter(pl.col("body").is_not_null())
+    carousel = body["edits"].str.contains("carousel").mean()
+    assert 0.02 < carousel < 0.06, carousel
+    for kind in fu.KIND_P:
+        assert body["edits"].str.contains(f"furniture_{kind}").mean() > 0.02, kind
+    late = real.filter(pl.col("role") == "reprint", _edit("version").cast(int) > 0)
+    trimmed = late.filter(late["edits"].str.contains("trim_late")).height / late.height
+    assert 0.35 < trimmed < 0.65
+
+
+def _versions(seed: int = 3, n: int = 5000, stories: int = 25) -> list[list[se.Version]]:
+    ctx = gen._ctx("")
+    plan = gen._Plan(n, seed, 0.03, ctx, "realistic")
+    cache: dict = {}
+    out = []
+    for s in np.flatnonzero(plan.chain > 0)[:stories]:
+        st = gen._story(ctx, plan, cache, int(s), None)
+        assert gen.CHAIN_VERSIONS[0] <= st.chain <= gen.CHAIN_VERSIONS[1]
+        out.append([st.version(ctx, k) for k in range(st.chain)])
+    return out
+
+
+def test_chain_versions_overlap() -> None:
+    consecutive, tops, ends = [], [], []
+    for vs in _versions():
+        for a, b in itertools.pairwise(vs):
+            sa, sb = shingles("\n".join(a.paras)), shingles("\n".join(b.paras))
+            consecutive.append(len(sa & sb) / len(sa))
+            top = shingles("\n".join(b.paras[: ch.TOP_PARAS[0]]))
+            tops.append(len(top & shingles("\n".join(a.paras[: ch.TOP_PARAS[0]]))) / len(top))
+        first, last = shingles("\n".join(vs[0].paras)), shingles("\n".join(vs[-1].paras))
+        ends.append(len(first & last) / min(len(first), len(last)))
+        if len(vs) >= 10:
+            assert ends[-1] < 0.2
+        words = [sum(se.words(p) for p in v.paras) for v in vs]
+        assert max(words) < 1.6 * words[0]
+    lo, mid, hi = np.percentile(consecutive, [5, 50, 95])
+    assert lo > 0.35 and 0.45 < mid < 0.6 and hi < 0.72, (lo, mid, hi)
+    assert np.median(tops) == 0 and np.percentile(tops, 95) < 0.1
+    assert np.median(ends) < 0.1
+
+
+def test_chain_rows_share_gold_and_catch_versions(real: pl.DataFrame) -> None:
+    chain = real.filter(real["edits"].str.contains(r"(?:^|;)chain="))
+    per = chain.group_by("gold").agg(
+        pl.col("outlet").filter(pl.col("role") == "writethrough").n_unique().alias("wire"),
+        _edit("version").cast(int).fill_null(0).n_unique().alias("versions"),
+        pl.col("published").str.to_datetime("%Y-%m-%dT%H:%M:%SZ").max()
+        - pl.col("published").str.to_datetime("%Y-%m-%dT%H:%M:%SZ").min(),
+    )
+    assert (per["wire"] <= 1).all()
+    assert per["versions"].max() >= 5
+    spans = per["published"].dt.total_hours()
+    assert spans.max() >= 12
+
+
+def test_roundups_own_gold_and_hold_items(real: pl.DataFrame) -> None:
+    rnd = real.filter(pl.col("role") == "roundup", pl.col("body").is_not_null())
+    whole = rnd.filter(~pl.col("edits").str.contains("truncate|drop_middle"))
+    golds = set(real["gold"])
+    base = real.filter(pl.col("role") == "original")
+    first = dict(zip(base["gold"], base["body"], strict=True))
+    for row in whole.head(40).iter_rows(named=True):
+        items = re.search(r"items=([^;]+)", row["edits"])[1].split(",")
+        assert row["gold"] not in items and set(items) <= golds
+        body = shingles(row["body"])
+        hits = sum(bool(shingles(first[i]) & body) for i in items if i in first)
+        assert hits >= len(items) - 1
+    multi = rnd.group_by("gold").agg(pl.len(), pl.col("outlet").n_unique().alias("outlets"))
+    assert (multi["len"] == multi["outlets"]).all() and (multi["len"] > 1).any()
+
+
+def test_two_story_pages_follow_their_main_story(real: pl.DataFrame) -> None:
+    """A two-story page shares more text with the version of story A it carries (its gold)
+    than with story B."""
+    two = real.filter(pl.col("role") == "two_story", pl.col("body").is_not_null())
+    assert two.height > 0
+    ctx = gen._ctx("")
+    plan = gen._Plan(5000, 3, 0.03, ctx, "realistic")
+    cache: dict = {}
+    for row in two.iter_rows(named=True):
+        i = int(row["id"][1:]) - 1
+        b = re.search(r"second=(c\d+)", row["edits"])[1]
+        assert b == f"c{plan.second[i]:07d}" != row["gold"] == f"c{plan.story[i]:07d}"
+        st_a = gen._story(ctx, plan, cache, int(plan.story[i]), None)
+        st_b = gen._story(ctx, plan, cache, int(plan.second[i]), None)
+        page = shingles(row["body"])
+        own = len(page & shingles("\n".join(st_a.version(ctx, int(plan.ver[i])).paras)))
+        other = len(page & shingles("\n".join(st_b.version(ctx, 0).paras)))
+        assert 0 < other < own, row["id"]
+
+
+def test_templates_differ_only_in_figures(real: pl.DataFrame) -> None:
+    tm1, tm2 = time.gmtime(1_546_300_800), time.gmtime(1_546_300_800 + 5 * 86400)
+
+    def slots_only(a: str, b: str) -> bool:
+        wa, wb = re.findall(r"[\w'.]+", a), re.findall(r"[\w'.]+", b)
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=wa, b=wb, autojunk=False).get_opcodes():
+            for w in (*wa[i1:i2], *wb[j1:j2]) if op != "equal" else ():
+                w = w.lower().strip(".,'s")
+                if w and not re.fullmatch(r"[\d.,]+", w) and w not in tp.SLOT_WORDS:
+                    return False
+        return True
+
+    for fam in range(len(tp.FAMILIES)):
+        a = tp.filing(fam, 5, 101, tm1, "Bristol")
+        b = tp.filing(fam, 5, 202, tm2, "Bristol")
+        assert a != b
+        assert slots_only(" ".join([a[0], *a[1]]), " ".join([b[0], *b[1]])), tp.FAMILIES[fam]
+    notes = real.filter(pl.col("role") == "notice").with_columns(
+        day=_edit("day"),
+        series=_edit("series"),
+    )
+    per_gold = notes.group_by("gold").agg(pl.col("day").n_unique(), pl.col("series").n_unique())
+    assert (per_gold["day"] == 1).all() and (per_gold["series"] == 1).all()
+    per_day = notes.group_by("series", "day").agg(pl.col("gold").n_unique())
+    assert (per_day["gold"] == 1).all()
+    assert notes.group_by("series").agg(pl.col("day").n_unique())["day"].max() >= 5
+
+
+def test_furniture_forms(real: pl.DataFrame) -> None:
+    credit = re.compile(
+        r"\((?:AP Photo/[A-Z]\w+ [A-Z]\w+|[A-Z]\w+ [A-Z]\w+/[\w .]+ via AP|"
+        r"REUTERS/[A-Z]\w+ [A-Z]\w+|Photo by [A-Z]\w+ [A-Z]\w+/[\w .]+)\)"
+    )
+    car = real.filter(real["edits"].str.contains("carousel"), pl.col("body").is_not_null())
+    assert car.height > 0
+    for body in car["body"]:
+        assert len(credit.findall(body)) >= fu.CAROUSEL_PHOTOS[0]
+    wx = real.filter(real["edits"].str.contains("furniture_weather"), pl.col("body").is_not_null())
+    block = pl.col("body").str.extract(r"(?s)(?:^|\n\n)([^\n]*(?:Weather|°)[^\n]*\n.*?)(?:\n\n|$)")
+    wx = wx.with_columns(block=block, day=pl.col("published").str.slice(0, 10))
+    assert wx["block"].str.contains("(?i)wind").all()
+    same = wx.group_by("outlet", "day").agg(pl.col("block").n_unique().alias("k"), pl.len())
+    assert (same["k"] == 1).all() and (same["len"] > 1).any()
+    assert wx["outlet"].n_unique() > 10  # a vendor format recurs across outlets

@@ -140,3 +140,31 @@ def test_paragraph_splitting_rules() -> None:
     keys = paragraphs(twins, config=NormalizeConfig())
     assert keys["_key"][0] == keys["_key"][2] != keys["_key"][1]
     assert keys["_story"].to_list() == [keys["_key"][0]] * 4
+
+
+STORY = (
+    "The city council voted on Tuesday to rebuild the levee that failed last spring, after "
+    "a year of debate over who should pay for it.\n\n"
+    "The mayor said the temperature reached 102° on Monday, and crews worked through the heat."
+)
+
+
+def test_page_furniture_is_removed_by_form() -> None:
+    furniture = [
+        "Millbrook Weather\nToday's high: 72°F\nLow: 55°F\nWinds: NE 10 mph\n5-Day Forecast\n"
+        "Mon 70°/55° Sunny\nTue 71°/50° Rain",
+        "Enter your ZIP code to get local news, weather and alerts.\nZIP Code\nSubmit",
+        "Want to get notified of breaking news?\nAllow\nNot now",
+        "Facebook Twitter LinkedIn Email Print",
+        "1 of 2\nThe mayor speaks during a news conference in Millbrook, Iowa, Monday, March 3, "
+        "2025. (AP Photo/Jane Doe)\n2 of 2\nWorkers clear debris. (John Roe/Getty Images via AP)",
+        "Police officers stand guard near the levee. (REUTERS/Kevin Lamarque)",
+    ]
+    got = clean(["\n\n".join([*furniture, STORY])])[0]
+    assert got == STORY  # story text, including its own "102°" sentence, is kept
+
+
+def test_markup_only_body_is_empty_and_entities_decoded() -> None:
+    got = clean(["<p>&nbsp;</p><div></div>", "<p>Levee &amp; bond</p><p>it&#39;s done</p>"])
+    assert got[0] in ("", None)
+    assert got[1] == "Levee & bond\n\nit's done"

@@ -7,6 +7,8 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import syndup
 from syndup import Config
@@ -131,3 +133,47 @@ def test_large_corpus_path_gives_identical_results(tmp_path, wire_corpus: pl.Dat
     assert packed.rejects.equals(plain.rejects)
     blank_row = packed.rejects.filter(pl.col("id") == "blank-1")
     assert json.loads(blank_row["raw"].item())["body"] == "  "  # rejects keep the raw input
+
+
+@pytest.fixture(scope="module")
+def mixed_corpus(wire_corpus: pl.DataFrame) -> pl.DataFrame:
+    """The wire corpus plus a two-story page, whose cut depends on which edges exist."""
+    body = dict(wire_corpus.select("id", "body").iter_rows())
+    page = wire_corpus.filter(pl.col("id") == "s1").with_columns(
+        pl.lit("two-story").alias("id"),
+        pl.lit("Extra").alias("outlet"),
+        pl.lit(body["s1"] + "\n\n" + body["s2"]).alias("body"),
+    )
+    return pl.concat([wire_corpus, page])
+
+
+def _partition(res: syndup.Result) -> tuple[set[frozenset[str]], dict[str, str]]:
+    groups = {frozenset(g) for g in clusters_of(res).values()}
+    canon = dict(res.assignments.select("id", "canonical_id").iter_rows())
+    return groups, canon
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(seed=st.integers(0, 10_000))
+def test_partition_does_not_depend_on_input_order(mixed_corpus: pl.DataFrame, seed: int) -> None:
+    base = _partition(syndup.cluster(mixed_corpus))
+    shuffled = mixed_corpus.sample(fraction=1.0, shuffle=True, seed=seed)
+    res = syndup.cluster(shuffled)
+    assert _partition(res) == base
+    kept = set(res.assignments["id"])
+    assert res.assignments["id"].to_list() == [i for i in shuffled["id"] if i in kept]
+
+
+def test_explain_with_integer_ids_gives_the_joining_path(wire_corpus: pl.DataFrame) -> None:
+    df = wire_corpus.with_columns(pl.int_range(100, 100 + pl.len()).alias("id"))
+    res = syndup.cluster(df)
+    assert res.assignments.schema["id"] == pl.Int64
+    biggest = res.clusters.row(0, named=True)
+    members = res.assignments.filter(pl.col("cluster_id") == biggest["cluster_id"])["id"]
+    for other in members.to_list()[1:]:
+        exp = syndup.explain(df, members[0], other)
+        assert exp.same_cluster
+        # a pair that does not match directly is joined by a path of matched edges
+        assert exp.rule is not None or exp.path

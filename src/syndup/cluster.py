@@ -1,13 +1,18 @@
-"""Clusters from verified pairs: connected components, a chaining guard, the canonical record.
+"""Clusters from verified pairs: the story graph, its cuts, the canonical record.
 
-Connected components alone let one bridging article (a roundup quoting two wire stories)
-join two stories. The guard re-checks every member against its cluster's canonical and splits
-off members that do not resemble it; split members are clustered again among themselves.
-The canonical is chosen by ordered rules (``ClusterConfig.canonical_rules``); the first rule
+Connected components of the matched edges keep write-through chains whole (version 1 and
+version 20 of a story may share little; each shares much with its neighbour). Two cuts keep
+components from joining different stories: multi-story pages (roundups, two-story pages)
+lose the edges that bridge stories, and a story may not span more than a time window (see
+``story_graph``). The canonical is chosen by ordered rules
+(``ClusterConfig.canonical_rules``); the first rule
 that separates the best member from the runner-up is recorded per cluster.
 """
 
 from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -18,6 +23,7 @@ from syndup.errors import ConfigError
 from syndup.prepare import Prepared
 from syndup.signature import pair_jaccard
 
+MAX_STORIES = 3  # stories told apart per multi-story page (more count as "many")
 _RULE_KEYS = {
     "has_body": ("_has_body", True),
     "wire_outlet": ("_wire_outlet", True),
@@ -26,7 +32,6 @@ _RULE_KEYS = {
     "most_complete": ("body_words", True),
     "smallest_id": ("_id_key", False),
 }
-MAX_GUARD_ROUNDS = 3
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -98,33 +103,267 @@ def _id_key(ids: pl.Series) -> pl.Series:
     return ids
 
 
-def build_clusters(
-    prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig
-) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
-    """Return ``(labels, canonical_row, canon_table)`` after the chaining guard.
+@dataclass(frozen=True)
+class Graph:
+    """The story graph after cuts: ``keep`` marks the matched edges that still join,
+    ``labels`` the components of the kept edges, ``cuts`` one row per cut edge
+    (``a, b, member, reason``: the member whose edge was cut and why)."""
 
-    ``edges`` holds matched pairs (row indexes ``a``, ``b``). ``labels[i]`` is a cluster
-    label, ``canonical_row[i]`` the row of its cluster's canonical.
+    labels: np.ndarray
+    keep: np.ndarray
+    cuts: pl.DataFrame
+
+
+def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) -> Graph:
+    """Components of the matched edges after two principled cuts.
+
+    1. **Multi-story pages** (roundups, live blogs, two stories one after the other). A
+       page that *contains* a story printed elsewhere under another headline (body
+       containment >= ``contained`` of the smaller side, which is at most
+       ``smaller_share`` of the page, headline ratio below ``foreign_headline``) is a
+       suspect; suspects joined to each other (copies of one roundup) form a unit. With
+       the suspects removed, the rest of the graph falls into groups; a unit whose edges
+       reach two or more groups links stories that do not match each other. A page with a
+       generic headline or reaching three or more groups is a roundup: it keeps no edge to
+       the stories it contains (its own copies stay with it). A page reaching two groups
+       is a two-story page: it keeps the group it shares most shingles with.
+    2. **Story time window.** Edges between articles more than ``max_days_apart`` apart
+       are dropped; a component still spanning more than ``story_days`` loses its
+       longest-spanning edges until it fits, so templated notices cannot chain for weeks.
+
+    Chains of version-to-version edges are kept whole: nothing requires a member to
+    resemble the canonical (write-through versions 1 and 20 may share little). Trade-offs:
+    a unit is judged on its direct edges, so a roundup whose items are only *partly*
+    inside it (containment below ``contained``) is never a suspect (it rarely matches at
+    all); a story whose copy dropped the top *and* changed the headline looks like a
+    second story and may be cut from it. Everything is decided on row order = id order,
+    so the result does not depend on the input order.
     """
     n = prepared.docs.height
     a = edges["a"].to_numpy().astype(np.int64)
     b = edges["b"].to_numpy().astype(np.int64)
-    labels = components(n, a, b)
-    for _ in range(MAX_GUARD_ROUNDS):
-        canon = choose_canonical(prepared.docs, labels, config)
-        canonical_row = _canonical_of(labels, canon)
-        members = np.flatnonzero(canonical_row != np.arange(n))
-        sim = similarity_to(prepared, members, canonical_row[members])
-        weak = members[sim < config.guard_similarity]
-        if len(weak) == 0:
+    keep = np.ones(len(a), dtype=bool)
+    reason = np.full(len(a), "", dtype=object)
+    member = np.full(len(a), -1, dtype=np.int64)
+
+    def col(name: str) -> np.ndarray:
+        if name in edges.columns:
+            return edges[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
+        return np.full(len(a), np.nan)
+
+    days = col("days_apart")
+    far = days > config.max_days_apart
+    keep &= ~far
+    reason[far] = "more than max_days_apart apart"
+    _cut_multi_story(prepared, a, b, col, keep, reason, member, config)
+    labels = components(n, a[keep], b[keep])
+    _story_window(prepared, a, b, days, keep, reason, labels, config)
+    labels = components(n, a[keep], b[keep])
+    cut = np.flatnonzero(~keep)
+    cuts = pl.DataFrame(
+        {
+            "a": a[cut],
+            "b": b[cut],
+            "member": member[cut],
+            "reason": reason[cut].astype(str),
+        },
+        schema={"a": pl.Int64, "b": pl.Int64, "member": pl.Int64, "reason": pl.String},
+    )
+    return Graph(labels, keep, cuts)
+
+
+def _cut_multi_story(
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    col: object,
+    keep: np.ndarray,
+    reason: np.ndarray,
+    member: np.ndarray,
+    config: ClusterConfig,
+) -> None:
+    """Step 1 of ``story_graph`` (edits ``keep``, ``reason``, ``member`` in place)."""
+    n = prepared.docs.height
+    if not len(a):
+        return
+    nsh = prepared.arrays["shingles"]
+    generic = prepared.arrays["generic"]
+    big = np.where(nsh[a] >= nsh[b], a, b)
+    small = np.where(nsh[a] >= nsh[b], b, a)
+    cont, head, shared = col("body_containment"), col("headline_ratio"), col("shared_shingles")
+    shared = np.where(np.isnan(shared), 0.0, shared)
+    contains = (
+        keep
+        & (cont >= config.contained)
+        & (nsh[small] <= config.smaller_share * np.maximum(nsh[big], 1))
+    )
+    lead = col("lead_jaccard")
+    elsewhere = (
+        keep
+        & (head < config.foreign_headline)
+        & ~(lead >= config.shared_lead)
+        & (nsh[small] <= config.smaller_share * np.maximum(nsh[big], 1))
+    )
+    foreign = contains & elsewhere
+    # A page whose headline says it holds several stories ("The Latest:", "News in brief",
+    # "Morning Briefing:") is never a copy of a page that does not; nor is a page that
+    # holds a story under another headline when that story is at most half of it.
+    roundup = prepared.arrays["roundup"]
+    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1))
+    for mask, why in (
+        (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
+        (keep & holds, "the page holds this story among other material under its own headline"),
+    ):
+        rows = np.flatnonzero(mask)
+        keep[rows] = False
+        member[rows] = np.where(
+            roundup[a[rows]], a[rows], np.where(roundup[b[rows]], b[rows], big[rows])
+        )
+        reason[rows] = why
+    suspect = np.zeros(n, dtype=bool)
+    suspect[big[foreign]] = True
+    if not suspect.any():
+        return
+    # Copies of a suspect page are suspects too (a roundup printed by several outlets),
+    # or one copy that misses the tell-tale edge would bridge the stories by itself.
+    near = (
+        keep
+        & (col("body_jaccard") >= config.copy_jaccard)
+        & (nsh[small] >= 0.85 * np.maximum(nsh[big], 1))
+    )
+    for _ in range(3):
+        grow = near & (suspect[a] != suspect[b])
+        if not grow.any():
             break
-        # Split weak members off and re-cluster them among themselves.
-        offset = labels.max() + 1
-        is_weak = np.zeros(n, dtype=bool)
-        is_weak[weak] = True
-        keep = is_weak[a] & is_weak[b] & (labels[a] == labels[b])
-        sub = components(n, a[keep], b[keep])
-        labels = np.where(is_weak, offset + sub, labels)
+        suspect[a[grow]] = True
+        suspect[b[grow]] = True
+    # Units: suspects joined to each other; groups: the rest of the graph without suspects.
+    inner = keep & suspect[a] & suspect[b]
+    rest = keep & ~suspect[a] & ~suspect[b]
+    unit = components(n, a[inner], b[inner])
+    group = components(n, a[rest], b[rest])
+    cross = np.flatnonzero(keep & (suspect[a] != suspect[b]))
+    if not len(cross):
+        return
+    u_end = np.where(suspect[a[cross]], a[cross], b[cross])
+    o_end = np.where(suspect[a[cross]], b[cross], a[cross])
+    frame = pl.DataFrame(
+        {
+            "edge": cross,
+            "unit": unit[u_end],
+            "target": group[o_end],
+            "shared": shared[cross],
+            "generic": generic[u_end].astype(bool),
+        }
+    )
+    # Per (unit, target): the strongest edge; its far end stands for the target's story.
+    per_target = (
+        frame.with_columns(pl.Series("rep", o_end))
+        .sort(["unit", "target", "shared", "rep"], descending=[False, False, True, False])
+        .group_by("unit", "target", maintain_order=True)
+        .agg(pl.col("shared").first(), pl.col("rep").first(), pl.col("generic").any())
+        .sort(["unit", "shared", "target"], descending=[False, True, False])
+        .with_columns(pl.len().over("unit").alias("targets"))
+        .filter(pl.col("targets") >= 2)
+    )
+    if not per_target.height:
+        return
+    # Targets whose representative resembles an earlier (stronger) target's are the same
+    # story: two trims of one story fall into separate groups once the full copies are
+    # removed. Greedy over each unit's targets, strongest first.
+    units = per_target["unit"].to_numpy()
+    reps = per_target["rep"].to_numpy()
+    story = np.full(len(units), -1, dtype=np.int64)
+    bounds = np.flatnonzero(np.r_[True, units[1:] != units[:-1], True])
+    for lo, hi in itertools.pairwise(bounds):
+        for k in range(MAX_STORIES):
+            left = np.flatnonzero(story[lo:hi] < 0) + lo
+            if not len(left):
+                break
+            anchor = left[0]
+            story[anchor] = k
+            rest = left[1:]
+            if len(rest):
+                sim = similarity_to(prepared, reps[rest], np.full(len(rest), reps[anchor]))
+                story[rest[sim >= config.same_story]] = k
+        story[lo:hi][story[lo:hi] < 0] = MAX_STORIES
+    per_target = per_target.with_columns(pl.Series("story", story))
+    per_unit = per_target.group_by("unit").agg(
+        pl.col("story").max().alias("stories"), pl.col("generic").any()
+    )
+    decided = (
+        frame.drop("generic")
+        .join(per_target.select("unit", "target", "story"), on=["unit", "target"])
+        .join(per_unit, on="unit")
+        .filter(pl.col("stories") >= 1)
+        .with_columns(roundup=(pl.col("stories") >= 2) | pl.col("generic"))
+    )
+    drop = decided.filter(pl.col("roundup") | (pl.col("story") != 0))
+    rows = drop["edge"].to_numpy()
+    keep[rows] = False
+    page = np.where(suspect[a[rows]], a[rows], b[rows])
+    member[rows] = page
+    is_roundup = drop["roundup"].to_numpy()
+    reason[rows] = np.where(
+        is_roundup,
+        "roundup: the page contains several stories that do not match each other",
+        "two-story page: joins the story it shares most with, not this one",
+    )
+
+
+def _story_window(
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    days: np.ndarray,
+    keep: np.ndarray,
+    reason: np.ndarray,
+    labels: np.ndarray,
+    config: ClusterConfig,
+) -> None:
+    """Step 2 of ``story_graph``: drop the longest-spanning edges of any component whose
+    members span more than ``story_days`` (ties cut together), until none does."""
+    published = prepared.arrays["published"] / 86_400e6
+    known = ~np.isnan(published)
+    if not known.any() or not len(a):
+        return
+    for _ in range(64):
+        span = _span(labels, published, known)
+        wide = span > config.story_days
+        if not wide.any():
+            return
+        inside = keep & wide[labels[a]] & ~np.isnan(days)
+        if not inside.any():
+            return
+        longest = pl.DataFrame({"label": labels[a[inside]], "days": days[inside]})
+        top = longest.group_by("label").agg(pl.col("days").max())
+        limit = np.full(labels.max() + 1, np.inf)
+        limit[top["label"].to_numpy()] = top["days"].to_numpy()
+        cut = inside & (days >= limit[labels[a]])
+        keep[cut] = False
+        reason[cut] = "the story would span more than story_days"
+        labels[:] = components(len(labels), a[keep], b[keep])
+
+
+def _span(labels: np.ndarray, published: np.ndarray, known: np.ndarray) -> np.ndarray:
+    size = labels.max() + 1
+    lo = np.full(size, np.inf)
+    hi = np.full(size, -np.inf)
+    np.minimum.at(lo, labels[known], published[known])
+    np.maximum.at(hi, labels[known], published[known])
+    return np.where(hi >= lo, hi - lo, 0.0)
+
+
+def build_clusters(
+    prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig
+) -> tuple[np.ndarray, np.ndarray, pl.DataFrame]:
+    """Return ``(labels, canonical_row, canon_table)`` of ``story_graph``.
+
+    ``edges`` holds matched pairs (row indexes ``a``, ``b``) with their features.
+    ``labels[i]`` is a cluster label, ``canonical_row[i]`` the row of its cluster's
+    canonical.
+    """
+    labels = story_graph(prepared, edges, config).labels
     canon = choose_canonical(prepared.docs, labels, config)
     return labels, _canonical_of(labels, canon), canon
 

@@ -84,13 +84,62 @@ def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
             "near_identical_body",
-            ("body_jaccard >= 0.6", "shorter_shingles >= 8"),
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 30",
+                "figures_changed == 0",
+                "refiled == 0",
+            ),
             "the bodies share most of their word shingles",
         ),
         Rule(
+            "near_identical_short_body",
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 8",
+                "figures_changed == 0",
+                "refiled == 0",
+                "headline_ratio >= 50",
+            ),
+            "short bodies (a few lines) that share most of their shingles under a similar "
+            "headline (short templated notices, such as dividend lines, differ in the name)",
+        ),
+        Rule(
+            "near_identical_short_untitled",
+            (
+                "body_jaccard >= 0.6",
+                "shorter_shingles >= 8",
+                "figures_changed == 0",
+                "refiled == 0",
+                "headline_words == 0",
+            ),
+            "short bodies that share most of their shingles, one without a headline",
+        ),
+        Rule(
             "contained_body",
-            ("body_containment >= 0.7", "unquoted_containment >= 0.5", "shorter_shingles >= 20"),
-            "the shorter body is almost all inside the longer one (trimmed copy)",
+            (
+                "body_containment >= 0.7",
+                "unquoted_containment >= 0.5",
+                "shared_shingles >= 30",
+                "figures_changed == 0",
+                "refiled == 0",
+            ),
+            "the shorter body is almost all inside the longer one (trimmed copy), and what "
+            "they share is more than one sentence (a shared boilerplate sentence is not a story)",
+        ),
+        Rule(
+            "contained_teaser",
+            (
+                "body_containment >= 0.8",
+                "unquoted_containment >= 0.6",
+                "shorter_shingles >= 10",
+                "figures_changed == 0",
+                "refiled == 0",
+                "headline_ratio >= 85",
+                "headline_generic == 0",
+            ),
+            "a short excerpt (a teaser of a sentence or two) inside the longer body, under "
+            "the same specific headline",
         ),
         Rule(
             "write_through",
@@ -100,10 +149,67 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.15",
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
+                "refiled == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
             "release share facts but reword the lead)",
+        ),
+        Rule(
+            "write_through_headline",
+            (
+                "body_containment >= 0.5",
+                "unquoted_containment >= 0.45",
+                "shared_shingles >= 50",
+                "headline_ratio >= 85",
+                "headline_generic == 0",
+                "refiled == 0",
+            ),
+            "a copy under the story's own headline whose top was rewritten or topped with "
+            "local copy: a specific headline and several paragraphs of narrative (not only "
+            "quotations) in common; independent same-event stories write their own headline",
+        ),
+        Rule(
+            "write_through_wire",
+            (
+                "body_containment >= 0.4",
+                "unquoted_containment >= 0.35",
+                "shared_shingles >= 60",
+                "same_wire == 1",
+                "hours_apart <= 36",
+                "refiled == 0",
+            ),
+            "a later version of the same wire's story (same wire dateline/byline, filed within "
+            "a day and a half): new top, much of the earlier narrative kept lower down",
+        ),
+        Rule(
+            "write_through_version",
+            (
+                "body_containment >= 0.3",
+                "unquoted_containment >= 0.2",
+                "shared_shingles >= 50",
+                "same_wire == 1",
+                "hours_apart <= 24",
+                "figures_changed == 0",
+            ),
+            "versions of one wire story a few write-throughs apart: the same wire's "
+            "dateline, filed within a day, two or more paragraphs of narrative and the "
+            "story's figures still in common",
+        ),
+        Rule(
+            "write_through_narrative",
+            (
+                "body_containment >= 0.6",
+                "unquoted_containment >= 0.6",
+                "shared_shingles >= 120",
+                "same_outlet == 0",
+                "days_apart <= 3",
+                "refiled == 0",
+            ),
+            "another outlet's version of the story with a rewritten top: most of the shorter "
+            "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
+            "within days; independent same-event stories share facts and quotations, not "
+            "paragraphs",
         ),
         Rule(
             "same_outlet_update",
@@ -112,6 +218,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.5",
                 "lead_jaccard >= 0.3",
                 "shorter_shingles >= 40",
+                "figures_changed == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
@@ -123,6 +230,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 92",
                 "headline_words >= 5",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record with a near-identical, specific headline",
         ),
@@ -133,6 +242,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 99",
                 "headline_words >= 4",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record with the same four-plus-word headline, not a generic one",
         ),
@@ -143,6 +254,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_partial >= 92",
                 "headline_words >= 7",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "recurring == 0",
             ),
             "headline-only record whose headline is contained in the other's",
         ),
@@ -191,14 +304,25 @@ class VerifyConfig:
 class ClusterConfig:
     """Clustering and canonical choice.
 
-    Chaining guard: after connected components, a member whose similarity to the cluster's
-    canonical is below ``guard_similarity`` is split off, so one bridging article cannot join
-    two stories. Canonical rules are tried in order; the first that separates the best
+    Story graph (see ``syndup.cluster.story_graph``): a page holding a story that is
+    printed elsewhere under another headline (containment >= ``contained``, the story at
+    most ``smaller_share`` of the page, headline ratio < ``foreign_headline``) may not
+    bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
+    at most ``story_days`` (copies of one filing lie within days, templated notices recur
+    for months). Canonical rules are tried in order; the first that separates the best
     member from the runner-up is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
     """
 
-    guard_similarity: float = 0.3
+    contained: float = 0.7
+    smaller_share: float = 0.8
+    foreign_headline: float = 60.0
+    shared_lead: float = 0.2
+    same_story: float = 0.25
+    copy_jaccard: float = 0.6
+    held_share: float = 0.5
+    max_days_apart: float = 7.0
+    story_days: float = 14.0
     canonical_rules: tuple[str, ...] = (
         "has_body",
         "wire_outlet",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
+from syndup.cluster import story_graph
 from syndup.config import Config
 from syndup.errors import InputError
 from syndup.lsh import band_keys, band_params
@@ -29,6 +31,10 @@ class Explanation:
         lsh: per index (body, lead, headline), whether the pair shares a band.
         same_cluster: whether the full run put them together (through any path).
         cluster_a, cluster_b: their cluster ids; canonical ids of those clusters.
+        path: when the run joined them, the matched edges that join them (shortest path,
+            one dict per edge: ``id_a``, ``id_b``, ``rule``); when it split them but their
+            matched edges would join them, that path with each cut edge's ``cut`` member
+            and ``reason``. Empty when there is no such path or no run.
     """
 
     id_a: str
@@ -42,6 +48,7 @@ class Explanation:
     cluster_b: dict[str, Any] | None
     headline_a: str
     headline_b: str
+    path: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def match(self) -> bool:
@@ -66,6 +73,7 @@ class Explanation:
             "same_cluster": self.same_cluster,
             "cluster_a": self.cluster_a,
             "cluster_b": self.cluster_b,
+            "path": self.path,
         }
 
 
@@ -89,6 +97,7 @@ def explain_pairs(
     assignments = (
         {str(r["id"]): r for r in result.assignments.to_dicts()} if result is not None else {}
     )
+    paths = _Paths(prepared, result, config, index) if result is not None else None
     out = []
     for k, (id_a, id_b) in enumerate(pairs):
         row = feats.row(k, named=True)
@@ -112,6 +121,7 @@ def explain_pairs(
                 cluster_b=_brief(cb),
                 headline_a=prepared.docs["headline_norm"][ra],
                 headline_b=prepared.docs["headline_norm"][rb],
+                path=paths.between(ra, rb) if paths is not None else [],
             )
         )
     return out
@@ -122,6 +132,74 @@ def _plain(value: Any, dtype: pl.DataType) -> Any:
     if dtype == pl.Float32 and value is not None:
         return float(str(np.float32(value)))
     return value
+
+
+class _Paths:
+    """Paths of matched edges between two rows, before and after the story graph's cuts."""
+
+    def __init__(self, prepared: Prepared, result: Result, config: Config, index: dict) -> None:
+        matched = result.pairs.filter(pl.col("matched"))
+        self.ids = prepared.docs["id"].to_list()
+        edges = matched.with_columns(
+            # ids are strings inside the pipeline; the result gives them in their input type
+            pl.col("id_a").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("a"),
+            pl.col("id_b").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("b"),
+        )
+        graph = story_graph(prepared, edges, config.cluster)
+        self.labels = graph.labels
+        self.a = edges["a"].to_list()
+        self.b = edges["b"].to_list()
+        self.rule = [str(r) for r in edges["rule"].to_list()]
+        self.keep = graph.keep.tolist()
+        self.cut = {
+            (a, b): (m, r) for a, b, m, r in graph.cuts.select("a", "b", "member", "reason").rows()
+        }
+        self.adjacent: dict[int, list[int]] = {}
+        for k, (a, b) in enumerate(zip(self.a, self.b)):
+            self.adjacent.setdefault(a, []).append(k)
+            self.adjacent.setdefault(b, []).append(k)
+
+    def between(self, start: int, goal: int) -> list[dict[str, Any]]:
+        """Shortest path of kept edges if the run joined the two, else of all matched
+        edges (the cut ones marked); [] when none, or when the pair matched directly."""
+        joined = self.labels[start] == self.labels[goal]
+        steps = self._bfs(start, goal, kept_only=joined)
+        if steps is None or (len(steps) == 1 and joined):
+            return []
+        out, node = [], start
+        for k in steps:
+            other = self.b[k] if self.a[k] == node else self.a[k]
+            step = {"id_a": self.ids[node], "id_b": self.ids[other], "rule": self.rule[k]}
+            node = other
+            if not self.keep[k]:
+                member, reason = self.cut.get((self.a[k], self.b[k]), (-1, "cut"))
+                step["cut"] = self.ids[member] if member >= 0 else None
+                step["reason"] = reason
+            out.append(step)
+        return out
+
+    def _bfs(self, start: int, goal: int, *, kept_only: bool) -> list[int] | None:
+        came: dict[int, int] = {start: -1}
+        queue = deque([start])
+        while queue:
+            node = queue.popleft()
+            if node == goal:
+                break
+            for k in self.adjacent.get(node, ()):
+                if kept_only and not self.keep[k]:
+                    continue
+                other = self.b[k] if self.a[k] == node else self.a[k]
+                if other not in came:
+                    came[other] = k
+                    queue.append(other)
+        if goal not in came:
+            return None
+        steps, node = [], goal
+        while came[node] >= 0:
+            k = came[node]
+            steps.append(k)
+            node = self.a[k] if self.b[k] == node else self.b[k]
+        return steps[::-1]
 
 
 def _brief(assignment: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -116,9 +116,11 @@ for _k, _phrase in enumerate(_TAIL_PHRASES):
 _TAIL_LENGTHS = np.array([len(p) for p in _TAIL_PHRASES], dtype=np.int64)
 
 
-# Headline decorations that outlets add to a wire headline.
+# Headline decorations that outlets add to a wire headline, and the wires' own version
+# tags ("UPDATE 3-", "REFILE-", "CORRECTED-"): every version of a story keeps its headline.
 _HEADLINE_PREFIX = (
-    r"(?i)^\s*(?:opinion|editorial|analysis|watch|video|report|breaking|exclusive|update[d]?"
+    r"(?i)^\s*(?:opinion|editorial|analysis|watch|video|report|breaking|exclusive"
+    r"|(?:update[d]?|refile|corrected|rpt)(?:\s*\d{1,2})?"
     r"|live|photos?|bnn in focus)\s*[:|\-–—]\s*"
 )
 _HEADLINE_SUFFIX = r"(?i)\s*[|\-–—]\s*(?:opinion|editorial|analysis|video|photos?)\s*$"
@@ -167,6 +169,36 @@ def clean_headlines(headlines: pl.Expr) -> pl.Expr:
     return normalize_text(cleaned)
 
 
+_TAG = r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]{0,400})?/?>|<!--.{0,400}?-->"
+_ENTITY = r"&(?:nbsp|amp|quot|apos|lt|gt|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,5});"
+_ENTITY_TEXT = {"&amp;": "&", "&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
+
+
+def strip_markup(body: pl.Series) -> pl.Series:
+    """HTML tags and entities left in scraped bodies, removed (``&nbsp;`` -> space, a block
+    tag -> paragraph break, ``&amp;`` -> ``&``). A page whose text is only markup
+    (``<p>&nbsp;</p><div></div>``) becomes empty, so it is rejected as having no usable
+    text instead of clustering on its tags. Only bodies holding ``<`` or ``&`` are touched.
+    Approximation: numeric entities other than quotes are dropped, not decoded."""
+    suspect = body.str.contains_any(["<", "&"]).fill_null(False)
+    if not suspect.any():
+        return body
+    idx = suspect.arg_true()
+    part = body.gather(idx)
+    block = (
+        r"(?i)</?(?:p|div|br|li|ul|ol|h[1-6]|tr|table|section|article|blockquote)\b[^<>]{0,400}>"
+    )
+    part = (
+        part.str.replace_all(block, "\n\n")
+        .str.replace_all(_TAG, " ")
+        .str.replace_all(r"&(?:#39|#8217|#x27);", "'")
+        .str.replace_all(r"&(?:#8220|#8221|#34);", '"')
+        .str.replace_many(list(_ENTITY_TEXT), list(_ENTITY_TEXT.values()))
+        .str.replace_all(_ENTITY, " ")
+    )
+    return body.scatter(idx, part)
+
+
 def _paragraphs(
     df: pl.DataFrame, config: NormalizeConfig, body_col: str, outlet_col: str, headline_col: str
 ) -> pl.DataFrame:
@@ -175,7 +207,7 @@ def _paragraphs(
     from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
-    body = df[body_col]
+    body = strip_markup(df[body_col])
     tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
     # One compiled pass: split, strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
@@ -331,10 +363,96 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
         flags[rows[hit]] = True
+    if config.strip_boilerplate and paras.height:
+        flags |= _furniture(paras)
     out = pl.Series("_drop", flags)
     for pattern in config.extra_boilerplate:
         out = out | paras["_para"].str.contains(pattern)
     return out
+
+
+# Page furniture recognised by its form, line by line: photo captions with a credit line,
+# "3 of 10" counters, weather widgets, ZIP-code and notification prompts, share bars.
+_CREDIT = (
+    r"\((?:AP|AFP|REUTERS|Reuters|EPA|Getty Images|Pool) ?Photo ?/[^()]{2,80}\)"
+    r"|\([^()]{2,80}/[^()]{2,60} via (?:AP|Getty Images|Reuters)\)"
+    r"|\((?:REUTERS|Reuters|AFP|EPA|Getty Images)/[^()]{2,80}\)"
+    r"|\((?:Photo|Image) (?:by|courtesy of|credit:?) [^()]{2,100}\)"
+)
+_CREDIT_END = rf"(?i)(?:{_CREDIT})\s*[.]?$"
+_FURNITURE_STRONG = (
+    r"(?i)°|\b\d+-day forecast\b|\bwinds?\b.{0,20}\bmph\b|\btoday'?s high\b|\bzip(?: code)?\b"
+    r"|\bnotif(?:ications?|ied|y)\b|\bnews alerts?\b|\balerts? for breaking news\b"
+    r"|^(?:share(?: this (?:article|story))?|share (?:on|via) \w+|facebook|twitter|x|linkedin|email"
+    r"|print|copy link|whatsapp|reddit|pinterest)(?:\s+(?:facebook|twitter|linkedin|email|print"
+    r"|whatsapp|reddit|pinterest))*$"
+)
+_FURNITURE_WEAK = r"(?i)^(?:\d{1,2} of \d{1,2}|(?:mon|tue|wed|thu|fri|sat|sun)\w*\b.{0,30})$"
+_FURNITURE_LITERALS = [
+    "°",
+    "photo",
+    " via ",
+    "reuters/",
+    "afp/",
+    "zip",
+    "notif",
+    "alert",
+    "facebook",
+    "forecast",
+    "share",
+]
+
+
+def _furniture(paras: pl.DataFrame) -> np.ndarray:
+    """Paragraphs that are page furniture by form: every line is a furniture line (a photo
+    caption ending in a credit such as "(AP Photo/Name)", a weather reading, a prompt, a
+    share bar) or a short label/button (three words or fewer), and at least one is a
+    strong one (a credit, a temperature, a prompt). Captions, widgets and prompts recur
+    across outlets in vendor formats, so form works where an outlet has too few pages for
+    the boilerplate learner. Approximation: a story paragraph written entirely of short
+    lines and holding, say, a temperature would be dropped too."""
+    flags = np.zeros(paras.height, dtype=bool)
+    # Furniture is short, spread over several lines, or a caption ending in its credit:
+    # long one-line story paragraphs are never read further.
+    para = pl.col("_para")
+    shape = (
+        (para.str.len_bytes() <= _SHORT_BYTES)
+        | para.str.contains("\n", literal=True)
+        | para.str.ends_with(")")
+        | para.str.ends_with(").")
+    )
+    suspect = paras.select(
+        shape & para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
+    ).to_series()
+    rows = np.flatnonzero(suspect.fill_null(False).to_numpy())
+    if not len(rows):
+        return flags
+    lines = (
+        paras[rows]
+        .select(pl.Series("_i", rows), pl.col("_para").str.split("\n").alias("_line"))
+        .explode("_line")
+        .with_columns(pl.col("_line").str.strip_chars())
+        .filter(pl.col("_line") != "")
+    )
+    line = pl.col("_line")
+    words = line.str.count_matches(r"\S+")
+    several = pl.len().over("_i") >= 2
+    # A credit ends a caption of any length; other forms only count on short lines, and
+    # on a one-line paragraph only when very short (a story sentence may mention 102°).
+    strong = line.str.contains(_CREDIT_END) | (
+        line.str.contains(_FURNITURE_STRONG) & (words <= 16) & (several | (words <= 8))
+    )
+    judged = lines.with_columns(
+        strong.alias("_strong"),
+        (line.str.contains(_FURNITURE_WEAK) | (words <= 3)).alias("_weak"),
+    )
+    per = judged.group_by("_i").agg(
+        pl.col("_strong").any().alias("_any"),
+        (pl.col("_strong") | pl.col("_weak")).all().alias("_all"),
+    )
+    hit = per.filter(pl.col("_any") & pl.col("_all"))["_i"].to_numpy()
+    flags[hit] = True
+    return flags
 
 
 def clean_paragraphs(

@@ -70,6 +70,11 @@ class Detector:
             )
         df = reading.table.with_columns(pl.col("id").cast(pl.String))
         self.stats["articles"] = reading.records
+        # Every later stage visits rows in order (boilerplate samples, LSH anchors, the
+        # order pairs are verified in); taking rows in id order makes the partition and
+        # canonicals independent of the input's order. ``complete`` restores the input order.
+        if df.height > 1 and not df["id"].is_sorted():
+            df = df.sort("id")
         total = df.height
         done = [0]
 
@@ -181,9 +186,9 @@ class Detector:
     def _recheck_skipped(
         self, feats: pl.DataFrame, prepared: Prepared
     ) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray, pl.DataFrame] | None]:
-        """Verify skipped pairs that the chaining guard left in different clusters.
+        """Verify skipped pairs that the story graph's cuts left in different clusters.
 
-        A pair is skipped when its ends are already connected; if the guard then splits
+        A pair is skipped when its ends are already connected; if a cut then splits
         that connection, the skipped pair may be the evidence that still joins them.
         Also returns the final ``build_clusters`` output when it is current (else None).
         """
@@ -292,7 +297,8 @@ def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
             )
         )
         asg = pl.concat([asg, extra], how="diagonal_relaxed")
-        asg = asg.sort(["file", "row"] if "file" in asg.columns else "row", nulls_last=True)
+    # Input order (the stages ran in id order, see ``prepare``).
+    asg = asg.sort(["file", "row"] if "file" in asg.columns else "row", nulls_last=True)
     no_text = result.assignments.filter(pl.col("reason").is_not_null()).select("id", "reason")
     raw = prepared.rejected
     raw_text = text_ready(raw.drop("row", "file", strict=False), csv_out=False).write_ndjson()

@@ -55,6 +55,7 @@ class Prepared:
     rejected: pl.DataFrame
     learned: pl.DataFrame | None
     config: Config
+    figures: np.ndarray | None = None
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -67,11 +68,20 @@ class Prepared:
             .then(pl.col("outlet").rank("dense"))
             .otherwise(0)
         ).to_series()
+
+        def code(col: str) -> np.ndarray:
+            """Dense code of a string column, 0 for the empty string."""
+            expr = pl.when(pl.col(col) != "").then(pl.col(col).rank("dense")).otherwise(0)
+            return d.select(expr).to_series().to_numpy().astype(np.int64)
+
         return {
+            "wire": code("wire"),
+            "headline_figures": code("headline_figures"),
             "headline": d["headline_norm"].to_numpy(),
             "headline_words": d["headline_words"].to_numpy(),
             "shingles": d["body_shingles"].to_numpy().astype(np.float64),
             "generic": d["headline_generic"].to_numpy(),
+            "roundup": d["roundup_headline"].to_numpy(),
             "outlet": outlet.to_numpy().astype(np.int64),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }
@@ -87,6 +97,17 @@ class Prepared:
 def lead_text(body_norm: pl.Series, chars: int) -> pl.Series:
     """The first ``chars`` characters of normalised bodies, whitespace collapsed."""
     return body_norm.str.slice(0, chars).str.replace_all(r"\s+", " ")
+
+
+# Headlines of pages that hold several stories: live blogs ("The Latest: ..."), news in
+# brief, newsletters and briefings, live updates, roundups (matched on normalised text).
+# Only as a headline's opening words for "live updates": sites also append "- Live updates"
+# to a single story's title.
+ROUNDUP_HEADLINE = (
+    r"^(?:the latest|live|live updates?|in brief|briefs?|news briefs?)\b\s*[:|\-]?"
+    r"|\bnews in brief\b|\b(?:morning|evening|daily|weekly|weekend) (?:briefing|digest)\b"
+    r"|\bround-?up:|\bweek in review\b|\bwhat to know today\b|\bnewsletter\b"
+)
 
 
 def normalize_corpus(
@@ -108,7 +129,7 @@ def normalize_corpus(
     else:
         cleaned = clean_paragraphs(df, paras, config=ncfg, learned=learned)
     generic = "|".join(vcfg.generic_headlines)
-    wire_byline = r"(?i)\((?:AP|Reuters|AFP|UPI|CNN)\)|\bby (?:the )?(?:associated press|reuters)"
+    wire_tag = r"(?i)\((?:AP|Reuters|AFP|UPI|CNN)\)|\bby (?:the )?(?:associated press|reuters)\b"
     headline = pl.when(pl.col("headline").str.strip_chars() != "").then(pl.col("headline"))
     if not ncfg.infer_headlines:
         cleaned = cleaned.with_columns(pl.lit(None, dtype=pl.String).alias("inferred_headline"))
@@ -125,19 +146,37 @@ def normalize_corpus(
         pl.col("body")
         .fill_null("")
         .str.slice(0, 600)
-        .str.contains(wire_byline)
-        .alias("wire_byline"),
+        .str.extract(wire_tag, 0)
+        .str.to_lowercase()
+        .str.replace_all(r"^by |^the |[()]", "")
+        .str.replace(r"^(?:by )?(?:the )?associated press$", "ap")
+        .fill_null("")
+        .alias("wire"),
         "boilerplate_paras",
         pl.when(pl.col("headline").is_null())
         .then(pl.col("body").str.slice(0, 80))
         .alias("body_start"),
     ).with_columns(
         pl.col("headline_norm").str.count_matches(r"\w+").cast(pl.UInt32).alias("headline_words"),
+        (pl.col("wire") != "").alias("wire_byline"),
+        pl.col("headline_norm")
+        .str.extract_all(
+            r"\d+(?:[.,/]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten"
+            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b"
+        )
+        .list.unique()
+        .list.sort()
+        .list.join(" ")
+        .fill_null("")
+        .alias("headline_figures"),
     )
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
-    return out.with_columns(generic_flag.alias("headline_generic"))
+    return out.with_columns(
+        generic_flag.alias("headline_generic"),
+        pl.col("headline_norm").str.contains(ROUNDUP_HEADLINE).alias("roundup_headline"),
+    )
 
 
 def prepare(
@@ -165,6 +204,7 @@ def prepare(
     lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
     head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
+    figures = np.zeros((n, FIGURES), dtype=np.uint32)
     words = np.zeros(n, dtype=np.int64)
     parts: dict[int, pl.DataFrame] = {}
     if raw_bodies is None:
@@ -223,6 +263,7 @@ def prepare(
         body_sig[start:stop], lead_sig[start:stop], words[start:stop], counts[start:stop] = out[:4]
         hh, ho = char_shingles(part["headline_norm"], scfg.headline_ngram)
         head_sig[start:stop] = minhash(hh, ho, num_perm=scfg.headline_num_perm, seed=scfg.seed)
+        figures[start:stop] = figure_hashes(body, FIGURES)
         bodies.put(start, body)
         parts[start] = part.drop("body_clean")
         return stop - start
@@ -263,7 +304,40 @@ def prepare(
         rejected=_rejected(df, docs["usable"], raw_bodies),
         learned=learned,
         config=config,
+        figures=figures,
     )
+
+
+FIGURES = 13  # distinct figures kept per body (hashes; 0 = none) + a whole-body flag
+FIGURE_CHARS = 1000  # figures are read from the first characters of the cleaned body
+_FIGURE = r"\d+(?:[.,/-]\d+)*"
+
+
+def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
+    """The first ``k`` distinct figures ("1.5", "6-3/16", "2019") in the first
+    ``FIGURE_CHARS`` characters of each body, as nonzero 32-bit hashes (rows padded with 0).
+
+    Copies of one filing keep their figures; the same template filled in on another day
+    (auction results, money supply, a daily market report) changes them. The last column
+    is a flag instead of a figure: 1 when the whole body was read (short enough, fewer than
+    ``k - 1`` figures), so two such bodies can be required to agree on every figure.
+    Approximation: spelled-out numbers ("two billion") are not figures."""
+    out = np.zeros((body.len(), k), dtype=np.uint32)
+    k -= 1
+    found = body.str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE)
+    found = found.list.unique(maintain_order=True).list.head(k).fill_null([])
+    lengths = found.list.len().fill_null(0).to_numpy().astype(np.int64)
+    whole = (body.str.len_chars().fill_null(0).to_numpy() <= FIGURE_CHARS) & (lengths < k)
+    out[:, k] = whole
+    values = found.explode().drop_nulls()
+    if values.len():
+        hashed = (values.hash(seed=7).to_numpy() & 0xFFFFFFFF).astype(np.uint32)
+        hashed[hashed == 0] = 1
+        rows = np.repeat(np.arange(body.len()), lengths)
+        starts = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(lengths)[:-1]])
+        cols = np.arange(len(rows)) - np.repeat(starts, lengths)
+        out[rows, cols] = hashed
+    return out
 
 
 def compress_bodies(df: pl.DataFrame, config: Config) -> bool:

@@ -132,6 +132,16 @@ def print_explanation(exp: Explanation, console: Console) -> None:
             else f"different clusters {ca.get('cluster_id')} / {cb.get('cluster_id')}"
         )
         console.print(f"After clustering: {where}")
+    if exp.path and exp.same_cluster:
+        chain = " ".join(f"—{step['rule']}→ {step['id_b']}" for step in exp.path)
+        console.print(f"Joined through matched edges: {exp.path[0]['id_a']} {chain}")
+    elif exp.path:
+        for step in exp.path:
+            if "cut" in step:
+                console.print(
+                    f"Split: edge {step['id_a']}–{step['id_b']} ({step['rule']}) cut at "
+                    f"member {step['cut']}: {step['reason']}"
+                )
     lsh = ", ".join(f"{k}: {'yes' if v else 'no'}" for k, v in exp.lsh.items())
     console.print(f"Shares an LSH band — {lsh}")
     feats = Table(title="Features", title_justify="left")
