@@ -18,10 +18,11 @@ import polars as pl
 from syndup.config import Config
 from syndup.errors import ConfigError, InputError
 from syndup.explain import Explanation, explain_pairs
-from syndup.index.articles import UTC, take, to_prepared
+from syndup.index.articles import UTC, doc_layout, take, to_prepared
 from syndup.index.bands import BandRuns, append_run
 from syndup.index.store import (
     APPLICATION,
+    EDGE_FEATURES,
     INDEXES,
     SCALAR_COLUMNS,
     SCHEMA_VERSION,
@@ -88,6 +89,7 @@ class Index:
         self._store = store
         self.config = config
         self._bands = BandRuns()
+        self._layout = doc_layout(config)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -115,6 +117,7 @@ class Index:
                         "application": APPLICATION,
                         "schema_version": str(SCHEMA_VERSION),
                         "config": json.dumps(config.to_dict(), sort_keys=True),
+                        **_layouts(config),
                         "created": str(time.time()),
                         **Counters().to_meta(),
                     }
@@ -186,6 +189,7 @@ class Index:
                     counters=counters,
                     now=now,
                     bands=self._bands,
+                    layout=self._layout,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())
@@ -381,7 +385,7 @@ class Index:
             rows = self._store.articles(np.unique(order))
             rows = rows[np.searchsorted(rows["doc"].to_numpy(), order)]
             exp = explain_pairs(
-                to_prepared(rows, self.config), [(str(id_a), str(id_b))], self.config
+                to_prepared(rows, self.config, self._layout), [(str(id_a), str(id_b))], self.config
             )[0]
             cur = {r["id"]: r for r in self._rows_of(np.unique(order)).to_dicts()}
             brief = (
@@ -473,7 +477,7 @@ class Index:
             rest_mem = s.members(rest)
             plan = recluster(
                 s,
-                to_prepared(s.articles(rest), self.config),
+                to_prepared(s.articles(rest), self.config, self._layout),
                 rest,
                 edges,
                 old_cluster=rest_mem["cluster"].to_numpy(),
@@ -556,12 +560,27 @@ class Index:
         return self._retrying(read)
 
 
+def _layouts(config: Config) -> dict[str, str]:
+    """What the stored rows hold besides the schema: the article columns and edge features
+    of this syndup version (an index built by another layout is refused, not misread)."""
+    return {
+        "doc_layout": json.dumps(doc_layout(config)),
+        "edge_features": json.dumps(list(EDGE_FEATURES)),
+    }
+
+
 def _check_meta(meta: dict[str, str], config: Config | None, where: str) -> Config:
     version = meta.get("schema_version")
     if version != str(SCHEMA_VERSION):
         raise StoreError(
             f"{where}: index schema version {version}, this syndup reads {SCHEMA_VERSION}"
         )
+    for key, value in _layouts(config or Config()).items():
+        if meta.get(key) != value:
+            raise StoreError(
+                f"{where}: index built by a syndup with other stored article data ({key}); "
+                "rebuild it with this version"
+            )
     try:
         stored = json.loads(meta["config"])
         stored_config = Config.from_dict(stored)

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from syndup.errors import SyndupError
+from syndup.verify import FEATURES
 
 SCHEMA_VERSION = 1
 APPLICATION = "syndup-index"
@@ -30,19 +31,15 @@ ARTICLE_SCHEMA: dict[str, pl.DataType] = {
     "outlet": pl.String(),
     "published": pl.Int64(),  # microseconds since the epoch, UTC; null = unknown
     "headline": pl.String(),
-    "headline_norm": pl.String(),
-    "body_start": pl.String(),
-    "wire_byline": pl.Boolean(),
-    "boilerplate_paras": pl.Int64(),
-    "headline_words": pl.Int64(),
-    "headline_generic": pl.Boolean(),
-    "body_words": pl.Int64(),
-    "body_shingles": pl.Int64(),
+    # Every other per-article column of ``Prepared.docs`` (normalised headline, counts,
+    # flags), as one JSON object; its columns and types are recorded in the metadata.
+    "facts": pl.String(),
     "batch": pl.Int64(),
     "added": pl.Float64(),  # seconds since the epoch
     "body_sig": pl.Binary(),  # uint32 little-endian, SignatureConfig.num_perm values
     "lead_sig": pl.Binary(),  # uint32, lead_num_perm values
     "headline_sig": pl.Binary(),  # uint32, headline_num_perm values
+    "figures": pl.Binary(),  # uint32, Prepared.figures row (empty when there are none)
     "body": pl.Binary(),  # cleaned body, UTF-8, zstd-compressed
     "body_len": pl.Int64(),  # its uncompressed size in bytes
 }
@@ -55,21 +52,7 @@ MEMBER_SCHEMA: dict[str, pl.DataType] = {
     "rule": pl.String(),
     "evidence": pl.String(),
 }
-EDGE_FEATURES = (
-    "headline_ratio",
-    "headline_partial",
-    "headline_words",
-    "headline_generic",
-    "body_missing",
-    "body_jaccard",
-    "body_containment",
-    "unquoted_containment",
-    "shorter_shingles",
-    "lead_jaccard",
-    "lead_ratio",
-    "same_outlet",
-    "days_apart",
-)
+EDGE_FEATURES = FEATURES  # the verify stage's features, recorded in the metadata
 EDGE_SCHEMA: dict[str, pl.DataType] = {
     "a": pl.Int64(),
     "b": pl.Int64(),

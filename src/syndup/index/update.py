@@ -120,6 +120,7 @@ def plan_add(
     counters: Counters,
     now: float,
     bands: BandRuns,
+    layout: list[tuple[str, str]],
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
     ``bands``: the stored band runs, synced with the store."""
@@ -134,7 +135,7 @@ def plan_add(
     live = store.members(seen)["doc"].to_numpy() if len(seen) else seen
     found = [first_live(k, d, live, anchors) for k, d in hits.values()]
     old_docs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    old = to_prepared(store.articles(old_docs), config)
+    old = to_prepared(store.articles(old_docs), config, layout)
     both = concat([old, new], config)
     n_old = len(old_docs)
     pairs = Detector(config).candidates(both).filter(pl.col("b") >= n_old)
@@ -152,7 +153,7 @@ def plan_add(
     affected = store.component_docs(comps) if len(comps) else np.zeros(0, dtype=np.int64)
     stored_edges = store.edges(affected) if len(affected) else _empty_edges()
     members = store.members(affected)
-    sub = concat([to_prepared(store.articles(affected), config), new], config)
+    sub = concat([to_prepared(store.articles(affected), config, layout), new], config)
     sub_docs = np.concatenate([affected, new_docs])
     plan = recluster(
         store,
