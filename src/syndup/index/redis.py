@@ -27,6 +27,7 @@ they never combine two batches. Values are JSON and raw arrays only; nothing is 
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -52,7 +53,7 @@ from syndup.index.store import (
     frame,
 )
 
-LOCK_MS = 60_000
+LOCK_MS = 15_000  # refreshed every LOCK_MS / 4 while a batch is worked on
 _BLOBS = {"body_sig": "bs", "lead_sig": "ls", "headline_sig": "hs", "body": "t"}
 _MEMBER = tuple(c for c in MEMBER_SCHEMA if c != "doc")
 _EDGE = tuple(c for c in EDGE_SCHEMA if c not in ("a", "b"))
@@ -131,6 +132,9 @@ class RedisStore(Store):
             time.sleep(0.02)
         self._token = token
         self._pipe = self.r.pipeline(transaction=True)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(token, stop), daemon=True)
+        beat.start()
         try:
             yield
             if not self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS):
@@ -138,10 +142,21 @@ class RedisStore(Store):
             self._pipe.incr(self._k("version"))
             self._pipe.execute()
         finally:
+            stop.set()
+            beat.join()
             self._pipe.reset()
             self._pipe = None
             self._token = None
             self.r.eval(_RELEASE, 1, self._k("lock"), token)
+
+    def _heartbeat(self, token: str, stop: threading.Event) -> None:
+        """Keep the lock while this process works on a batch (a dead writer's lock expires
+        after ``LOCK_MS``)."""
+        while not stop.wait(LOCK_MS / 4000):
+            try:
+                self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS)
+            except Exception:  # the commit's own check reports a lost lock
+                return
 
     def refresh_lock(self) -> None:
         if self._token is not None:
