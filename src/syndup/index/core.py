@@ -168,7 +168,8 @@ class Index:
         df = read_corpus(data, **read_opts)
         known = self._store.lookup_ids(df["id"].unique().to_list())
         first = df.select(pl.int_range(pl.len()).over("id") == 0).to_series()
-        fresh = df.filter(first & ~pl.col("id").is_in(list(known)))
+        # In id order, as the batch run takes rows (its anchors and samples follow row order).
+        fresh = df.filter(first & ~pl.col("id").is_in(list(known))).sort("id")
         prepared = prepare(fresh, self.config)  # pure: outside the write lock
         session = self._store.writing() if write else self._store.reading()
         with session, self._fresh_bands():

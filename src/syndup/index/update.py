@@ -17,7 +17,9 @@ Differences from a batch run (measured in the parity tests):
 * Batch verification skips pairs whose ends are already connected; here every candidate pair
   with a new article is verified, so the stored graph can hold a few more edges.
 * The anchors of a band bucket are its oldest stored members; in a batch run they are the
-  bucket's first rows. The two agree when articles are added in the batch corpus's order.
+  bucket's first rows in id order. The two agree when articles arrive in id order (each
+  batch is taken in id order); out of order a few pairs are verified that the batch run
+  does not verify, and vice versa.
 """
 
 from __future__ import annotations
