@@ -5,8 +5,8 @@ Layout under ``prefix`` (``redis://host:6379/0?prefix=news``; default ``syndup``
 =====================  ==============================================================
 ``P:meta``             hash: application, schema version, config, counters
 ``P:ids``              hash: article id -> doc number
-``P:a:DOC``            hash: ``m`` (JSON scalars), ``bs``/``ls``/``hs`` (raw uint32
-                       signatures), ``t`` (zstd cleaned body)
+``P:a:DOC``            hash: ``m`` (JSON scalars), ``bs``/``ls``/``hs``/``f`` (raw uint32
+                       signatures, figures), ``t`` (zstd cleaned body)
 ``P:m``                hash: doc -> JSON member row (cluster, component, similarity, ...)
 ``P:k:COMPONENT``      set of the component's docs
 ``P:e:DOC``            hash: other doc -> JSON edge (rule and features)
@@ -54,7 +54,7 @@ from syndup.index.store import (
 )
 
 LOCK_MS = 15_000  # refreshed every LOCK_MS / 4 while a batch is worked on
-_BLOBS = {"body_sig": "bs", "lead_sig": "ls", "headline_sig": "hs", "body": "t"}
+_BLOBS = {"body_sig": "bs", "lead_sig": "ls", "headline_sig": "hs", "figures": "f", "body": "t"}
 _MEMBER = tuple(c for c in MEMBER_SCHEMA if c != "doc")
 _EDGE = tuple(c for c in EDGE_SCHEMA if c not in ("a", "b"))
 _RELEASE = (
