@@ -88,6 +88,7 @@ class SQLiteStore(Store):
         self.db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: safe against crashes
         self.db.execute("PRAGMA cache_size = -262144")  # 256 MB page cache
         self.db.execute("PRAGMA temp_store = MEMORY")
+        self.db.execute("PRAGMA journal_size_limit = 67108864")  # WAL shrinks back to 64 MB
         self._in_write = False
 
     # ------------------------------------------------------------------ lifecycle
