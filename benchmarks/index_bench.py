@@ -33,6 +33,29 @@ RESULTS = HERE / "results"
 CLI = [sys.executable, "-c", "from syndup.cli import main; main()"]
 
 
+def baseline(args: argparse.Namespace) -> dict:
+    """The same articles clustered by one batch ``syndup.cluster`` run, for scale."""
+    import polars as pl
+
+    import syndup
+
+    df = pl.scan_parquet(args.input).head(args.n).collect()
+    df = df.drop("gold", "role", "edits", strict=False)
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    syndup.cluster(df)
+    total = time.perf_counter() - start
+    return {
+        "backend": "batch cluster (baseline)",
+        "articles": df.height,
+        "add_seconds": round(total, 1),
+        "articles_per_s": round(df.height / total, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
 def worker(args: argparse.Namespace) -> dict:
     import numpy as np
     import polars as pl
@@ -41,6 +64,8 @@ def worker(args: argparse.Namespace) -> dict:
     from syndup import Index
 
     args.backend = args.backend[0]
+    if args.backend == "baseline":
+        return baseline(args)
     df = (pl.scan_parquet(args.input).head(args.n + args.queries + 10).collect()).drop(
         "gold", "role", "edits", strict=False
     )
