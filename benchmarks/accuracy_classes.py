@@ -29,6 +29,7 @@ import polars as pl
 HERE = Path(__file__).resolve().parent
 GENERATOR_FILES = (
     "generate.py",
+    "plan.py",
     "syndication_edits.py",
     "chains.py",
     "furniture.py",
@@ -166,15 +167,13 @@ def order_independence(path: Path, work_dir: Path, k: int = 5) -> dict:
     def canon(p: Path) -> tuple[pl.DataFrame, pl.DataFrame, float]:
         t0 = time.perf_counter()
         res = syndup.cluster(str(p))
-        asg = res.assignments
-        pred = pl.concat(
-            [
-                asg.select("id", "cluster_id").cast(pl.String),
-                res.rejects.select("id", cluster_id=pl.format("rejected:{}", "id")).cast(pl.String),
-            ]
+        asg = res.assignments.drop_nulls("id").with_columns(pl.col("id").cast(pl.String))
+        single = pl.format("rejected:{}", "id")  # rows not clustered: a singleton each
+        pred = asg.select(
+            "id", pl.coalesce("cluster_id", single).cast(pl.String).alias("cluster_id")
         )
         canon = _partition(pred).join(
-            asg.select(pl.col("id").cast(pl.String), pl.col("canonical_id").cast(pl.String)),
+            asg.select("id", pl.col("canonical_id").cast(pl.String)),
             on="id",
             how="left",
         )

@@ -254,9 +254,11 @@ def test_tsv_on_stdin_several_inputs_and_integer_ids(tmp_path: Path) -> None:
     assert {r["id"] for r in rows} == {9, 10, 100}  # integers stay integers
     assert {r["canonical_id"] for r in rows} == {9}  # smallest id compared as a number
     (tmp_path / "b.jsonl").write_text(json.dumps({"id": 7, "title": "other"}) + "\n")
-    res = run("cluster", str(tmp_path / "a.jsonl"), str(tmp_path / "b.jsonl"), "-f", "jsonl", "-q")
+    res = run("cluster", str(tmp_path / "b.jsonl"), str(tmp_path / "a.jsonl"), "-f", "jsonl", "-q")
     assert res.exit_code == 0, res.output
-    assert len(res.stdout.splitlines()) == 4
+    rows = [json.loads(x) for x in res.stdout.splitlines()]
+    assert [(r["id"], r["row"]) for r in rows] == [(7, 1), (9, 1), (10, 2), (100, 3)]  # as given
+    assert rows[0]["file"].endswith("b.jsonl")
 
 
 def test_library_tables_and_explanations_are_plain(wire_corpus: pl.DataFrame) -> None:

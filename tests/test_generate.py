@@ -26,6 +26,7 @@ if str(ROOT) not in sys.path:
 from benchmarks import chains as ch  # noqa: E402
 from benchmarks import furniture as fu  # noqa: E402
 from benchmarks import generate as gen  # noqa: E402
+from benchmarks import plan as pn  # noqa: E402
 from benchmarks import syndication_edits as se  # noqa: E402
 from benchmarks import templates as tp  # noqa: E402
 
@@ -102,7 +103,7 @@ def test_heavy_tailed_clusters(corpus: pl.DataFrame) -> None:
     assert sizes.max() >= 20
     assert (sizes == 1).mean() > 0.5
     assert ((sizes >= 2) & (sizes <= 5)).sum() > 3 * (sizes > 5).sum()
-    assert sizes.max() <= gen.MAX_CLUSTER
+    assert sizes.max() <= pn.MAX_CLUSTER
 
 
 def test_cluster_structure(corpus: pl.DataFrame) -> None:
@@ -193,10 +194,10 @@ def test_readme_documents_realistic_rates() -> None:
     for const in (
         "CHAIN_P", "CHAIN_VERSIONS", "CHAIN_SPAN_H", "TRIM_LATE_P", "FURNITURE_P", "KIND_P",
         "PAGE_P", "CAROUSEL_P", "SMALL_P", "ROUNDUP_ROWS", "ROUNDUP_COPIES", "TWO_STORY_P",
-        "NOTICE_ROWS", "NOTICE_COPIES",
+        "NOTICE_ROWS", "NOTICE_COPIES", "NOTICE_FLASH_P",
     ):  # fmt: skip
         assert f"`{const}`" in readme, const
-    for share in (gen.ROUNDUP_ROWS, gen.TWO_STORY_P, gen.NOTICE_ROWS, se.TRIM_LATE_P):
+    for share in (pn.ROUNDUP_ROWS, pn.TWO_STORY_P, pn.NOTICE_ROWS, se.TRIM_LATE_P):
         assert f"{share:.1%}".replace(".0%", "%") in readme, share
     for role in ("roundup", "two_story", "notice"):
         assert f"`{role}`" in readme
@@ -242,10 +243,10 @@ def test_realistic_classes_at_their_rates(real: pl.DataFrame) -> None:
     n = real.height
     roles = Counter(real["role"])
     assert set(roles) == set(gen.ROLES)
-    assert roles["roundup"] == round(gen.ROUNDUP_ROWS * n)
-    assert roles["notice"] == round(gen.NOTICE_ROWS * n)
+    assert roles["roundup"] == round(pn.ROUNDUP_ROWS * n)
+    assert roles["notice"] == round(pn.NOTICE_ROWS * n)
     copies = roles["reprint"] + roles["two_story"]
-    assert 0.5 * gen.TWO_STORY_P < roles["two_story"] / copies < 2 * gen.TWO_STORY_P
+    assert 0.5 * pn.TWO_STORY_P < roles["two_story"] / copies < 2 * pn.TWO_STORY_P
     chain = real.filter(real["edits"].str.contains(r"(?:^|;)chain="))
     assert 0.10 < chain.height / n < 0.40
     assert chain["gold"].n_unique() >= 5
@@ -261,12 +262,12 @@ def test_realistic_classes_at_their_rates(real: pl.DataFrame) -> None:
 
 def _versions(seed: int = 3, n: int = 5000, stories: int = 25) -> list[list[se.Version]]:
     ctx = gen._ctx("")
-    plan = gen._Plan(n, seed, 0.03, ctx, "realistic")
+    plan = pn._Plan(n, seed, 0.03, ctx, "realistic")
     cache: dict = {}
     out = []
     for s in np.flatnonzero(plan.chain > 0)[:stories]:
         st = gen._story(ctx, plan, cache, int(s), None)
-        assert gen.CHAIN_VERSIONS[0] <= st.chain <= gen.CHAIN_VERSIONS[1]
+        assert pn.CHAIN_VERSIONS[0] <= st.chain <= pn.CHAIN_VERSIONS[1]
         out.append([st.version(ctx, k) for k in range(st.chain)])
     return out
 
@@ -327,7 +328,7 @@ def test_two_story_pages_follow_their_main_story(real: pl.DataFrame) -> None:
     two = real.filter(pl.col("role") == "two_story", pl.col("body").is_not_null())
     assert two.height > 0
     ctx = gen._ctx("")
-    plan = gen._Plan(5000, 3, 0.03, ctx, "realistic")
+    plan = pn._Plan(5000, 3, 0.03, ctx, "realistic")
     cache: dict = {}
     for row in two.iter_rows(named=True):
         i = int(row["id"][1:]) - 1
@@ -362,6 +363,9 @@ def test_templates_differ_only_in_figures(real: pl.DataFrame) -> None:
         day=_edit("day"),
         series=_edit("series"),
     )
+    flash = notes["body"].is_null().mean()
+    assert 0.5 * pn.NOTICE_FLASH_P < flash < 1.5 * pn.NOTICE_FLASH_P, flash
+    assert notes.filter(pl.col("body").is_null())["edits"].str.contains("headline_only").all()
     per_gold = notes.group_by("gold").agg(pl.col("day").n_unique(), pl.col("series").n_unique())
     assert (per_gold["day"] == 1).all() and (per_gold["series"] == 1).all()
     per_day = notes.group_by("series", "day").agg(pl.col("gold").n_unique())

@@ -434,3 +434,18 @@ def test_header_only_csv_under_load(tmp_path: Path) -> None:
         for proc in busy:
             proc.kill()
             proc.wait()
+
+
+REUTERS = Path("/work/shared/data/reuters21578/articles.parquet")
+
+
+@pytest.mark.skipif(not REUTERS.exists(), reason="shared Reuters-21578 corpus not present")
+def test_reuters_reads_in_one_go_with_its_bad_dates_listed() -> None:
+    reading = read_articles(REUTERS)
+    assert reading.records == reading.table.height == 21578
+    dates = reading.problems.filter(pl.col("field") == "published")
+    by_row = {r["row"]: r for r in dates.iter_rows(named=True)}
+    assert by_row[10279]["action"] == "salvaged"  # '27-MAR-1987 00:02:59.13&#5;&#5;&#5;RM'
+    assert by_row[15370]["action"] == "salvaged"  # '... # date added by S Finch as guesswork'
+    assert by_row[17192]["action"] == "nulled"  # '31-MAR-1987 605:12:19.12'
+    assert reading.table["published"][10278] == dt.datetime(1987, 3, 27, 0, 2, 59, 130000, UTC)

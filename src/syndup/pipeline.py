@@ -298,7 +298,14 @@ def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
         )
         asg = pl.concat([asg, extra], how="diagonal_relaxed")
     # Input order (the stages ran in id order, see ``prepare``).
-    asg = asg.sort(["file", "row"] if "file" in asg.columns else "row", nulls_last=True)
+    if "file" in asg.columns:  # files in the order they were given
+        files = reading.table["file"].unique(maintain_order=True).to_list()
+        rank = pl.col("file").replace_strict(
+            {f: i for i, f in enumerate(files)}, default=len(files), return_dtype=pl.Int64
+        )
+        asg = asg.sort(rank, pl.col("row"), nulls_last=True)
+    else:
+        asg = asg.sort("row", nulls_last=True)
     no_text = result.assignments.filter(pl.col("reason").is_not_null()).select("id", "reason")
     raw = prepared.rejected
     raw_text = text_ready(raw.drop("row", "file", strict=False), csv_out=False).write_ndjson()

@@ -243,7 +243,15 @@ def report_problems(problems: pl.DataFrame, written: Path | None, console: Conso
     counts = problems.group_by("action", "field").len().sort("len", descending=True).iter_rows()
     parts = [f"{n:,} {action} ({field or 'record'})" for action, field, n in counts]
     console.print(f"input problems: {', '.join(parts)}; {where}", markup=False, highlight=False)
-    notes = problems.filter(pl.col("action") != "not_clustered").head(5)
+    # The first few, worst first (rejected, nulled, salvaged), then in input order.
+    rank = pl.col("action").replace_strict(
+        {"rejected": 0, "nulled": 1, "salvaged": 2}, default=3, return_dtype=pl.Int8
+    )
+    notes = (
+        problems.filter(pl.col("action") != "not_clustered")
+        .sort(rank, pl.col("row"), nulls_last=True, maintain_order=True)
+        .head(5)
+    )
     for row in notes.iter_rows(named=True):
         place = f"{row['file'] or '<input>'}:{row['row']}" if row["row"] is not None else ""
         value = f" value {row['value']!r}" if row["value"] is not None else ""

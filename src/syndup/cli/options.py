@@ -72,7 +72,7 @@ InputsArg = Annotated[
         help="One or more corpora: .jsonl, .json (array), .csv, .tsv or .parquet (.gz for "
         "text), globs such as 'feeds/*.jsonl', or - for stdin (JSONL unless --input-format).",
         show_default=False,
-        metavar="INPUTS...",
+        metavar="INPUTS",
     ),
 ]
 OutputOpt = Annotated[
@@ -267,7 +267,10 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:  # `syndup ... | head`: the reader has all it wanted
             quiet_stdout()
             raise typer.Exit(0) from None
-        except (typer.Exit, typer.Abort, KeyboardInterrupt, typer.BadParameter):
+        except KeyboardInterrupt:  # Ctrl-C: temporaries are already removed
+            typer.echo("syndup: interrupted", err=True)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
         except OSError as exc:
             if _broken_pipe(exc):

@@ -103,25 +103,37 @@ def _parse(values: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.Se
     if values.dtype.is_numeric():
         return _epoch(values.cast(pl.Float64)), no_note
     text = values.cast(pl.String).str.strip_chars()
-    frame = pl.DataFrame({"t": text})
     t = pl.col("t")
-    to_dt = [
-        t.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
-        for f in ((date_format,) if date_format else ()) + DATE_FORMATS
-    ]
     digits = t.str.contains(r"^\d+$")
     number = t.cast(pl.Float64, strict=False)
-    epoch = (
+    numeric = (  # epoch seconds, epoch milliseconds, YYYYMMDD
         pl.when(digits & t.str.len_chars().is_in([9, 10]))
         .then(pl.from_epoch((number * 1e6).cast(pl.Int64), time_unit="us"))
         .when(digits & t.str.len_chars().is_in([12, 13]))
         .then(pl.from_epoch((number * 1e3).cast(pl.Int64), time_unit="us"))
+        .when(digits & (t.str.len_chars() == 8))
+        .then(t.str.to_datetime("%Y%m%d", strict=False, time_unit="us"))
         .dt.replace_time_zone("UTC")
     )
-    ymd = pl.when(digits & (t.str.len_chars() == 8)).then(
-        t.str.to_datetime("%Y%m%d", strict=False, time_unit="us", time_zone="UTC")
-    )
-    parsed = frame.select(pl.coalesce([epoch, ymd, *to_dt]).alias("t")).to_series()
+    forms = [
+        t.str.to_datetime(f, strict=False, time_unit="us", time_zone="UTC")
+        for f in ((date_format,) if date_format else ()) + DATE_FORMATS
+    ]
+    # Each form is tried only on the values no earlier form read: a clean column costs
+    # one or two passes, not one per form.
+    left = pl.DataFrame({"t": text}).with_row_index("i").filter(t.is_not_null() & (t != ""))
+    found = []
+    for form in (numeric, *forms):
+        if left.height == 0:
+            break
+        got = left.select("i", form.cast(UTC).alias("d"))
+        miss = got["d"].is_null()
+        found.append(got.filter(~miss))
+        left = left.filter(miss)
+    parsed = pl.repeat(None, n, dtype=UTC, eager=True)
+    if found:
+        hits = pl.concat(found)
+        parsed = parsed.scatter(hits["i"], hits["d"])
     todo = text.is_not_null() & (text != "") & parsed.is_null()
     if not todo.any():
         return parsed, no_note

@@ -364,6 +364,8 @@ def _on_signal(signum: int, frame: Any) -> None:
     if callable(previous):
         previous(signum, frame)
         return
+    if previous == signal.SIG_IGN:  # the host process ignores it: so do we
+        return
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 
