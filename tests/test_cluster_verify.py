@@ -295,3 +295,18 @@ def test_explain_shows_the_path_of_a_chain_and_the_cut_of_a_split(wire_corpus) -
     assert split.same_cluster is False
     cut = [step for step in split.path if "cut" in step]
     assert cut and cut[0]["cut"] == "two-story" and "story" in cut[0]["reason"]
+
+
+def test_explain_command_prints_the_joining_path(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from syndup.cli import app
+
+    path = tmp_path / "chain.jsonl"
+    pl.DataFrame(_chain(3, 7)).write_ndjson(path)
+    out = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["explain", str(path), "chain-0-Ass", "chain-6-Sta"]
+    )
+    assert out.exit_code == 0, out.output
+    assert "Joined through matched edges: chain-0-Ass" in out.output
+    assert out.output.count("→") >= 2

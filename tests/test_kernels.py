@@ -124,3 +124,16 @@ def _repo() -> str:
     from pathlib import Path
 
     return str(Path(__file__).resolve().parent.parent)
+
+
+def test_a_headline_corpus_does_not_import_pyarrow_compute() -> None:
+    """pyarrow.compute costs ~0.2 s to import; a corpus with no body text never needs it."""
+    code = (
+        "import sys, syndup\n"
+        "syndup.cluster('data/seed_headlines.csv')\n"
+        "print('pyarrow.compute' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=_repo()
+    )
+    assert out.stdout.split() == ["False"]

@@ -66,6 +66,10 @@ class LSHConfig:
     ``(1 - recall_weight, recall_weight)`` towards recall (256 permutations at 0.3 give
     85 bands of 3 rows: a pair at Jaccard 0.33 becomes a candidate with probability 0.95).
 
+    ``same_headline_threshold``: a fourth index over the headlines of records with a body
+    and a specific headline (5+ words, not generic), proposing pairs of versions that
+    share the headline but little text; verification still decides on the bodies.
+
     A lower threshold finds more distant copies (write-throughs, heavy trims) at the cost of
     more candidate pairs to verify. Buckets larger than ``anchors`` pair each member with
     only the bucket's first ``anchors`` members, which keeps a 10,000-copy story linear;
@@ -75,6 +79,7 @@ class LSHConfig:
     body_threshold: float = 0.3
     lead_threshold: float = 0.5
     headline_threshold: float = 0.3
+    same_headline_threshold: float = 0.8  # 0 = off; bodied records, specific headlines
     recall_weight: float = 0.9
     anchors: int = 4
     warn_bucket: int = 2000
@@ -89,6 +94,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 30",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
             ),
             "the bodies share most of their word shingles",
         ),
@@ -99,6 +105,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_ratio >= 50",
             ),
             "short bodies (a few lines) that share most of their shingles under a similar "
@@ -111,6 +118,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 8",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_words == 0",
             ),
             "short bodies that share most of their shingles, one without a headline",
@@ -123,6 +131,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 30",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
             ),
             "the shorter body is almost all inside the longer one (trimmed copy), and what "
             "they share is more than one sentence (a shared boilerplate sentence is not a story)",
@@ -135,6 +144,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 10",
                 "figures_changed == 0",
                 "refiled == 0",
+                "dateline_differs == 0",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),
@@ -149,7 +159,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.15",
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
-                "refiled == 0",
+                "figures_changed == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -163,11 +173,29 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shared_shingles >= 50",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
+                "headline_figures_differ == 0",
                 "refiled == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
             "quotations) in common; independent same-event stories write their own headline",
+        ),
+        Rule(
+            "write_through_same_headline",
+            (
+                "headline_ratio >= 95",
+                "headline_words >= 5",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "hours_apart <= 36",
+                "body_containment >= 0.25",
+                "unquoted_containment >= 0.2",
+                "shared_shingles >= 40",
+                "refiled == 0",
+            ),
+            "versions of one story under the same specific headline (wire version tags "
+            "removed), filed within a day and a half, still sharing two paragraphs of "
+            "narrative: each write-through keeps the headline while the top changes",
         ),
         Rule(
             "write_through_wire",
@@ -219,6 +247,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "lead_jaccard >= 0.3",
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
+                "dateline_differs == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
@@ -368,7 +397,16 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "anchors": (1, None),
     "warn_bucket": (1, None),
     "lead_chars": (1, None),
-    "guard_similarity": (0, 1),
+    "same_headline_threshold": (0, 1),
+    "contained": (0, 1),
+    "smaller_share": (0, 1),
+    "foreign_headline": (0, 100),
+    "shared_lead": (0, 1),
+    "same_story": (0, 1),
+    "copy_jaccard": (0, 1),
+    "held_share": (0, 1),
+    "max_days_apart": (0, None),
+    "story_days": (0, None),
 }
 
 

@@ -230,7 +230,10 @@ def _paragraphs(
             "_doc": doc,
             "_outlet": facts["_outlet"].gather(doc),
             "_no_title": facts["_no_title"].gather(doc),
-            "_para": pl.Series(para, dtype=pl.String),
+            # (no paragraphs: skip the arrow import path, which loads pyarrow.compute)
+            "_para": pl.Series(para, dtype=pl.String)
+            if len(doc)
+            else pl.Series([], dtype=pl.String),
             "_pos": (np.arange(len(doc)) - first).astype(np.uint32),
             "_key": keys,
             "_words": words,

@@ -98,12 +98,23 @@ class Detector:
         a body, the body decides, and a shared headline alone is no proof of a copy.
         """
         lcfg = self.config.lsh
-        no_body = prepared.docs["body_words"].to_numpy() == 0
+        docs = prepared.docs
+        no_body = docs["body_words"].to_numpy() == 0
+        # Versions of a wire story a few write-throughs apart share little text but keep
+        # the headline: near-identical specific headlines propose pairs (bodies decide).
+        specific = (
+            ~no_body
+            & (docs["headline_words"].to_numpy() >= 5)
+            & ~docs["headline_generic"].to_numpy()
+        )
         indexes = (
             ("body", prepared.body_sig, lcfg.body_threshold, None),
             ("lead", prepared.lead_sig, lcfg.lead_threshold, None),
             ("headline", prepared.headline_sig, lcfg.headline_threshold, no_body),
+            ("same_headline", prepared.headline_sig, lcfg.same_headline_threshold, specific),
         )
+        if lcfg.same_headline_threshold <= 0:
+            indexes = indexes[:3]
 
         def search(index: tuple[str, np.ndarray, float, np.ndarray | None]) -> np.ndarray | None:
             name, sig, threshold, only = index
@@ -145,7 +156,7 @@ class Detector:
         merged = np.bitwise_or.reduceat(flags, starts) if len(starts) else flags
         names = [
             "+".join(n for bit, (n, *_) in enumerate(indexes) if mask >> bit & 1)
-            for mask in range(8)
+            for mask in range(1 << len(indexes))
         ]
         return pl.DataFrame(
             {

@@ -76,6 +76,7 @@ class Prepared:
 
         return {
             "wire": code("wire"),
+            "dateline_date": code("dateline_date"),
             "headline_figures": code("headline_figures"),
             "headline": d["headline_norm"].to_numpy(),
             "headline_words": d["headline_words"].to_numpy(),
@@ -107,6 +108,14 @@ ROUNDUP_HEADLINE = (
     r"^(?:the latest|live|live updates?|in brief|briefs?|news briefs?)\b\s*[:|\-]?"
     r"|\bnews in brief\b|\b(?:morning|evening|daily|weekly|weekend) (?:briefing|digest)\b"
     r"|\bround-?up:|\bweek in review\b|\bwhat to know today\b|\bnewsletter\b"
+)
+
+
+# The date in a wire dateline ("WASHINGTON, Jan 5 (Reuters) -") opening a line near the top
+# (furniture may come first): copies of one filing carry the same one.
+DATELINE_DATE = (
+    r"(?m)^\s*[A-Z][A-Za-z .'’\-]{1,40},\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2})\b"
 )
 
 
@@ -152,6 +161,14 @@ def normalize_corpus(
         .str.replace(r"^(?:by )?(?:the )?associated press$", "ap")
         .fill_null("")
         .alias("wire"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(DATELINE_DATE, 1)
+        .str.to_lowercase()
+        .str.replace_all(r"[.\s]+", " ")
+        .fill_null("")
+        .alias("dateline_date"),
         "boilerplate_paras",
         pl.when(pl.col("headline").is_null())
         .then(pl.col("body").str.slice(0, 80))
@@ -310,7 +327,32 @@ def prepare(
 
 FIGURES = 13  # distinct figures kept per body (hashes; 0 = none) + a whole-body flag
 FIGURE_CHARS = 1000  # figures are read from the first characters of the cleaned body
-_FIGURE = r"\d+(?:[.,/-]\d+)*"
+_NUMBER_WORDS = "|".join(
+    f"[{w[0].upper()}{w[0]}]{w[1:]}"
+    for w in [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "twenty",
+        "thirty",
+        "forty",
+        "fifty",
+        "sixty",
+        "seventy",
+        "eighty",
+        "ninety",
+    ]
+)
+_FIGURE = rf"\d+(?:[.,/-]\d+)*|(?-u:\b)(?:{_NUMBER_WORDS})(?-u:\b)"  # case as written
 
 
 def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
@@ -321,7 +363,8 @@ def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
     (auction results, money supply, a daily market report) changes them. The last column
     is a flag instead of a figure: 1 when the whole body was read (short enough, fewer than
     ``k - 1`` figures), so two such bodies can be required to agree on every figure.
-    Approximation: spelled-out numbers ("two billion") are not figures."""
+    Spelled-out numbers count ("two billion" vs "1.5 billion"), as written (copies keep
+    their case)."""
     out = np.zeros((body.len(), k), dtype=np.uint32)
     k -= 1
     found = body.str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE)

@@ -25,13 +25,13 @@ figures_changed               1 if both bodies' openings hold figures and under 
                               fewer side's are in the other (any of them, when both bodies
                               are short enough to be read whole): the template re-filled
 refiled                       1 if ``figures_changed`` and the two are a day or more apart or
-                              both short enough to be read whole, or if both are that short
-                              and a day or more apart: the same wording filled in again (a
-                              short item's copies run within a day; an unknown date counts
-                              as not apart)
+                              both short enough to be read whole: the same wording filled in
+                              again (an unknown date counts as not apart)
 recurring                     1 if the same outlet published both a day or more apart: an
                               outlet's recurring item (a daily notice), not a reprint, when
                               nothing but the headline is there to compare
+dateline_differs              1 if both bodies open with a wire dateline carrying a date and
+                              the dates differ ("WASHINGTON, Jan 5" vs "Jan 7"): two filings
 headline_figures_differ       1 if both headlines hold figures (digits or number words) and
                               the sets differ ("rate falls to 7.37 pct" vs "to 7.69 pct"):
                               a template filled in again
@@ -76,6 +76,7 @@ FEATURES = (
     "figures_changed",
     "refiled",
     "recurring",
+    "dateline_differs",
     "headline_figures_differ",
     "days_apart",
     "hours_apart",
@@ -147,7 +148,7 @@ def pair_features(
     generic, words = cols["generic"], cols["headline_words"]
     outlets, published = cols["outlet"], cols["published"]
     days = np.abs(published[a] - published[b]) / 86_400e6
-    wire, figs = cols["wire"], cols["headline_figures"]
+    wire, figs, dl = cols["wire"], cols["headline_figures"], cols["dateline_date"]
     shared = np.round(cont * small)
     changed = figures_changed(prepared, a, b)
     whole = read_whole(prepared, a, b)
@@ -174,11 +175,12 @@ def pair_features(
         pl.Series("figures_changed", changed),
         pl.Series(
             "refiled",
-            ((changed.astype(bool) & ((days >= 1.0) | whole)) | (whole & (days >= 1.0))).astype(
-                np.int8
-            ),
+            (changed.astype(bool) & ((days >= 1.0) | whole)).astype(np.int8),
         ),
         pl.Series("recurring", (same_outlet & (days >= 1.0)).astype(np.int8)),
+        pl.Series(
+            "dateline_differs", ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)).astype(np.int8)
+        ),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
