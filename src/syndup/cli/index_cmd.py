@@ -44,7 +44,7 @@ from syndup.cli.options import (
 )
 from syndup.index import Index
 from syndup.io import write_table, write_text
-from syndup.report import _jsonable, print_table
+from syndup.report import _jsonable
 
 app = typer.Typer(
     name="index",
@@ -83,6 +83,20 @@ def _fmt(format: Format | None, output: Path | None) -> str:
     if fmt == "table" and output is not None:
         raise typer.BadParameter("--format table prints to the terminal; pick a data format")
     return fmt
+
+
+def print_table(df: pl.DataFrame, console: Any, *, title: str = "", limit: int = 50) -> None:
+    """A table for people: its first ``limit`` rows (use a data format for all of them)."""
+    from rich.table import Table
+
+    table = Table(title=title or None, title_justify="left")
+    for col in df.columns:
+        table.add_column(col, overflow="fold")
+    for row in df.head(limit).iter_rows():
+        table.add_row(*["" if v is None else str(v) for v in row])
+    console.print(table)
+    if df.height > limit:
+        console.print(f"... {df.height - limit:,} more row(s): use --format for all of them")
 
 
 def emit(df: pl.DataFrame, fmt: str, output: Path | None, *, title: str = "") -> None:

@@ -138,7 +138,7 @@ def to_prepared(rows: pl.DataFrame, config: Config, layout: list[tuple[str, str]
         body_sig=_matrix(rows["body_sig"], scfg.num_perm),
         lead_sig=_matrix(rows["lead_sig"], scfg.lead_num_perm),
         headline_sig=_matrix(rows["headline_sig"], scfg.headline_num_perm),
-        source=rows.select("id", "headline", "outlet", pl.col("published").cast(UTC)),
+        source=_source(rows),
         bodies=bodies,
         rejected=pl.DataFrame(),
         learned=None,
@@ -162,12 +162,22 @@ def concat(parts: list[Prepared], config: Config) -> Prepared:
         body_sig=np.concatenate([p.body_sig for p in parts]),
         lead_sig=np.concatenate([p.lead_sig for p in parts]),
         headline_sig=np.concatenate([p.headline_sig for p in parts]),
-        source=pl.concat([p.source.select("id") for p in parts]),
+        source=pl.concat([_source(p.source) for p in parts], how="vertical_relaxed"),
         bodies=bodies,
         rejected=pl.DataFrame(),
         learned=None,
         config=config,
         figures=None if any(f is None for f in figures) else np.concatenate(figures),
+    )
+
+
+def _source(source: pl.DataFrame) -> pl.DataFrame:
+    """The input columns the later stages read (titles, cluster tables), one schema."""
+    return source.select(
+        pl.col("id").cast(pl.String),
+        pl.col("headline").cast(pl.String),
+        pl.col("outlet").cast(pl.String),
+        pl.col("published").cast(UTC),
     )
 
 
@@ -181,7 +191,7 @@ def take(prepared: Prepared, rows: np.ndarray) -> Prepared:
         body_sig=prepared.body_sig[rows],
         lead_sig=prepared.lead_sig[rows],
         headline_sig=prepared.headline_sig[rows],
-        source=prepared.docs[rows].select("id"),
+        source=_source(prepared.source)[rows],
         bodies=bodies,
         rejected=pl.DataFrame(),
         learned=None,
