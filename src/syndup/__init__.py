@@ -20,6 +20,7 @@ from syndup.config import (
 from syndup.errors import ConfigError, InputError, SyndupError
 from syndup.evaluate import Scores, pair_errors, score_clusters
 from syndup.explain import Explanation, explain
+from syndup.index import Index
 from syndup.io import read_corpus, write_table
 from syndup.pipeline import Detector, cluster
 from syndup.result import Result
@@ -32,6 +33,7 @@ __all__ = [
     "ConfigError",
     "Detector",
     "Explanation",
+    "Index",
     "InputError",
     "LSHConfig",
     "NormalizeConfig",

@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-from syndup.cli import cluster_cmd, config_cmd, dedup_cmd, evaluate_cmd, explain_cmd, report_cmd
+from syndup.cli import (
+    cluster_cmd,
+    config_cmd,
+    dedup_cmd,
+    evaluate_cmd,
+    explain_cmd,
+    index_cmd,
+    report_cmd,
+)
 from syndup.cli.options import CONTEXT, STATE, quiet_stdout
 
 EPILOG = (
@@ -64,6 +72,7 @@ for _name, _func in (
     ("dedup", dedup_cmd.dedup),
 ):
     app.command(_name, epilog=EPILOG, context_settings=CONTEXT)(_func)
+app.add_typer(index_cmd.app, name="index", epilog=EPILOG, context_settings=CONTEXT)
 
 
 def main() -> None:

@@ -1,0 +1,236 @@
+"""Benchmark of the persistent index (``syndup index``): add throughput, query latency, explain.
+
+    python benchmarks/index_bench.py --input /tmp/gen_1m.parquet -n 100000 \\
+        [--backend sqlite redis] [--batch 10000] [--queries 200]
+
+Each backend runs in its own process (peak RSS is that process's). For each: articles added
+in batches of ``--batch`` (throughput for the whole run, per-batch seconds, bytes on disk per
+article or Redis ``used_memory``), then one-article ``query`` latency (warm: the first 10 are
+discarded) for articles not in the index, then ``syndup index explain`` of one pair end to end
+(a fresh CLI process). ``baseline``: one batch ``syndup cluster`` run over the same articles,
+for scale in the same conditions. The machine's load average is recorded next to the
+figures. Results are merged into ``benchmarks/results/index.json`` (keyed by backend and
+size) and ``index.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+RESULTS = HERE / "results"
+CLI = [sys.executable, "-c", "from syndup.cli import main; main()"]
+
+
+def baseline(args: argparse.Namespace) -> dict:
+    """The same articles clustered by one batch ``syndup.cluster`` run, for scale."""
+    import polars as pl
+
+    import syndup
+
+    df = pl.scan_parquet(args.input).head(args.n).collect()
+    df = df.drop("gold", "role", "edits", strict=False)
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    syndup.cluster(df)
+    total = time.perf_counter() - start
+    return {
+        "backend": "batch cluster (baseline)",
+        "articles": df.height,
+        "add_seconds": round(total, 1),
+        "articles_per_s": round(df.height / total, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def worker(args: argparse.Namespace) -> dict:
+    import numpy as np
+    import polars as pl
+
+    import syndup
+    from syndup import Index
+
+    args.backend = args.backend[0]
+    if args.backend == "baseline":
+        return baseline(args)
+    df = (pl.scan_parquet(args.input).head(args.n + args.queries + 10).collect()).drop(
+        "gold", "role", "edits", strict=False
+    )
+    data, probes = df.head(args.n), df.slice(args.n, args.queries + 10)
+    work = Path(tempfile.mkdtemp(prefix="syndup-index-bench-", dir=args.workdir))
+    server = None
+    try:
+        if args.backend == "redis":
+            server, url = _redis_server(work)
+            location = url + "?prefix=bench"
+        else:
+            location = str(work / "news.db")
+        index = Index.open(location)
+        load_before = os.getloadavg()
+        seconds = []
+        start = time.perf_counter()
+        for lo in range(0, data.height, args.batch):
+            t = time.perf_counter()
+            index.add(data.slice(lo, args.batch))
+            seconds.append(round(time.perf_counter() - t, 2))
+            print(f"{args.backend} {lo + args.batch:,}: {seconds[-1]} s", file=sys.stderr)
+        total = time.perf_counter() - start
+        stats = index.stats()
+        latencies = []
+        for i in range(probes.height):
+            t = time.perf_counter()
+            index.query(probes.slice(i, 1))
+            latencies.append((time.perf_counter() - t) * 1000)
+        warm = np.array(latencies[10:])
+        clusters = index.clusters()
+        pair = index.get(clusters["cluster_id"][0])["id"].head(2).to_list()
+        index.close()
+        t = time.perf_counter()
+        subprocess.run(
+            [*CLI, "index", "explain", location, *pair, "--format", "json"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+        explain_s = time.perf_counter() - t
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return {
+            "backend": args.backend,
+            "articles": data.height,
+            "batch": args.batch,
+            "add_seconds": round(total, 1),
+            "articles_per_s": round(data.height / total, 1),
+            "batch_seconds": seconds,
+            "peak_rss_mb": round(rss_mb),
+            "bytes": stats["bytes"],
+            "bytes_per_article": stats["bytes_per_article"],
+            "bytes_measure": "used_memory" if args.backend == "redis" else "file size",
+            "clusters": stats["clusters"],
+            "query_ms_p50": round(float(np.percentile(warm, 50)), 2),
+            "query_ms_p99": round(float(np.percentile(warm, 99)), 2),
+            "queries": len(warm),
+            "explain_end_to_end_s": round(explain_s, 2),
+            "load_avg_before": [round(x, 2) for x in load_before],
+            "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+            "versions": {
+                "syndup": syndup.__version__,
+                "python": platform.python_version(),
+                "polars": pl.__version__,
+                "sqlite": __import__("sqlite3").sqlite_version,
+            },
+        }
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _redis_server(work: Path) -> tuple[subprocess.Popen, str]:
+    import socket
+
+    import redis
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    args = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(work), "--save", ""]
+    proc = subprocess.Popen(
+        ["redis-server", *args, "--appendonly", "no"], stdout=subprocess.DEVNULL
+    )
+    client = redis.Redis(port=port)
+    for _ in range(200):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
+def write_results(rows: list[dict]) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "index.json"
+    old = json.loads(path.read_text()) if path.exists() else {}
+    for row in rows:
+        old[f"{row['backend']}_{row['articles']}"] = row
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(old, indent=2) + "\n")
+    tmp.replace(path)
+    lines = [
+        "# Index benchmark (`benchmarks/index_bench.py`)",
+        "",
+        "Generated articles (`benchmarks/generate.py --words 400`), added in batches; one-article",
+        "queries warm; explain is a fresh `syndup index explain` process. Load average (1, 5, 15",
+        "min) is the machine's, shared with other jobs.",
+        "",
+        "| backend | articles | add/s | peak RSS MB | bytes/article | query p50 ms | p99 ms "
+        "| explain s | load before -> after |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for key in sorted(old):
+        r = old[key]
+        if "query_ms_p50" not in r:  # the batch baseline: throughput only
+            lines.append(
+                f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
+                f"{r['peak_rss_mb']:,} | | | | | "
+                f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
+            )
+            continue
+        lines.append(
+            f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
+            f"{r['peak_rss_mb']:,} | {r['bytes_per_article']:,} ({r['bytes_measure']}) | "
+            f"{r['query_ms_p50']} | {r['query_ms_p99']} | {r['explain_end_to_end_s']} | "
+            f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
+        )
+    md = RESULTS / "index.md"
+    md.with_suffix(".tmp").write_text("\n".join(lines) + "\n")
+    md.with_suffix(".tmp").replace(md)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--input", required=True, help="generated corpus (parquet)")
+    parser.add_argument("-n", type=int, default=100_000)
+    parser.add_argument(
+        "--backend",
+        nargs="+",
+        default=["baseline", "sqlite", "redis"],
+        help="baseline = one batch `syndup cluster` run over the same articles",
+    )
+    parser.add_argument("--batch", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--workdir", default=None, help="where the index files go (temp)")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args)))
+        return 0
+    rows = []
+    for backend in args.backend:
+        cmd = [sys.executable, __file__, "--worker", "--input", args.input, "-n", str(args.n)]
+        cmd += ["--backend", backend, "--batch", str(args.batch), "--queries", str(args.queries)]
+        if args.workdir:
+            cmd += ["--workdir", args.workdir]
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(rows[-1]), file=sys.stderr)
+        write_results(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""Band buckets of the stored articles as sorted runs (a small log-structured merge).
+
+An article has ~140 band keys (85 body, 21 lead, 32 headline bands by default), so a batch of
+10,000 articles brings 1.4 million ``(key, doc)`` entries. Written one row per entry, that is
+the whole cost of an index (SQLite manages ~100k-300k upserts a second; Redis spends most of
+it encoding commands). Instead each batch writes one *run* per LSH index: its entries sorted
+by ``(key, doc)``, as two raw little-endian arrays (uint64 keys, uint32 docs). Runs are
+merged pairwise when the newest is at least half the size of the one before (a binary
+counter: ~log2(batches) runs, each entry rewritten ~log2(batches) times), up to
+``MAX_RUN`` entries. Readers keep the runs in memory (12 bytes an entry) and look a whole
+batch's keys up with ``searchsorted``; a process picks up runs other writers added by their
+ids at the start of each session.
+
+Removed articles are not deleted from the runs at once: lookups drop documents that are no
+longer stored before taking each bucket's first ``anchors``, and merges purge them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from syndup.index.store import INDEXES, Store
+
+MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
+PER_KEY = 16  # entries read per key and run (buckets are paired with their first anchors)
+
+
+@dataclass
+class Run:
+    seg: int
+    keys: np.ndarray  # uint64, ascending (with docs as the tie-break)
+    docs: np.ndarray  # uint32
+
+
+@dataclass
+class BandRuns:
+    """The in-memory copy of every index's runs; ``sync`` refreshes it from the store."""
+
+    runs: dict[str, list[Run]] = field(default_factory=lambda: {n: [] for n in INDEXES})
+
+    def sync(self, store: Store) -> None:
+        for name in INDEXES:
+            ids = store.segment_ids(name)
+            have = {r.seg: r for r in self.runs[name]}
+            fresh = []
+            for seg in ids:
+                run = have.get(seg)
+                if run is None:
+                    keys, docs = store.segment(name, seg)
+                    run = Run(seg, np.frombuffer(keys, "<u8"), np.frombuffer(docs, "<u4"))
+                fresh.append(run)
+            self.runs[name] = fresh
+
+    def entries(self) -> int:
+        return sum(len(r.keys) for runs in self.runs.values() for r in runs)
+
+    def lookup(self, name: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(key_index, doc)`` for up to ``PER_KEY`` docs of each key per run, ordered by key
+        then doc (oldest first). ``keys``: unique, ascending."""
+        parts_k, parts_d = [], []
+        for run in self.runs[name]:
+            lo = np.searchsorted(run.keys, keys, side="left")
+            hi = np.searchsorted(run.keys, keys, side="right")
+            count = np.minimum(hi - lo, PER_KEY)
+            hit = np.flatnonzero(count)
+            if not len(hit):
+                continue
+            count = count[hit]
+            starts = np.repeat(lo[hit], count)
+            offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+            parts_k.append(np.repeat(hit, count))
+            parts_d.append(run.docs[starts + offsets].astype(np.int64))
+        if not parts_k:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        k, d = np.concatenate(parts_k), np.concatenate(parts_d)
+        order = np.lexsort((d, k))
+        return k[order], d[order]
+
+
+def first_live(
+    key_index: np.ndarray, docs: np.ndarray, live: np.ndarray, anchors: int
+) -> np.ndarray:
+    """The docs that are among the first ``anchors`` live docs of their key."""
+    keep = np.isin(docs, live)
+    k, d = key_index[keep], docs[keep]
+    if not len(k):
+        return np.zeros(0, np.int64)
+    first = np.ones(len(k), dtype=bool)
+    first[1:] = k[1:] != k[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
+    rank = np.arange(len(k)) - group_start
+    return np.unique(d[rank < anchors])
+
+
+def append_run(
+    store: Store,
+    cache: BandRuns,
+    name: str,
+    keys: np.ndarray,
+    docs: np.ndarray,
+    *,
+    next_seg: int,
+) -> int:
+    """Write a batch's entries (``docs`` are the batch's new articles) as a new run, merging
+    runs as the policy says; returns the next free segment id. Call inside a write session,
+    after ``cache.sync``."""
+    fresh = np.unique(docs)
+    order = np.lexsort((docs, keys))
+    runs = cache.runs[name]
+    runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
+    written = [runs[-1]]
+    next_seg += 1
+    while (
+        len(runs) >= 2
+        and 2 * len(runs[-1].keys) >= len(runs[-2].keys)
+        and len(runs[-1].keys) + len(runs[-2].keys) <= MAX_RUN
+    ):
+        older, newer = runs[-2], runs[-1]
+        k = np.concatenate([older.keys, newer.keys])
+        d = np.concatenate([older.docs, newer.docs])
+        known = np.setdiff1d(np.unique(d), fresh, assume_unique=True)
+        live = np.concatenate([store.members(known)["doc"].to_numpy(), fresh])
+        keep = np.isin(d, live)
+        k, d = k[keep], d[keep]
+        order = np.lexsort((d, k))
+        merged = Run(next_seg, k[order], d[order])
+        next_seg += 1
+        for old in (older, newer):
+            if old in written:
+                written.remove(old)
+            else:
+                store.delete_segment(name, old.seg)
+        runs[-2:] = [merged]
+        written.append(merged)
+    for run in written:
+        store.put_segment(
+            name,
+            run.seg,
+            run.keys.astype("<u8").tobytes(),
+            run.docs.astype("<u4").tobytes(),
+        )
+    return next_seg

@@ -1,0 +1,67 @@
+"""The Redis store against a real redis-server: same results as SQLite, errors, no pickle."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import syndup
+from index_helpers import ROOT, redis_server
+from syndup import Index
+from syndup.index import StoreError
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+def test_redis_matches_sqlite(tmp_path, server):
+    df = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl")
+    on_redis = Index.open(server + "?prefix=same")
+    on_sqlite = Index.open(tmp_path / "same.db")
+    for start in range(0, df.height, 100):
+        a = on_redis.add(df.slice(start, 100))
+        b = on_sqlite.add(df.slice(start, 100))
+        assert a.equals(b)
+    assert on_redis.assignments().sort("id").equals(on_sqlite.assignments().sort("id"))
+    assert (
+        on_redis.clusters()
+        .drop("founded", "updated")
+        .equals(on_sqlite.clusters().drop("founded", "updated"))
+    )
+    assert on_redis.events().drop("time")["kind"].to_list() == on_sqlite.events()["kind"].to_list()
+    a, b = df["id"][0], df["id"][1]
+    assert on_redis.explain(a, b).to_dict() == on_sqlite.explain(a, b).to_dict()
+    assert on_redis.check() == []
+    removed = on_redis.remove([a]), on_sqlite.remove([a])
+    assert removed == (1, 1)
+    assert on_redis.assignments().sort("id").equals(on_sqlite.assignments().sort("id"))
+    assert on_redis.stats()["articles"] == df.height - 1
+
+
+def test_prefixes_are_separate_and_foreign_keys_refused(server):
+    import redis
+
+    one = Index.open(server + "?prefix=one")
+    one.add(syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl").head(10))
+    assert Index.open(server + "?prefix=two").stats()["articles"] == 0
+    client = redis.Redis.from_url(server)
+    client.hset("alien:meta", mapping={"application": "something-else"})
+    with pytest.raises(StoreError, match="not a syndup index"):
+        Index.open(server + "?prefix=alien")
+    client.hset("half:m", "1", "[]")
+    with pytest.raises(StoreError, match="no index metadata"):
+        Index.open(server + "?prefix=half")
+    for key in client.scan_iter("one:*"):
+        value = client.type(key)
+        if value == b"string":
+            assert not client.get(key).startswith(b"\x80")  # never a pickle
+
+
+def test_missing_client_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if redis-py were not installed
+    with pytest.raises(StoreError, match=r"syndup\[redis\]"):
+        Index.open("redis://127.0.0.1:1/0")
