@@ -11,7 +11,17 @@ import polars as pl
 from syndup.cluster import build_clusters, similarity_to
 from syndup.config import Config
 from syndup.prepare import Prepared
+from syndup.titles import article_context
 from syndup.verify import evidence_expr
+
+#: Typed evidence columns of ``assignments``: the features of the edge each member joined by.
+EVIDENCE = (
+    "body_jaccard",
+    "body_containment",
+    "unquoted_containment",
+    "lead_jaccard",
+    "headline_ratio",
+)
 
 NO_TEXT = "no usable text (headline and body empty after cleanup)"
 
@@ -23,7 +33,8 @@ class Result:
     Attributes:
         assignments: one row per input record, in input order: id, cluster_id,
             cluster_size, canonical_id, is_canonical, similarity (to the canonical, 0-1),
-            rule (why it joined), evidence, reason (why a row was not clustered: no usable
+            rule (why it joined), evidence (one line) and the same values typed
+            (``EVIDENCE`` columns), reason (why a row was not clustered: no usable
             text, or an unreadable record set aside; null otherwise), row (input row).
         clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
             headline, outlets, first_published, last_published.
@@ -34,6 +45,9 @@ class Result:
             value, reason, action, raw): values nulled or salvaged, records rejected, and
             rows not clustered for lack of text (``action="not_clustered"``).
         stats: per-stage seconds and counts.
+        context: the input columns of every article except the body (id, headline as one
+            clean line, outlet, url, published and any other input column), for the
+            analyst's outputs in ``syndup.analysis``.
     """
 
     assignments: pl.DataFrame
@@ -44,6 +58,17 @@ class Result:
     config: Config = field(default_factory=Config)
     outlets: pl.DataFrame = field(
         default_factory=lambda: pl.DataFrame(schema={"id": pl.String, "outlet": pl.String})
+    )
+    context: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(
+            schema={
+                "id": pl.String,
+                "headline": pl.String,
+                "outlet": pl.String,
+                "url": pl.String,
+                "published": pl.Datetime("us", "UTC"),
+            }
+        )
     )
 
     def summary(self, *, top: int = 10) -> dict[str, Any]:
@@ -126,7 +151,7 @@ def assemble(
         .agg(pl.col("edge").first())
     )
     del ends
-    chosen = edges[best["edge"]].select("rule", evidence_expr().alias("evidence"))
+    chosen = edges[best["edge"]].select("rule", evidence_expr().alias("evidence"), *EVIDENCE)
     why = pl.concat([best.select("row"), chosen], how="horizontal")
     order = (
         pl.DataFrame({"label": labels, "size": sizes, "canon_id": ids[canon_row]})
@@ -168,6 +193,7 @@ def assemble(
             "similarity",
             "rule",
             "evidence",
+            *EVIDENCE,
         )
     )
     asg = asg.with_columns(
@@ -179,7 +205,8 @@ def assemble(
         pl.when(no_text).then(None).otherwise(pl.exclude("id")).name.keep(),
         pl.when(no_text).then(pl.lit(NO_TEXT)).alias("reason"),
     )
-    clusters = _cluster_table(prepared, asg, canon)
+    context = article_context(prepared.source, prepared.bodies)
+    clusters = _cluster_table(prepared, asg, canon, context)
     rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
     pairs = feats.with_columns(
         pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
@@ -188,10 +215,12 @@ def assemble(
     pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
     stats["clusters"] = clusters.height
     outlets = docs.select("id", "outlet")
-    return Result(asg, clusters, pairs, rejects, stats, config, outlets)
+    return Result(asg, clusters, pairs, rejects, stats, config, outlets, context)
 
 
-def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -> pl.DataFrame:
+def _cluster_table(
+    prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame, context: pl.DataFrame
+) -> pl.DataFrame:
     docs = prepared.docs
     info = docs.select("id", "outlet", "published", "headline", "body_start")
     multi = asg.filter(pl.col("cluster_size") > 1).join(info, on="id")
@@ -212,10 +241,7 @@ def _cluster_table(prepared: Prepared, asg: pl.DataFrame, canon: pl.DataFrame) -
         pl.Series("canonical_id", docs["id"].to_numpy()[canon["canonical"].to_numpy()]),
         "decided_by",
     )
-    canon_head = info.select(
-        pl.col("id").alias("canonical_id"),
-        pl.coalesce(pl.col("headline"), pl.col("body_start")).alias("headline"),
-    )
+    canon_head = context.select(pl.col("id").alias("canonical_id"), "headline")
     return (
         multi.group_by("cluster_id")
         .agg(

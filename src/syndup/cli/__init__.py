@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from syndup.cli import cluster_cmd, config_cmd, evaluate_cmd, explain_cmd
+from syndup.cli import cluster_cmd, config_cmd, dedup_cmd, evaluate_cmd, explain_cmd, report_cmd
 from syndup.cli.options import CONTEXT, STATE, quiet_stdout
 
 EPILOG = (
@@ -60,6 +60,8 @@ for _name, _func in (
     ("explain", explain_cmd.explain),
     ("evaluate", evaluate_cmd.evaluate),
     ("config", config_cmd.config),
+    ("report", report_cmd.report),
+    ("dedup", dedup_cmd.dedup),
 ):
     app.command(_name, epilog=EPILOG, context_settings=CONTEXT)(_func)
 

@@ -12,6 +12,7 @@ import polars as pl
 import typer
 from rich.console import Console
 
+from syndup.analysis import articles
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
@@ -39,11 +40,12 @@ from syndup.cli.options import (
     stdout_console,
 )
 from syndup.cli.progress import stage_progress
+from syndup.cli.report_cmd import report_target, write_report
 from syndup.errors import OutputError
 from syndup.io import OutputPlan, Target, check_output, table_writer
 from syndup.io.write import SUFFIX_FORMATS
 from syndup.pipeline import Detector
-from syndup.report import _jsonable, print_summary, print_table, summary_json
+from syndup.report import _jsonable, print_members, print_summary, summary_json
 from syndup.result import Result
 
 
@@ -147,6 +149,20 @@ def cluster(
             "--top", help="Clusters and outlets shown in the summary.", min=0, metavar="N"
         ),
     ] = 10,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns",
+            help="Input columns to carry into the per-article output (a,b,c).",
+            show_default=False,
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(
+            "--report", help="Also write the HTML report here.", show_default=False, metavar="FILE"
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     strict: StrictOpt = False,
@@ -191,16 +207,21 @@ def cluster(
     )
     detector = Detector(load_config(config))
     source: Any = inputs[0] if len(inputs) == 1 else inputs
-    targets = [t for t in (target, *(t for t, _ in sides)) if t is not None]
+    page = report_target(report) if report is not None else None
+    targets = [t for t in (target, *(t for t, _ in sides), page) if t is not None]
     with OutputPlan(targets) as plan:  # temporaries exist from here; removed on failure
         with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:
             detector.progress = progress
             result = detector.run(source, **opts)
+        keep = [c.strip() for c in columns.split(",") if c.strip()] if columns else []
         if target is not None:
-            plan.write(target, _main_writer(result, fmt, top=top))
+            plan.write(target, _main_writer(result, fmt, top=top, columns=keep))
         for side, name in sides:
             if side is not None:
                 plan.write(side, table_writer(getattr(result, name), side.format))
+        if page is not None:
+            assert detector.last_reading is not None  # the report shows the raw bodies
+            write_report(result, detector.last_reading.table, page, plan, quiet=quiet)
         plan.commit()  # every output lands together
     if fmt == "table" and target is None:
         _print_table(result, stdout_console(), top=top)
@@ -210,7 +231,7 @@ def cluster(
         report_problems(result.rejects, rejects, console)
 
 
-def _main_writer(result: Result, fmt: str, *, top: int) -> Any:
+def _main_writer(result: Result, fmt: str, *, top: int, columns: list[str]) -> Any:
     if fmt == "table":
         text = table_text(lambda c: _print_table(result, c, top=top)).encode("utf-8")
         return lambda fh: fh.write(text)
@@ -218,21 +239,16 @@ def _main_writer(result: Result, fmt: str, *, top: int) -> Any:
         doc = {
             "summary": json.loads(summary_json(result, top=top)),
             "clusters": _jsonable(result.clusters.to_dicts()),
-            "assignments": _jsonable(result.assignments.to_dicts()),
+            "assignments": _jsonable(articles(result, columns=columns).to_dicts()),
         }
         data = (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         return lambda fh: fh.write(data)
-    return table_writer(result.assignments, fmt)
+    return table_writer(articles(result, columns=columns), fmt)
 
 
 def _print_table(result: Result, console: Console, *, top: int) -> None:
     print_summary(result, console, top=top)
-    multi = result.assignments.filter(pl.col("cluster_size") > 1).sort("cluster_id")
-    if multi.height:
-        shown = multi.select(
-            "id", "cluster_id", "canonical_id", "is_canonical", "similarity", "rule", "evidence"
-        )
-        print_table(shown, console, title="Articles in clusters")
+    print_members(result, console, top=top)
 
 
 def report_problems(problems: pl.DataFrame, written: Path | None, console: Console) -> None:
