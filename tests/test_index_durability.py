@@ -75,11 +75,14 @@ def kill_loop(db: str, feed: Path, kills: int, seed: int) -> dict[str, int]:
         reader.start()
         proc.stdin.write(("\n".join(chunk) + "\n").encode())  # type: ignore[union-attr]
         proc.stdin.flush()  # type: ignore[union-attr]
-        # Let it warm up and commit some batches, then kill it at a random moment.
+        # Let it warm up and commit a random number of batches (0-4 of the 6 fed), then
+        # kill it at a random moment of the next one: counted in batches, not seconds, so
+        # the kill lands mid-stream however fast the machine is.
         deadline = time.monotonic() + 60
-        while not out and time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.5))
+        want = max(1, rng.randint(0, 4) * BATCH)
+        while len(out) < want and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.08))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         reader.join(5)

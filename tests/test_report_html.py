@@ -205,3 +205,32 @@ def test_load_time_of_a_prebuilt_report(browser: object) -> None:
     opened = time.perf_counter() - start
     _record(path.name, page.load_seconds, path)
     print(json.dumps({"report": path.name, "open_largest_seconds": round(opened, 3)}))
+
+
+def test_report_of_an_index_shows_its_clusters(browser: object, tmp_path: Path) -> None:
+    """`syndup index report` builds the same page from a persistent index, no re-run."""
+    db, html = tmp_path / "news.db", tmp_path / "index.html"
+    runner = CliRunner()
+    res = runner.invoke(app, ["index", "add", str(db), str(WIRE), "-q", "-o", str(tmp_path / "a")])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["index", "report", str(db), "-o", str(html), "-q"])
+    assert res.exit_code == 0, res.output
+    with syndup.Index.open(str(db)) as index:
+        clusters = index.clusters()
+        members = index.assignments()
+    page = Page(browser, html)
+    assert page.errors == [] and page.remote == []
+    assert len(page.rows()) == min(100, clusters.height)
+    big = clusters.row(0, named=True)
+    detail = page.open(big["cluster_id"])
+    marks = detail.eval_on_selector_all(
+        "svg.timeline circle.mark", "cs => cs.map(c => c.dataset.id)"
+    )  # type: ignore[attr-defined]
+    ids = members.filter(pl.col("cluster_id") == big["cluster_id"])["id"]
+    assert sorted(marks) == sorted(ids)
+    evidence = detail.eval_on_selector_all(  # type: ignore[attr-defined]
+        "table.members tr:not(:first-child)", "rs => rs.map(r => r.cells[6].textContent)"
+    )
+    assert any("contain=" in e or "headline=" in e for e in evidence)
+    assert detail.query_selector_all("details.diff")  # type: ignore[attr-defined]
+    assert page.errors == []

@@ -393,3 +393,34 @@ def check(db: DbArg, quiet: QuietOpt = False) -> None:
         raise typer.Exit(1)
     if not quiet:
         stderr_console().print("index ok")
+
+
+@app.command("report")
+@handle_errors
+def report(
+    db: DbArg,
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The HTML file to write.", metavar="FILE"),
+    ] = Path("report.html"),
+    full: Annotated[
+        int,
+        typer.Option(
+            "--full",
+            help="Largest clusters embedded with text and diffs; the rest list members.",
+        ),
+    ] = 200,
+    quiet: QuietOpt = False,
+) -> None:
+    """The HTML report of the index's clusters (as `syndup report`, without re-running):
+    diffs are of the stored cleaned bodies."""
+    from syndup.cli.report_cmd import report_target, write_report
+    from syndup.index.report import index_result
+    from syndup.io import OutputPlan
+
+    target = report_target(output)
+    with _open(db) as index:
+        result, corpus = index_result(index)
+    with OutputPlan([target]) as plan:
+        write_report(result, corpus, target, plan, quiet=quiet, full=full)
+        plan.commit()
