@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --progress-bar on --disable-pip-version-check
 
-.PHONY: demo test lint bench bench-quick clean
+.PHONY: demo test system-deps lint bench bench-quick clean
 
 $(BIN)/.venv-made:
 	@echo "make: creating $(VENV) (first run only)"
@@ -35,7 +35,10 @@ demo: $(BIN)/.installed
 	$(BIN)/syndup cluster data/wire_1916.jsonl --top 6
 	@echo "make: run it yourself with $(BIN)/syndup, or 'source $(BIN)/activate' then 'syndup'"
 
-test: $(BIN)/.installed-dev
+system-deps:
+	@bash .ci/system-deps
+
+test: $(BIN)/.installed-dev system-deps
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/pytest -q

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.errors import InputError, Problem
 from syndup.io import Reading, read_articles
@@ -43,9 +42,6 @@ class Detector:
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
         self.last_reading: Reading | None = None
-        self._skipped = pl.DataFrame(
-            schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.Categorical}
-        )
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
@@ -180,55 +176,18 @@ class Detector:
             )
         with self._stage("verify"):
             feats = self.verify(pairs, prepared)
-            feats, built = self._recheck_skipped(feats, prepared)
         with self._stage("cluster"):
-            result = assemble(prepared, feats, self.config, self.stats, clusters=built)
+            result = assemble(prepared, feats, self.config, self.stats)
             assert self.last_reading is not None
             result = complete(result, self.last_reading, prepared)
             if self.progress:
                 self.progress("cluster", docs.height, docs.height)
         self.stats["pairs"] = {
-            "candidates": feats.height + self.stats.get("skipped_pairs", 0),
+            "candidates": feats.height,
             "verified": int(feats["verified"].sum()),
             "matched": int(feats["matched"].sum()),
         }
         return result
-
-    def _recheck_skipped(
-        self, feats: pl.DataFrame, prepared: Prepared
-    ) -> tuple[pl.DataFrame, tuple[np.ndarray, np.ndarray, pl.DataFrame] | None]:
-        """Verify skipped pairs that the story graph's cuts left in different clusters.
-
-        A pair is skipped when its ends are already connected; if a cut then splits
-        that connection, the skipped pair may be the evidence that still joins them.
-        Also returns the final ``build_clusters`` output when it is current (else None).
-        """
-        scopes = feature_scopes(self.config.verify)
-        built = None
-        for _ in range(2):
-            edges = feats.filter(pl.col("matched"))
-            labels, canon_row, canon = build_clusters(prepared, edges, self.config.cluster)
-            skipped = self._skipped
-            a = skipped["a"].to_numpy().astype(np.int64)
-            b = skipped["b"].to_numpy().astype(np.int64)
-            redo = labels[a] != labels[b]
-            if not redo.any():
-                built = (labels, canon_row, canon)
-                break
-            part = skipped.filter(pl.Series(redo))
-            self._skipped = skipped.filter(pl.Series(~redo))
-            checked = pair_features(
-                part, prepared, body_ngram=self.config.signature.body_ngram, scopes=scopes
-            )
-            checked = apply_rules(checked, self.config.verify).with_columns(
-                pl.lit(True).alias("verified")
-            )
-            checked = checked.with_columns(_status().alias("status"))
-            feats = pl.concat(
-                [feats, checked.select(feats.columns)], how="vertical_relaxed", rechunk=False
-            )
-        self.stats["skipped_pairs"] = self._skipped.height
-        return feats, built
 
     def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
         """Score and decide candidate pairs, most similar first, in batches.
@@ -249,29 +208,25 @@ class Detector:
         ngram = self.config.signature.body_ngram
         exact_cont, exact_unq = exact_containment(prepared, a, b, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
-        done, parts = 0, []
+        parts = []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
-            todo = np.arange(start, stop)
-            part = pairs[todo]
             feats = pair_features(
-                part,
+                pairs[start:stop],
                 prepared,
                 body_ngram=ngram,
                 scopes=scopes,
-                exact=(exact_cont[todo], exact_unq[todo]),
+                exact=(exact_cont[start:stop], exact_unq[start:stop]),
             )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))
-            done = stop
             if self.progress:
-                self.progress("verify", done, len(a))
+                self.progress("verify", stop, len(a))
         if not parts:
             empty = pair_features(pairs, prepared)
             parts = [
                 apply_rules(empty, self.config.verify).with_columns(pl.lit(True).alias("verified"))
             ]
-        self._skipped = pairs.clear()
         out = pl.concat(parts, how="vertical_relaxed", rechunk=False)
         return out.with_columns(_status().alias("status"))
 

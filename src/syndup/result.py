@@ -38,9 +38,8 @@ class Result:
             text, or an unreadable record set aside; null otherwise), row (input row).
         clusters: one row per cluster of 2+: cluster_id, size, canonical_id, decided_by,
             headline, outlets, first_published, last_published.
-        pairs: every verified candidate pair with its features, ``rule``, ``matched`` and
-            ``status``. Pairs skipped because their articles were already joined are
-            counted in ``stats["skipped_pairs"]``, not listed.
+        pairs: every candidate pair (all are verified) with its features, ``rule``,
+            ``matched`` and ``status``.
         rejects: every input problem (``syndup.io.PROBLEM_SCHEMA``: file, row, id, field,
             value, reason, action, raw): values nulled or salvaged, records rejected, and
             rows not clustered for lack of text (``action="not_clustered"``).
