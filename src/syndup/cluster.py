@@ -130,6 +130,12 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     2. **Story time window.** Edges between articles more than ``max_days_apart`` apart
        are dropped; a component still spanning more than ``story_days`` loses its
        longest-spanning edges until it fits, so templated notices cannot chain for weeks.
+       A component spanning more than ``series_days`` whose members include one template
+       refilled with other figures (``template_series``: a daily notice, an auction
+       result) is a series of filings, not one story: it is cut the same way until it
+       spans at most ``series_days`` (each filing's copies lie within hours). Trade-off:
+       a series whose figures never change (the same notice text every day) is seen only
+       when some filing changes them.
 
     Chains of version-to-version edges are kept whole: nothing requires a member to
     resemble the canonical (write-through versions 1 and 20 may share little). Trade-offs:
@@ -157,7 +163,8 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     reason[far] = "more than max_days_apart apart"
     _cut_multi_story(prepared, a, b, col, keep, reason, member, config)
     labels = components(n, a[keep], b[keep])
-    _story_window(prepared, a, b, days, keep, reason, labels, config)
+    series = template_series(prepared, labels, config.series_days)
+    _story_window(prepared, a, b, days, keep, reason, labels, config, series)
     labels = components(n, a[keep], b[keep])
     cut = np.flatnonzero(~keep)
     cuts = pl.DataFrame(
@@ -320,16 +327,20 @@ def _story_window(
     reason: np.ndarray,
     labels: np.ndarray,
     config: ClusterConfig,
+    series: np.ndarray,
 ) -> None:
     """Step 2 of ``story_graph``: drop the longest-spanning edges of any component whose
-    members span more than ``story_days`` (ties cut together), until none does."""
+    members span more than ``story_days`` (``series_days`` when it holds a ``series``
+    row; ties cut together), until none does."""
     published = prepared.arrays["published"] / 86_400e6
     known = ~np.isnan(published)
     if not known.any() or not len(a):
         return
     for _ in range(64):
         span = _span(labels, published, known)
-        wide = span > config.story_days
+        limit_of = np.full(len(span), config.story_days)
+        limit_of[np.unique(labels[series])] = config.series_days
+        wide = span > limit_of
         if not wide.any():
             return
         inside = keep & wide[labels[a]] & ~np.isnan(days)
@@ -341,8 +352,44 @@ def _story_window(
         limit[top["label"].to_numpy()] = top["days"].to_numpy()
         cut = inside & (days >= limit[labels[a]])
         keep[cut] = False
-        reason[cut] = "the story would span more than story_days"
+        reason[cut] = np.where(
+            series[a[cut]] | series[b[cut]] | (limit_of[labels[a[cut]]] < config.story_days),
+            "a templated series: each filing's copies lie within series_days",
+            "the story would span more than story_days",
+        )
         labels[:] = components(len(labels), a[keep], b[keep])
+
+
+def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:
+    """Rows of components spanning more than ``days`` that hold one template refilled with
+    other figures (``verify.template_refill``): each member against its component's first
+    member (earliest published, then row), read only where their figures differ.
+
+    Approximation: only pairs with the first member are read, so a series is found when
+    some filing differs in figures from the component's first one."""
+    from syndup.verify import figures_changed, template_refill
+
+    published = prepared.arrays["published"] / 86_400e6
+    known = ~np.isnan(published)
+    out = np.zeros(len(labels), dtype=bool)
+    if not known.any() or not len(labels):
+        return out
+    wide = _span(labels, published, known) > days
+    rows = np.flatnonzero(wide[labels] & known)
+    if not len(rows):
+        return out
+    order = rows[np.lexsort((rows, published[rows], labels[rows]))]
+    first = np.full(labels.max() + 1, -1, dtype=np.int64)
+    lab = labels[order]
+    starts = np.r_[True, lab[1:] != lab[:-1]]
+    first[lab[starts]] = order[starts]
+    anchor = first[labels[rows]]
+    pick = rows != anchor
+    rows, anchor = rows[pick], anchor[pick]
+    changed = figures_changed(prepared, rows, anchor).astype(bool)
+    refill = template_refill(prepared, rows, anchor, changed).astype(bool)
+    out[np.isin(labels, np.unique(labels[rows[refill]]))] = True
+    return out
 
 
 def _span(labels: np.ndarray, published: np.ndarray, known: np.ndarray) -> np.ndarray:

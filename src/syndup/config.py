@@ -175,6 +175,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "refiled == 0",
+                "template_refill == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -192,6 +193,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.2",
                 "shared_shingles >= 40",
                 "refiled == 0",
+                "template_refill == 0",
             ),
             "versions of one story under the same specific headline (wire version tags "
             "removed), filed within a day and a half, still sharing two paragraphs of "
@@ -206,6 +208,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_wire == 1",
                 "hours_apart <= 36",
                 "refiled == 0",
+                "template_refill == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
@@ -233,6 +236,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "days_apart <= 3",
                 "refiled == 0",
+                "template_refill == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -338,7 +342,8 @@ class ClusterConfig:
     most ``smaller_share`` of the page, headline ratio < ``foreign_headline``) may not
     bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
     at most ``story_days`` (copies of one filing lie within days, templated notices recur
-    for months). Canonical rules are tried in order; the first that separates the best
+    for months), and a templated series (members that are one template refilled with other
+    figures) at most ``series_days``: each filing's copies lie within hours. Canonical rules are tried in order; the first that separates the best
     member from the runner-up is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
     """
@@ -352,6 +357,7 @@ class ClusterConfig:
     held_share: float = 0.5
     max_days_apart: float = 7.0
     story_days: float = 14.0
+    series_days: float = 0.75
     canonical_rules: tuple[str, ...] = (
         "has_body",
         "wire_outlet",
@@ -407,6 +413,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "held_share": (0, 1),
     "max_days_apart": (0, None),
     "story_days": (0, None),
+    "series_days": (0, None),
 }
 
 

@@ -35,6 +35,11 @@ dateline_differs              1 if both bodies open with a wire dateline carryin
 headline_figures_differ       1 if both headlines hold figures (digits or number words) and
                               the sets differ ("rate falls to 7.37 pct" vs "to 7.69 pct"):
                               a template filled in again
+template_refill               1 if the two bodies are one template filled in with other figures:
+                              with every figure masked the shorter body is (almost) all in
+                              the longer, and masking adds at least ``REFILL[1]`` of
+                              containment (a daily notice, auction or market report; only for
+                              pairs whose openings' figures differ, exact word shingles)
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
 ============================  ================================================================
@@ -78,6 +83,7 @@ FEATURES = (
     "recurring",
     "dateline_differs",
     "headline_figures_differ",
+    "template_refill",
     "days_apart",
     "hours_apart",
 )
@@ -86,6 +92,10 @@ FEATURES = (
 # copy whatever the exact value; below it no rule can fire. Approximation: above the band
 # unquoted_containment is taken equal to body_containment.
 AMBIGUOUS = (0.35, 0.85, 0.6)
+# template_refill: masked containment at least REFILL[0] and at least REFILL[1] above the
+# unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2].
+REFILL = (0.8, 0.1, 0.2)
+_DIGITS = r"\d+(?:[.,/-]\d+)*"
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
@@ -181,6 +191,12 @@ def pair_features(
         pl.Series(
             "dateline_differs", ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)).astype(np.int8)
         ),
+        pl.Series(
+            "template_refill",
+            template_refill(
+                prepared, a, b, changed.astype(bool) & (cont >= REFILL[2]), n=body_ngram
+            ),
+        ),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
@@ -204,6 +220,33 @@ def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndar
         out[start : start + 50_000] = (fewer > 0) & (
             (common < 0.5 * fewer) | (whole & (common < fewer))
         )
+    return out
+
+
+def template_refill(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray, rows: np.ndarray, *, n: int = 4
+) -> np.ndarray:
+    """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
+    only the pairs where ``rows`` is true are read (exact word shingles of the normalised
+    bodies, with and without every figure replaced by one placeholder).
+
+    A copy keeps its figures, and a write-through version adds new paragraphs (masking its
+    figures changes little); the same notice filed on another day keeps the wording and
+    changes the figures, so masking them makes it whole again. Approximation: number words
+    ("two billion") are not masked, so a template refilled only in words is not seen."""
+    from syndup._kernels import containment
+
+    out = np.zeros(len(a), dtype=np.int8)
+    pick = np.flatnonzero(rows)
+    if not len(pick):
+        return out
+    involved = np.unique(np.concatenate([a[pick], b[pick]]))
+    ia, ib = np.searchsorted(involved, a[pick]), np.searchsorted(involved, b[pick])
+    body = prepared.texts(involved)["body_norm"]
+    raw = containment(*shingle_sets(body, n), ia, ib)
+    masked = containment(*shingle_sets(body.str.replace_all(_DIGITS, "0"), n), ia, ib)
+    lo, gain, _ = REFILL
+    out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
 
 
