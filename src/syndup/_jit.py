@@ -19,6 +19,7 @@ Arr = np.ndarray
 _U32 = np.uint64(0xFFFFFFFF)
 _QUOTE = 34  # '"'
 QUOTE_SPAN = 800  # a quotation is '"', at most this many non-quote bytes, '"'
+_NEWLINE = 10  # ...within one paragraph: a stray quote (OCR) must not eat the narrative
 
 
 @njit(nogil=True, cache=True, inline="always")
@@ -91,7 +92,7 @@ def _tokens(
     """Token hashes of ``data[lo:hi]`` into ``out``; returns ``(count, saw_wide)``.
 
     ``classes`` maps each byte to SEP/WORD/SKIP/UPPER/WIDE (see ``shingle``). ``unquoted``
-    skips quotations the way ``re.sub('"[^"]{0,800}"', " ", text)`` would, counting any
+    skips quotations the way ``re.sub('"[^"\\n]{0,800}"', " ", text)`` would, counting any
     double-quote variant as '"' and the span in bytes."""
     nt = 0
     acc = np.uint64(0)
@@ -109,7 +110,7 @@ def _tokens(
                 closing = 0
                 while j < limit:
                     closing = _quote_len(data, j, hi)
-                    if closing:
+                    if closing or data[j] == _NEWLINE:  # a quotation ends in its paragraph
                         break
                     j += 1
                 if closing:  # a closing quote in reach: the span is a separator

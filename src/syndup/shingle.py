@@ -188,7 +188,8 @@ def shingle_sets(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact sets of word ``n``-gram hashes, sorted and distinct per text, as ``(values,
     offsets)``. ``unquoted`` first removes direct quotations: a double quote (any variant),
-    at most 800 bytes without one, a double quote (``re.sub('"[^"]{0,800}"', " ", text)``
+    at most 800 bytes without one or a line break, a double quote
+    (``re.sub('"[^"\\n]{0,800}"', " ", text)``
     on normalised ASCII text). ``fold=True`` reads raw text and folds it on the fly as
     ``signature.sign_texts`` does (texts it cannot fold are normalised first), giving the
     sets of ``normalize_series(texts)``."""
