@@ -189,15 +189,19 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "hours_apart <= 36",
-                "body_containment >= 0.25",
-                "unquoted_containment >= 0.2",
-                "shared_shingles >= 40",
+                "body_containment >= 0.1",
+                "unquoted_containment >= 0.08",
+                "shared_shingles >= 25",
+                "multi_story == 0",
                 "refiled == 0",
                 "template_refill == 0",
             ),
             "versions of one story under the same specific headline (wire version tags "
-            "removed), filed within a day and a half, still sharing two paragraphs of "
-            "narrative: each write-through keeps the headline while the top changes",
+            "removed), filed within a day and a half, still sharing more than a sentence of "
+            "narrative outside quotations: each write-through keeps the headline while the "
+            "top changes, so versions several write-throughs apart share little text; "
+            "independent stories of one event write their own headline, and a refilled "
+            "template (same headline every day) is told by its figures",
         ),
         Rule(
             "write_through_wire",

@@ -40,6 +40,10 @@ template_refill               1 if the two bodies are one template filled in wit
                               the longer, and masking adds at least ``REFILL[1]`` of
                               containment (a daily notice, auction or market report; only for
                               pairs whose openings' figures differ, exact word shingles)
+multi_story                   1 if either headline marks a page of several stories (a live
+                              blog, news in brief, a newsletter: ``prepare``'s roundup flag):
+                              such a page shares one item's paragraphs with each story it
+                              holds and is a copy only of its own copies
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
 ============================  ================================================================
@@ -84,6 +88,7 @@ FEATURES = (
     "dateline_differs",
     "headline_figures_differ",
     "template_refill",
+    "multi_story",
     "days_apart",
     "hours_apart",
 )
@@ -197,6 +202,7 @@ def pair_features(
                 prepared, a, b, changed.astype(bool) & (cont >= REFILL[2]), n=body_ngram
             ),
         ),
+        pl.Series("multi_story", multi_story(prepared, a, b)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
@@ -248,6 +254,14 @@ def template_refill(
     lo, gain, _ = REFILL
     out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
+
+
+def multi_story(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair, 1 if either side's headline marks a page of several stories, else 0."""
+    flag = prepared.arrays.get("roundup")
+    if flag is None:
+        return np.zeros(len(a), dtype=np.int8)
+    return (flag[a].astype(bool) | flag[b].astype(bool)).astype(np.int8)
 
 
 def read_whole(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
