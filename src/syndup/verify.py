@@ -46,6 +46,12 @@ multi_story                   1 if either headline marks a page of several stori
                               holds and is a copy only of its own copies
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
+ocr_containment               share of the shorter body's OCR-folded character 8-grams found in
+                              the longer (``syndup.ocr``): letters agree where OCR broke words;
+                              only for pairs the word-level evidence leaves open (``OCR_BAND``)
+ocr_shared                    the 8-grams the two bodies share (one sentence is ~100)
+ocr_figures_changed           ``figures_changed`` read through OCR's digit look-alikes, one
+                              misread character tolerated (same pairs as ``ocr_containment``)
 ============================  ================================================================
 
 Bodies are never compared with ``partial_ratio`` (about 12 pairs/s on 400-word bodies): the
@@ -91,6 +97,9 @@ FEATURES = (
     "multi_story",
     "days_apart",
     "hours_apart",
+    "ocr_containment",
+    "ocr_shared",
+    "ocr_figures_changed",
 )
 # Exact check (shingle sets in Python, ~30 us a pair) only where the estimate is ambiguous:
 # estimated containment in [0.35, 0.85) and Jaccard below 0.6. Above that band the pair is a
@@ -101,6 +110,11 @@ AMBIGUOUS = (0.35, 0.85, 0.6)
 # unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2].
 REFILL = (0.8, 0.1, 0.2)
 _DIGITS = r"\d+(?:[.,/-]\d+)*"
+# OCR evidence (character grams, ``ocr_features``) only for pairs whose word-shingle
+# containment is at least this and that the clean-copy rules' evidence does not already
+# settle: a copy at 5% OCR damage per word keeps ~2/3 of its word shingles, and a pair
+# sharing under 0.3 of them is no OCR'd copy (its letters disagree too).
+OCR_BAND = 0.3
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
@@ -167,6 +181,12 @@ def pair_features(
     shared = np.round(cont * small)
     changed = figures_changed(prepared, a, b)
     whole = read_whole(prepared, a, b)
+    ocr_c, ocr_s, ocr_f = (np.full(len(a), np.nan) for _ in range(3))
+    if scopes.get("ocr_containment", "all") != "none":
+        settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
+        vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
+        rows = np.flatnonzero(both_bodies & (cont >= OCR_BAND) & (~settled | vetoed))
+        ocr_c[rows], ocr_s[rows], ocr_f[rows] = ocr_features(prepared, a[rows], b[rows])
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
     return pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
@@ -205,7 +225,37 @@ def pair_features(
         pl.Series("multi_story", multi_story(prepared, a, b)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
+        pl.Series("ocr_containment", np.round(ocr_c, 3)),
+        pl.Series("ocr_shared", ocr_s),
+        pl.Series("ocr_figures_changed", ocr_f),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+
+
+def ocr_features(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``ocr_containment``, ``ocr_shared`` and ``ocr_figures_changed`` of the given pairs
+    (see ``syndup.ocr``): one pass over the bodies involved, so call it once for many
+    pairs. Costs about a word-shingle exact check per body (8-grams of characters instead
+    of 4-grams of words), which is why ``pair_features`` calls it only in ``OCR_BAND``."""
+    from syndup._kernels import containment
+    from syndup.ocr import figure_sets, figures_changed_ocr, gram_sets
+
+    if len(a) == 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    involved = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+    texts = prepared.bodies.get(involved)
+    values, offsets = gram_sets(texts)
+    cont = containment(values, offsets, ia, ib)
+    sizes = np.diff(offsets)
+    shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
+    figs = figure_sets(texts)
+    changed = np.array(
+        [figures_changed_ocr(figs[i], figs[j]) for i, j in zip(ia.tolist(), ib.tolist())],
+        dtype=np.float64,
+    )
+    return cont, shared, changed
 
 
 def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -351,8 +401,14 @@ def feature_scopes(config: VerifyConfig) -> dict[str, str]:
     does), ``"body_missing"`` (only rules that also require ``body_missing >= 1``), or
     ``"all"``."""
     out = {}
-    for feature in ("lead_ratio", "headline_partial"):
-        readers = [r for r in config.rules if feature in _rule_features(r)]
+    for feature in ("lead_ratio", "headline_partial", "ocr_containment"):
+        # The three OCR features are computed together: any of them stands for all.
+        group = (
+            {f for f in FEATURES if f.startswith("ocr_")}
+            if feature.startswith("ocr_")
+            else {feature}
+        )
+        readers = [r for r in config.rules if group & _rule_features(r)]
         if not readers:
             out[feature] = "none"
         elif all(_requires_missing_body(r) for r in readers):

@@ -1,0 +1,143 @@
+"""OCR evidence: does the text agree letter by letter where OCR broke the words?
+
+Character recognition damages a word at a time: a glyph read as a look-alike ("rn" for
+"m", "1" for "l", "c" for "e"), a dropped or added space ("thecompany", "acciden t"), a
+lost letter. One damaged word breaks every word shingle that holds it (four, at
+``body_ngram=4``), so at 5% of words damaged on each side two copies of one text share only
+about two thirds of their word shingles and fail the containment rules meant for clean
+copies; the MinHash candidates are still found (their Jaccard stays well above the band
+threshold), verification is what loses them.
+
+This module compares two bodies on **OCR-folded character 8-grams**: ASCII letters are
+lowercased, glyphs OCR commonly confuses fall into one class (``CONFUSABLE``), "rn" becomes
+"m", and every space, punctuation mark and non-ASCII byte is dropped, so a split or glued
+word changes nothing and a misread glyph or a lost letter breaks at most eight grams of
+one word instead of four whole shingles. Two copies at 5% word damage keep about 90% of
+their grams, while two different stories of one event (shared names, quotations) stay
+near 0.3 (measured on the generator's OCR set; see ``benchmarks/results/accuracy.md``).
+
+Trade-offs: folding merges letters (about 20 classes instead of 36) and drops spaces and
+non-ASCII letters, so the measure is coarser than word shingles on clean text and blind
+to non-Latin scripts; it is only computed for pairs that the word-level rules cannot decide
+(see ``verify.ocr_features``), costing one pass over those pairs' bodies. Figures are read
+through the same glyph classes with a one-character tolerance (``figures_changed_ocr``), so
+a misread digit is not a re-filled template while a template filled with new figures is.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_PLAIN, text_bytes
+
+GRAM = 8  # characters per gram (the word-shingle kernel's longest n-gram)
+# Glyph classes OCR confuses (each maps to the first): l/1/i/I/|/!, o/0, s/5, b/8/h,
+# e/c, n/u, a/o, f/t, z/2, g/9/q. "rn" -> "m" and "vv" -> "w" are folded as pairs.
+CONFUSABLE = ("l1i|!", "o0a", "s5", "b8h", "ec", "nu", "ft", "z2", "g9q")
+FIGURE_CHARS = 1000  # figures are read from the first characters, as ``prepare.figure_hashes``
+
+
+def _table() -> np.ndarray:
+    """Byte -> folded byte (0 = dropped)."""
+    table = np.zeros(256, dtype=np.uint8)
+    for c in range(ord("a"), ord("z") + 1):
+        table[c] = c
+        table[c - 32] = c  # upper case
+    for c in range(ord("0"), ord("9") + 1):
+        table[c] = c
+    for group in CONFUSABLE:
+        for ch in group:
+            table[ord(ch)] = ord(group[0])
+            if ch.isalpha():
+                table[ord(ch.upper())] = ord(group[0])
+    return table
+
+
+_FOLD = _table()
+_SPACE = np.uint8(32)
+
+
+def fold_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """OCR-folded bytes of each text, one folded character per token (separated by
+    spaces, so the word-shingle kernel reads character n-grams): ``(data, offsets)``."""
+    data, offsets = text_bytes(texts.fill_null(""))
+    if len(data) == 0:
+        return np.zeros(0, dtype=np.uint8), np.zeros(len(offsets), dtype=np.int64)
+    raw = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
+    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    low = raw | np.uint8(0x20)  # ASCII lowercase for the pair folds ('r', 'n', 'v', 'w')
+    same_doc = doc[1:] == doc[:-1]
+    pair_m = (low[:-1] == ord("r")) & (low[1:] == ord("n")) & same_doc
+    pair_w = (low[:-1] == ord("v")) & (low[1:] == ord("v")) & same_doc
+    folded = _FOLD[raw]
+    for hit, to in ((pair_m, ord("m")), (pair_w, ord("w"))):
+        idx = np.flatnonzero(hit)
+        folded[idx] = to
+        folded[idx + 1] = 0
+    keep = folded != 0
+    chars = folded[keep]
+    kept_doc = doc[keep]
+    sizes = np.bincount(kept_doc, minlength=len(offsets) - 1).astype(np.int64)
+    out = np.full(2 * len(chars), _SPACE, dtype=np.uint8)
+    out[0::2] = chars
+    new_offsets = np.zeros(len(offsets), dtype=np.int64)
+    np.cumsum(2 * sizes, out=new_offsets[1:])
+    return out, new_offsets
+
+
+def gram_sets(texts: pl.Series, *, n: int = GRAM) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct hashes of OCR-folded character ``n``-grams per text, as
+    ``(values, offsets)`` (the layout ``_kernels.containment`` reads)."""
+    from syndup._kernels import shingle_sets as kernel
+
+    data, offsets = fold_bytes(texts)
+    values, out, _ = kernel(data, offsets, CLASSES_PLAIN, _NO_TABLE, np.uint64(_P), _MULT, n, False)
+    return values, out
+
+
+_FIGURE_RE = r"(?:[lIOoSB][.,]?)?[0-9][0-9lIOoSB.,/]*"
+_DIGIT_FROM = ["l", "I", "O", "o", "S", "B", ",", "."]
+_DIGIT_TO = ["1", "1", "0", "0", "5", "8", "", ""]
+
+
+def figure_sets(texts: pl.Series) -> list[set[str]]:
+    """Figures in the first ``FIGURE_CHARS`` characters of each raw body, with OCR's
+    digit look-alikes read as digits ("l990" -> "1990", "2O" -> "20") and separators
+    dropped ("1,500" and "1.500" meet)."""
+    found = texts.fill_null("").str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE_RE)
+    flat = (
+        found.explode()
+        .fill_null("")
+        .str.strip_chars_end(".,/")
+        .str.replace_many(_DIGIT_FROM, _DIGIT_TO)
+    )
+    lengths = found.list.len().fill_null(0).to_list()
+    values = flat.to_list()
+    out, pos = [], 0
+    for size in lengths:
+        out.append({v for v in values[pos : pos + size] if v})
+        pos += size or 1  # an empty list explodes to one null
+    return out
+
+
+def _near(figure: str, others: set[str]) -> bool:
+    """Whether ``figure`` is in ``others`` or one edit from one of them (3+ digits)."""
+    if figure in others:
+        return True
+    if len(figure) < 3:
+        return False
+    from rapidfuzz.distance import Levenshtein
+
+    return any(Levenshtein.distance(figure, o, score_cutoff=1) <= 1 for o in others)
+
+
+def figures_changed_ocr(fa: set[str], fb: set[str]) -> bool:
+    """Both bodies hold figures and fewer than half of the side with fewer figures have
+    an equal or one-edit-away figure in the other: a template filled in again, read
+    through OCR damage (a misread digit is tolerated, a new set of figures is not)."""
+    if not fa or not fb:
+        return False
+    small, big = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
+    found = sum(_near(f, big) for f in small)
+    return found < 0.5 * len(small)
