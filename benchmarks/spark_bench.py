@@ -40,11 +40,11 @@ def work_local(path: str, out: str) -> dict:
     return {"seconds": round(time.perf_counter() - t0, 2), "pairs": result.pairs.height}
 
 
-def work_spark(path: str, out: str, master: str) -> dict:
+def work_spark(path: str, out: str, master: str, *conf: str) -> dict:
     from syndup.engines.spark import SparkEngine, session
 
     t0 = time.perf_counter()
-    spark = session(master)
+    spark = session(master, dict(c.split("=", 1) for c in conf))
     started = time.perf_counter()
     spark.range(1000).selectExpr("sum(id)").collect()  # first job
     first = time.perf_counter()
@@ -103,12 +103,21 @@ def measure(args: list[str]) -> dict:
         [sys.executable, __file__, "worker", *args], stdout=subprocess.PIPE, env=env, text=True
     )
     root, peak = psutil.Process(proc.pid), 0
+    cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen
     while proc.poll() is None:
         try:
             procs = [root, *root.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
         except psutil.Error:
-            pass
+            procs = []
+        rss = 0
+        for p in procs:
+            try:
+                rss += p.memory_info().rss
+                times = p.cpu_times()
+                cpu[p.pid] = times.user + times.system
+            except psutil.Error:
+                pass
+        peak = max(peak, rss)
         time.sleep(0.2)
     out, _ = proc.communicate()
     if proc.returncode != 0:
@@ -116,10 +125,13 @@ def measure(args: list[str]) -> dict:
     report = json.loads(out.strip().splitlines()[-1])
     report["wall_seconds"] = round(time.perf_counter() - t0, 2)
     report["peak_rss_gb"] = round(peak / 1e9, 2)
+    report["cpu_seconds"] = round(sum(cpu.values()), 1)  # process tree, sampled at 0.2 s
     return report
 
 
-def corpus(n: int) -> Path:
+def corpus(n: int, given: Path | None = None) -> Path:
+    if given is not None:
+        return given
     path = WORK / f"spark_gen_{n}.parquet"
     if not path.exists():
         WORK.mkdir(exist_ok=True)
@@ -135,8 +147,8 @@ def compare(local: str, spark_dir: str) -> dict:
     """Rows whose membership, canonical or rule differ between the two engines."""
     import polars as pl
 
-    cols = ["id", "cluster_size", "canonical_id", "is_canonical", "rule"]
-    a = pl.read_parquet(local).select(cols)
+    cols = ["id", "cluster_size", "canonical_id", "is_canonical", "rule", "cluster_id", "row"]
+    a = pl.read_parquet(local).select(cols).with_columns(pl.col("row").cast(pl.Int64))
     b = pl.read_parquet(f"{spark_dir}/*.parquet").select(cols)
     both = a.join(b, on="id", how="full", suffix="_s", coalesce=True)
     differ = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_s")) for c in cols[1:]])
@@ -158,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=100_000, help="articles for local vs Spark")
     ap.add_argument("--ml-n", type=int, default=20_000, help="articles for MinHashLSH (0 = skip)")
     ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--corpus", type=Path, default=None, help="use this file for -n")
+    ap.add_argument("--skip-local", action="store_true", help="Spark only (no parity)")
+    ap.add_argument(
+        "--conf", action="append", default=[], help="Spark setting k=v for the Spark run"
+    )
+    ap.add_argument("--note", default=None, help="stored with the run")
     ap.add_argument("-o", "--output", type=Path, default=None, help="append the run to this JSON")
     args = ap.parse_args(argv)
     load = os.getloadavg()
@@ -174,15 +192,22 @@ def main(argv: list[str] | None = None) -> int:
         run["pyspark"] = pyspark.__version__
     except ImportError:
         raise SystemExit("needs pyspark: pip install 'syndup[spark]'") from None
-    path = corpus(args.n)
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.note:
+        run["note"] = args.note
+    if args.conf:
+        run["conf"] = args.conf
+    path = corpus(args.n, args.corpus)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("SPARK_BENCH_TMP")) as tmp:
         local_out, spark_out = f"{tmp}/local.parquet", f"{tmp}/spark"
-        run["local"] = measure(["local", str(path), local_out])
-        print("local", run["local"], file=sys.stderr)
-        run["spark"] = measure(["spark", str(path), spark_out, args.master])
-        print("spark", run["spark"], file=sys.stderr)
-        run["parity"] = compare(local_out, spark_out)
-        print("parity", run["parity"], file=sys.stderr)
+        if args.n:
+            if not args.skip_local:
+                run["local"] = measure(["local", str(path), local_out])
+                print("local", run["local"], file=sys.stderr)
+            run["spark"] = measure(["spark", str(path), spark_out, args.master, *args.conf])
+            print("spark", run["spark"], file=sys.stderr)
+            if not args.skip_local:
+                run["parity"] = compare(local_out, spark_out)
+                print("parity", run["parity"], file=sys.stderr)
     if args.ml_n:
         run["ml_n"] = args.ml_n
         run["minhashlsh"] = measure(["ml", str(corpus(args.ml_n)), args.master])

@@ -23,7 +23,7 @@ from syndup.engines import EngineError, get_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SYNDUP_SHARED_DATA", ROOT.parent / "shared" / "data"))
-COLUMNS = ["id", "cluster_id", "cluster_size", "canonical_id", "is_canonical", "rule"]
+COLUMNS = ["id", "cluster_id", "cluster_size", "canonical_id", "is_canonical", "rule", "row"]
 CI_ARTICLES = 4000  # the benchmark measures 20k; this keeps CI's one Spark test short
 
 needs_spark = pytest.mark.skipif(
@@ -48,7 +48,10 @@ def local_and_spark(spark, data) -> tuple[pl.DataFrame, pl.DataFrame]:
     result = get_engine("spark", spark=spark).run(data)
     remote = pl.from_arrow(result.assignments.toArrow())
     assert isinstance(remote, pl.DataFrame)
-    local = local.select(COLUMNS).with_columns(pl.col("id", "canonical_id").cast(pl.String))
+    assert remote.columns == local.columns  # the same columns, in the same order
+    local = local.select(COLUMNS).with_columns(
+        pl.col("id", "canonical_id").cast(pl.String), pl.col("row").cast(pl.Int64)
+    )
     return local.sort("id"), remote.select(COLUMNS).sort("id")
 
 
@@ -87,20 +90,30 @@ def test_dev_labelled_parity(spark) -> None:
 
 @needs_spark
 def test_cli_engine_spark_writes_parquet(spark, tmp_path) -> None:
+    # Two JSONL files (one with blank lines): every row keeps its file and line number.
+    lines = (ROOT / "data" / "wire_1916.jsonl").read_text().splitlines()
+    half = len(lines) // 2
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:half]) + "\n")
+    (tmp_path / "b.jsonl").write_text("\n\n".join(lines[half:]) + "\n\n")
+    pattern = str(tmp_path / "*.jsonl")
     out = tmp_path / "out"
-    wire = ROOT / "data" / "wire_1916.jsonl"
-    res = CliRunner().invoke(app, ["cluster", str(wire), "--engine", "spark", "-o", str(out)])
+    res = CliRunner().invoke(app, ["cluster", pattern, "--engine", "spark", "-o", str(out)])
     assert res.exit_code == 0, res.output
-    written = pl.read_parquet(out / "*.parquet").select(COLUMNS).sort("id")
-    local = syndup.cluster(str(wire)).assignments.select(COLUMNS).sort("id")
-    local = local.with_columns(pl.col("id", "canonical_id").cast(pl.String))
+    cols = [*COLUMNS, "file"]
+    written = pl.read_parquet(out / "*.parquet").select(cols).sort("id")
+    local = syndup.cluster(pattern).assignments.select(cols).sort("id")
+    local = local.with_columns(
+        pl.col("id", "canonical_id").cast(pl.String), pl.col("row").cast(pl.Int64)
+    )
+    assert local["row"].max() > half  # b.jsonl's lines counted with its blank lines
     assert_same(local, written)
+    assert written["file"].to_list() == local["file"].to_list()
 
 
 @needs_spark
 def test_components_match_union_find(spark) -> None:
     from syndup.cluster import components
-    from syndup.engines.spark import _components
+    from syndup.engines.spark_frames import components as _components
 
     rng = np.random.default_rng(5)
     n = 3000

@@ -350,9 +350,7 @@ def exact_containment(
     from syndup._kernels import containment
 
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    both_bodies, jac, _, cont = _estimates(prepared, a, b)
-    lo, hi, jmax = AMBIGUOUS
-    amb = np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
+    amb = ambiguous(prepared, a, b)
     full, bare = np.full(len(a), np.nan), np.full(len(a), np.nan)
     if len(amb):
         involved = np.unique(np.concatenate([a[amb], b[amb]]))
@@ -361,6 +359,14 @@ def exact_containment(
         full[amb] = containment(fv, fo, ia, ib)
         bare[amb] = containment(bv, bo, ia, ib)
     return full, bare
+
+
+def ambiguous(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Positions of the pairs whose MinHash estimate is ambiguous (``AMBIGUOUS``): the only
+    pairs ``exact_containment`` reads bodies for (signatures and shingle counts decide)."""
+    both_bodies, jac, _, cont = _estimates(prepared, a, b)
+    lo, hi, jmax = AMBIGUOUS
+    return np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
 
 
 def _shingle_sets(

@@ -11,6 +11,7 @@ Signatures travel as binary columns of little-endian uint32 values (``sig_array`
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,7 +26,9 @@ from syndup.normalize import learn_from_paragraphs, learning_view, paragraphs
 from syndup.prepare import FIGURES, Prepared, learned_generic, sign_batch
 from syndup.result import assemble
 from syndup.textstore import TextStore
-from syndup.verify import FEATURES, apply_rules, feature_scopes, pair_features
+from syndup.verify import FEATURES, ambiguous, apply_rules, feature_scopes, pair_features
+
+log = logging.getLogger("syndup")
 
 SIGS = ("body_sig", "lead_sig", "head_sig", "figures")  # per-article uint32 matrices
 # The LSH indexes, in the local engine's order (bit i of a pair's index flags); see
@@ -79,8 +82,12 @@ def standardise(
     problem is reported per batch (rows counted within the batch), and with
     ``on_error="reject"`` a rejected record is logged by the executor, not listed."""
     options.pop("encoding", None)  # Spark decodes the files
-    out = read_corpus(batch, columns=columns, **options).select(STANDARD_COLUMNS)
+    extra = [c for c in PLACE if c in batch.columns]  # where each row came from
+    out = read_corpus(batch, columns=columns, **options).select(*STANDARD_COLUMNS, *extra)
     return out.with_columns(pl.col("id").cast(pl.String))
+
+
+PLACE = ("_row", "_file")  # an input row's 1-based row and file, carried through reading
 
 
 def learning_rows(batch: pl.DataFrame, config: Config) -> pl.DataFrame:
@@ -134,9 +141,12 @@ def generic_flips(group: pl.DataFrame) -> pl.DataFrame:
 
 
 def band_rows(docs: pa.Table, config: Config) -> pl.DataFrame:
-    """One row per (article, index, band) with a non-empty signature: ``_key, idx, bkey,
-    marked`` (``marked``: a headline-index row of a headline-only article). The same band
-    keys as ``lsh.signature_candidates``; a bucket is one ``(idx, bkey)``."""
+    """One row per (article, index, band) with a non-empty signature: ``_key, bk``, where
+    ``bk`` is the band key (``lsh.band_keys``) with its low three bits replaced by
+    ``index << 1 | marked`` (``marked``: the row may pair in an index that keeps only pairs
+    with a marked member). A bucket is one ``bk >> 1``: the same buckets as
+    ``lsh.signature_candidates`` (two more key bits dropped: a merge of two buckets, odds
+    ~``rows^2 / 2^61``, only adds candidates for verification to reject)."""
     lcfg, scfg = config.lsh, config.signature
     keys = docs.column("_key").to_numpy()
     no_body = docs.column("body_words").to_numpy() == 0
@@ -154,7 +164,7 @@ def band_rows(docs: pa.Table, config: Config) -> pl.DataFrame:
         lcfg.same_headline_threshold,
     )
     marks = {2: no_body, 3: specific}
-    parts = []
+    out_keys, out_bk = [], []
     for idx, (name, width, threshold) in enumerate(zip(names, widths, thresholds)):
         if idx == 3 and threshold <= 0:
             continue  # the same-headline index is off
@@ -165,17 +175,82 @@ def band_rows(docs: pa.Table, config: Config) -> pl.DataFrame:
         flat = bkeys.reshape(-1)
         keep = flat != 0
         marked = marks[idx][doc[keep]] if idx in marks else np.zeros(int(keep.sum()), bool)
-        parts.append(
-            pl.DataFrame(
-                {
-                    "_key": keys[doc[keep]],
-                    "idx": np.full(int(keep.sum()), idx, dtype=np.int8),
-                    "bkey": flat[keep].view(np.int64),
-                    "marked": marked,
-                }
-            )
+        low = np.uint64(idx << 1) | marked.astype(np.uint64)
+        out_keys.append(keys[doc[keep]])
+        out_bk.append(((flat[keep] & ~np.uint64(7)) | low).view(np.int64))
+    return pl.DataFrame(
+        {
+            "_key": np.concatenate(out_keys) if out_keys else np.zeros(0, np.int64),
+            "bk": np.concatenate(out_bk) if out_bk else np.zeros(0, np.int64),
+        },
+        schema={"_key": pl.Int64, "bk": pl.Int64},
+    )
+
+
+def bands_per_article(config: Config) -> int:
+    """Band rows ``band_rows`` gives an article with every signature non-empty."""
+    lcfg, scfg = config.lsh, config.signature
+    indexes = [
+        (lcfg.body_threshold, scfg.num_perm),
+        (lcfg.lead_threshold, scfg.lead_num_perm),
+        (lcfg.headline_threshold, scfg.headline_num_perm),
+    ]
+    if lcfg.same_headline_threshold > 0:
+        indexes.append((lcfg.same_headline_threshold, scfg.headline_num_perm))
+    return sum(band_params(t, w, recall_weight=lcfg.recall_weight)[0] for t, w in indexes)
+
+
+def bucket_pairs(rows: pl.DataFrame, config: Config) -> pl.DataFrame:
+    """``band_rows`` holding whole buckets (every row of a bucket present) -> distinct
+    pairs ``a < b`` (keys) with ``f``, bit ``i`` set when index ``i`` proposed the pair.
+    The anchor rule and the marked-member filter are ``lsh.signature_candidates``'
+    kernel's: in a bucket (members in key order) the member at position ``i < anchors``
+    pairs with every later member."""
+    from syndup._kernels import bucket_pairs as kernel
+
+    lcfg = config.lsh
+    keys = rows["_key"].to_numpy()
+    bk = rows["bk"].to_numpy().view(np.uint64)
+    uniq, doc = np.unique(keys, return_inverse=True)  # dense ids in key order
+    doc_bits = max(1, len(uniq).bit_length())
+    index = ((bk >> np.uint64(1)) & np.uint64(3)).astype(np.int64)
+    marked_row = (bk & np.uint64(1)).astype(bool)
+    found, flags = [], []
+    for idx in np.unique(index).tolist():
+        sel = index == idx
+        entries = (bk[sel] >> np.uint64(3) << np.uint64(doc_bits)) | doc[sel].astype(np.uint64)
+        entries = pl.Series(entries).sort().to_numpy()
+        marked = np.zeros(len(uniq), dtype=bool)
+        marked[doc[sel & marked_row]] = True
+        codes, big, top = kernel(
+            entries, doc_bits, lcfg.anchors, marked, idx >= 2, lcfg.warn_bucket
         )
-    return pl.concat(parts)
+        if big:
+            log.warning(
+                "%s index: %d bucket(s) with more than %d articles (largest %d); their "
+                "members are paired with %d anchors only",
+                INDEXES[idx],
+                big,
+                lcfg.warn_bucket,
+                top,
+                lcfg.anchors,
+            )
+        found.append(codes)
+        flags.append(np.full(len(codes), 1 << idx, dtype=np.int32))
+    if not found:
+        return pl.DataFrame(schema={"a": pl.Int64, "b": pl.Int64, "f": pl.Int32})
+    codes = np.concatenate(found)
+    return (
+        pl.DataFrame(
+            {
+                "a": uniq[(codes >> np.uint64(32)).astype(np.int64)],
+                "b": uniq[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)],
+                "f": np.concatenate(flags),
+            }
+        )
+        .group_by("a", "b")
+        .agg(pl.col("f").bitwise_or())
+    )
 
 
 def prepared_of(docs: pl.DataFrame, sigs: dict[str, np.ndarray], config: Config) -> Prepared:
@@ -213,9 +288,14 @@ def _widths(config: Config) -> dict[str, int]:
 
 
 def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
-    """Candidate pairs joined with both articles' features (``PAIR_SIDE`` columns with
-    suffixes ``_a``, ``_b``) -> ``pair_features`` + ``apply_rules`` per pair, with
-    ``estimate`` (the local engine's verification order). Pairs are independent."""
+    """Candidate pairs joined with both articles' docs columns (suffixes ``_a``, ``_b``)
+    -> ``pair_features`` + ``apply_rules`` per pair, with ``estimate`` (the local engine's
+    verification order) and ``needs_text``. Pairs are independent.
+
+    Without the ``body_clean`` columns, the pairs that need text (``verify.ambiguous``,
+    and every pair with two bodies when a rule reads ``lead_ratio``) get
+    ``needs_text`` and features to be discarded: the engine verifies them again with
+    their texts. The other pairs' features are final (they never read a body)."""
     from syndup.pipeline import _estimate
 
     widths = _widths(config)
@@ -239,12 +319,22 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
     pairs = pl.DataFrame(
         {"a": a.astype(np.uint32), "b": b.astype(np.uint32), "index": joined.column("index")}
     )
+    scopes = feature_scopes(config.verify)
+    needs = np.zeros(len(a), dtype=bool)
+    exact = None
+    if "body_clean" not in docs.columns:
+        needs[ambiguous(prepared, a, b)] = True
+        if scopes.get("lead_ratio", "all") == "all":
+            shingles = prepared.arrays["shingles"]
+            needs |= (shingles[a] > 0) & (shingles[b] > 0)
+        exact = (np.full(len(a), np.nan), np.full(len(a), np.nan))
     feats = pair_features(
         pairs,
         prepared,
         body_ngram=config.signature.body_ngram,
-        scopes=feature_scopes(config.verify),
+        scopes=scopes,
         workers=1,
+        exact=exact,
     )
     feats = apply_rules(feats, config.verify)
     return feats.with_columns(
@@ -252,6 +342,7 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
         pl.Series("b", b_key, dtype=pl.Int64),
         pl.Series("estimate", _estimate(prepared, a, b)),
         pl.col("rule").cast(pl.String),
+        pl.Series("needs_text", needs),
     )
 
 
