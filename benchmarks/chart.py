@@ -1,4 +1,4 @@
-"""Chart of articles/s versus corpus size (log-log, one line per tool) from scale.json.
+"""Chart of articles/s versus corpus size (log-log, one line per tool and corpus style).
 
 python benchmarks/chart.py [--input benchmarks/results/scale.json] [--output .../chart.png]
 """
@@ -38,16 +38,30 @@ def _lead(x: float) -> int:
     return int(f"{x:e}"[0])
 
 
+def _line_order(line: tuple[str, str]) -> tuple:
+    tool, st = line
+    return (tool != "syndup", tool, st != "classic", st)
+
+
 def build(res: dict, output: Path) -> Path:
     """Draw the chart of ``res`` (the scale.json dict) to ``output`` (atomically)."""
     fig, ax = plt.subplots(figsize=(9, 5.6), dpi=120)
     ok = [r for r in res["rows"] if r["status"] == "ok" and r.get("articles_per_s")]
     versions = {r["tool"]: r.get("version") for r in ok}
-    for tool in sorted({r["tool"] for r in ok}, key=lambda t: (t != "syndup", t)):
-        pts = sorted((r["n"], r["articles_per_s"]) for r in ok if r["tool"] == tool)
+    lines = sorted({(r["tool"], r.get("style", "classic")) for r in ok}, key=_line_order)
+    styles = {st for _, st in lines}
+    for tool, st in lines:
+        pts = sorted(
+            (r["n"], r["articles_per_s"])
+            for r in ok
+            if r["tool"] == tool and r.get("style", "classic") == st
+        )
         xs, ys = zip(*pts)
         style = {"linewidth": 1.8, "markersize": 7} | STYLE.get(tool, {})
-        ax.plot(xs, ys, label=f"{tool} {versions.get(tool) or ''}".strip(), **style)
+        if st != "classic":
+            style["linestyle"] = "--"
+        label = f"{tool} {versions.get(tool) or ''}".strip()
+        ax.plot(xs, ys, label=label + (f" ({st})" if len(styles) > 1 else ""), **style)
         for x, y in pts:
             ax.annotate(f"{y:,.0f}", (x, y), textcoords="offset points", xytext=(6, 5), fontsize=8)
     ax.set_xscale("log")

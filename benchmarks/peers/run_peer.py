@@ -42,7 +42,15 @@ TIME_BIN = "/usr/bin/time"
 STDERR_TAIL = 2000
 _RSS = re.compile(r"Maximum resident set size \(kbytes\):\s*(\d+)")
 _WALL = re.compile(r"Elapsed \(wall clock\) time \([^)]*\):\s*([0-9:.]+)")
+_USER = re.compile(r"User time \(seconds\):\s*([0-9.]+)")
+_SYS = re.compile(r"System time \(seconds\):\s*([0-9.]+)")
 _TIME_START = "\tCommand being timed:"
+
+
+def cpu_seconds(report: str) -> float | None:
+    """User + system CPU seconds from a ``time -v`` report (children waited for included)."""
+    u, s = _USER.search(report), _SYS.search(report)
+    return round(float(u.group(1)) + float(s.group(1)), 2) if u and s else None
 
 
 def _parse_clock(text: str) -> float:
@@ -162,6 +170,7 @@ def run_peer(
     out = {**base, **result}
     out["peak_rss_mb"] = round(int(m_rss.group(1)) / 1024, 1) if m_rss else None
     out["wall_seconds"] = round(_parse_clock(m_wall.group(1)) if m_wall else elapsed, 3)
+    out["cpu_seconds"] = cpu_seconds(report)
     out["returncode"] = proc.returncode
     out["timed_out"] = timed_out
     if timed_out:
