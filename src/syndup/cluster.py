@@ -362,8 +362,9 @@ def _story_window(
 
 def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:
     """Rows of components spanning more than ``days`` that hold one template refilled with
-    other figures (``verify.template_refill``): each member against its component's first
-    member (earliest published, then row), read only where their figures differ.
+    other figures (``verify.template_refill``): each member with a body against its
+    component's first such member (earliest published, then row), read only where their
+    figures differ; the flag then covers every member (headline-only flashes too).
 
     Approximation: only pairs with the first member are read, so a series is found when
     some filing differs in figures from the component's first one."""
@@ -375,7 +376,7 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
     if not known.any() or not len(labels):
         return out
     wide = _span(labels, published, known) > days
-    rows = np.flatnonzero(wide[labels] & known)
+    rows = np.flatnonzero(wide[labels] & known & (prepared.arrays["shingles"] > 0))
     if not len(rows):
         return out
     order = rows[np.lexsort((rows, published[rows], labels[rows]))]

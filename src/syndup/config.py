@@ -291,8 +291,11 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "recurring == 0",
+                "same_outlet == 0",
+                "day_apart == 0",
             ),
-            "headline-only record with a near-identical, specific headline",
+            "headline-only record with a near-identical, specific headline from another outlet "
+            "within a day (an outlet's second item under one headline is another filing)",
         ),
         Rule(
             "exact_headline",
@@ -303,8 +306,26 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "recurring == 0",
+                "same_outlet == 0",
+                "day_apart == 0",
             ),
-            "headline-only record with the same four-plus-word headline, not a generic one",
+            "headline-only record with the same four-plus-word headline, not a generic one from another outlet "
+            "within a day (an outlet's second item under one headline is another filing)",
+        ),
+        Rule(
+            "same_long_headline",
+            (
+                "body_missing >= 1",
+                "headline_ratio >= 92",
+                "headline_words >= 10",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "recurring == 0",
+                "same_outlet == 0",
+            ),
+            "headline-only record with the same sentence-long (10+ words) headline, on any "
+            "day: outlets print a wire headline for days, while a recurring item's headline "
+            "is a short label refiled every day",
         ),
         Rule(
             "headline_extended",
@@ -315,8 +336,11 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "recurring == 0",
+                "same_outlet == 0",
+                "day_apart == 0",
             ),
-            "headline-only record whose headline is contained in the other's",
+            "headline-only record whose headline is contained in the other's from another outlet "
+            "within a day (an outlet's second item under one headline is another filing)",
         ),
     )
 

@@ -44,6 +44,8 @@ multi_story                   1 if either headline marks a page of several stori
                               blog, news in brief, a newsletter: ``prepare``'s roundup flag):
                               such a page shares one item's paragraphs with each story it
                               holds and is a copy only of its own copies
+day_apart                     1 if both are dated and published a day or more apart (an
+                              unknown date counts as not apart, unlike ``days_apart >= 1``)
 days_apart                    absolute difference of ``published`` in days
 hours_apart                   the same in hours
 ocr_containment               share of the shorter body's OCR-folded character 8-grams found in
@@ -95,6 +97,7 @@ FEATURES = (
     "headline_figures_differ",
     "template_refill",
     "multi_story",
+    "day_apart",
     "days_apart",
     "hours_apart",
     "ocr_containment",
@@ -223,6 +226,7 @@ def pair_features(
             ),
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
+        pl.Series("day_apart", (days >= 1.0).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
         pl.Series("ocr_containment", np.round(ocr_c, 3)),
