@@ -89,21 +89,23 @@ def test_empty_text_paths_equal_compiled() -> None:
         for got, want in zip(_kernels.shingle_sets(*args), _jit.shingle_sets(*args)):
             same(got, want)
     a, b = permutations(8, 1)
-    outs = []
-    for module in (_kernels, _jit):
-        bufs = (
-            np.zeros((3, 8), dtype=np.uint32),
-            np.zeros((3, 8), dtype=np.uint32),
-            np.ones(3, dtype=np.int64),
-            np.ones(3, dtype=np.int64),
-            np.ones(3, dtype=np.bool_),
-        )
-        module.sign_bodies(
-            data, offsets, CLASSES_FOLD, _NO_TABLE, np.uint64(_P), _MULT, 4, a, b, a, b, 8, *bufs
-        )
-        outs.append(bufs)
-    for got, want in zip(*outs):
-        same(got, want)
+    for oph in (False, True):
+        outs = []
+        for module in (_kernels, _jit):
+            bufs = (
+                np.zeros((3, 8), dtype=np.uint32),
+                np.zeros((3, 8), dtype=np.uint32),
+                np.ones(3, dtype=np.int64),
+                np.ones(3, dtype=np.int64),
+                np.ones(3, dtype=np.bool_),
+            )
+            module.sign_bodies(
+                data, offsets, CLASSES_FOLD, _NO_TABLE, np.uint64(_P), _MULT, 4, a, b, a, b, 8,
+                *bufs, oph,
+            )  # fmt: skip
+            outs.append(bufs)
+        for got, want in zip(*outs):
+            same(got, want)
 
 
 def test_a_headline_corpus_runs_without_loading_numba() -> None:

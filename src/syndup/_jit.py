@@ -183,17 +183,50 @@ def _shingles(tok: Arr, nt: int, mult: Arr, n: int, out: Arr) -> int:
     return ns
 
 
+@njit(nogil=True, cache=True, inline="always")
+def probe_bin(i: int, t: int, k: int, salt: np.uint64) -> int:
+    """The ``t``-th bin (``t >= 1``) that empty bin ``i`` of ``k`` borrows from in optimal
+    densification: a hash of ``(i, t)`` only, the same for every document."""
+    x = ((np.uint64(i) << np.uint64(32)) | np.uint64(t)) ^ salt
+    return np.int64((np.uint64(_mix64to32(x)) * np.uint64(k)) >> np.uint64(32))
+
+
+@njit(nogil=True, cache=True)
+def _densify(row: Arr, stamp: Arr, mark: int, salt: np.uint64) -> None:
+    """Fill each empty bin (``stamp != mark``) with the value of the first filled bin of its
+    probe sequence (``probe_bin``); after ``4 k`` probes, the next filled bin to the right."""
+    k = len(row)
+    for i in range(k):
+        if stamp[i] == mark:
+            continue
+        found = -1
+        for t in range(1, 4 * k + 1):
+            j = probe_bin(i, t, k, salt)
+            if stamp[j] == mark:
+                found = j
+                break
+        if found < 0:
+            for t in range(1, k):
+                j = (i + t) % k
+                if stamp[j] == mark:
+                    found = j
+                    break
+        row[i] = row[found]
+
+
 @njit(nogil=True, cache=True)
 def sign_bodies(
     data: Arr, offsets: Arr, classes: Arr, table: Arr, prime: np.uint64, mult: Arr, n: int,
     a: Arr, b: Arr, la: Arr, lb: Arr, lead_shingles: int, sig: Arr, lsig: Arr, words: Arr,
-    distinct: Arr, wide: Arr,
+    distinct: Arr, wide: Arr, oph: bool,
 ) -> None:  # fmt: skip
     """Tokenise, shingle and MinHash each text of a batch in one pass.
 
     Fills ``sig`` (body), ``lsig`` (first ``lead_shingles`` shingles), ``words`` (tokens),
     ``distinct`` (exact distinct shingles) and ``wide`` (a character outside the folded set
-    was seen: the row needs full normalisation) row by row."""
+    was seen: the row needs full normalisation) row by row. ``oph``: the body signature is
+    one-permutation hashing with optimal densification (``signature.one_permutation``), one
+    hash per shingle instead of ``len(a)``; the lead signature is always affine32."""
     ndocs = len(offsets) - 1
     maxlen = _longest(offsets)
     tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
@@ -205,6 +238,8 @@ def sign_bodies(
     tstamp = np.zeros(tsize, dtype=np.int64)
     mask = tsize - 1
     nperm, lperm = len(a), len(la)
+    bstamp = np.zeros(nperm, dtype=np.int64)  # OPH: bin filled by doc d when == d + 1
+    salt = np.uint64(b[1 % nperm])
     for d in range(ndocs):
         nt, saw_wide = _tokens(data, offsets[d], offsets[d + 1], classes, table, prime, False, tok)
         words[d] = nt
@@ -228,12 +263,22 @@ def sign_bodies(
         lrow = lsig[d]
         row[:] = np.uint32(0xFFFFFFFF)
         lrow[:] = np.uint32(0xFFFFFFFF)
-        for s in range(ns):
+        if oph:
+            for s in range(ns):
+                g = _fmix32(np.uint32(a[0] * _fmix32(sh[s]) + b[0]))
+                k = np.int64((np.uint64(g) * np.uint64(nperm)) >> np.uint64(32))
+                bstamp[k] = d + 1
+                if g < row[k]:
+                    row[k] = g
+            if ns > 0:
+                _densify(row, bstamp, d + 1, salt)
+        for s in range(min(ns, lead_shingles) if oph else ns):
             h = _fmix32(sh[s])
-            for k in range(nperm):
-                v = np.uint32(a[k] * h + b[k])
-                if v < row[k]:
-                    row[k] = v
+            if not oph:
+                for k in range(nperm):
+                    v = np.uint32(a[k] * h + b[k])
+                    if v < row[k]:
+                        row[k] = v
             if s < lead_shingles:
                 for k in range(lperm):
                     v = np.uint32(la[k] * h + lb[k])

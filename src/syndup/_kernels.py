@@ -66,14 +66,14 @@ def _use_jit(work: int) -> bool:
 def sign_bodies(
     data: Arr, offsets: Arr, classes: Arr, table: Arr, prime: np.uint64, mult: Arr, n: int,
     a: Arr, b: Arr, la: Arr, lb: Arr, lead_shingles: int, sig: Arr, lsig: Arr, words: Arr,
-    distinct: Arr, wide: Arr,
+    distinct: Arr, wide: Arr, oph: bool = False,
 ) -> None:  # fmt: skip
     """See ``_jit.sign_bodies``; texts with no bytes at all get empty signatures here."""
     if len(data) or "syndup._jit" in sys.modules:
         _jit().sign_bodies(
             *map(_ro, (data, offsets, classes, table)), prime, _ro(mult), n,
             *map(_ro, (a, b, la, lb)), lead_shingles,
-            sig, lsig, words, distinct, wide,
+            sig, lsig, words, distinct, wide, bool(oph),
         )  # fmt: skip
         return
     sig[:] = _EMPTY_U32

@@ -43,12 +43,20 @@ class SignatureConfig:
     """MinHash settings. Values follow datasketch's ``affine32`` scheme for ``seed``.
 
     More permutations give tighter Jaccard estimates (standard error ~ sqrt(J(1-J)/num_perm))
-    at a linear cost in time and memory. Cleaned bodies are kept for exact checks; when the
-    input's bodies exceed ``compress_text_above_mb`` they are kept zstd-compressed (~4x
-    smaller, ~1 s of CPU per 100k articles).
+    at a cost in memory (and, with ``affine32``, time). Cleaned bodies are kept for exact
+    checks; when the input's bodies exceed ``compress_text_above_mb`` they are kept
+    zstd-compressed (~4x smaller, ~1 s of CPU per 100k articles).
+
+    ``scheme`` is the body signature's: ``"oph"`` (default) one-permutation hashing with
+    optimal densification, one hash per shingle (about 20x cheaper than 256 permutations;
+    same expected Jaccard, noisier for bodies with fewer shingles than ``num_perm``), or
+    ``"affine32"``, datasketch's MinHash, bit-identical to ``datasketch.MinHash(num_perm,
+    seed)`` (``Prepared.body_sig`` rows then wrap as ``LeanMinHash``). Lead and headline
+    signatures are always ``affine32`` (datasketch-compatible).
     """
 
     num_perm: int = 256
+    scheme: str = "oph"
     headline_num_perm: int = 64
     lead_num_perm: int = 64
     seed: int = 1
@@ -430,6 +438,9 @@ class ClusterConfig:
     )
 
 
+SCHEMES = ("oph", "affine32")  # body signature schemes (see SignatureConfig)
+
+
 # Allowed ranges, checked whenever a Config is made: (low, high); None = unbounded.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     "boilerplate_min_docs": (1, None),
@@ -477,6 +488,10 @@ def _check_section(where: str, section: Any) -> None:
         if (low is not None and value < low) or (high is not None and value > high):
             want = f"between {low} and {high}" if high is not None else f"at least {low}"
             raise ConfigError(f"[{where}] {f.name} must be {want}, got {value!r}")
+    if where == "signature" and section.scheme not in SCHEMES:
+        raise ConfigError(
+            f"[signature] scheme must be one of {', '.join(SCHEMES)}, got {section.scheme!r}"
+        )
     if where == "verify":
         from syndup.verify import condition_expr
 

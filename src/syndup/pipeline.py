@@ -9,6 +9,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import resource
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +24,7 @@ import polars as pl
 from syndup.config import Config
 from syndup.errors import InputError, Problem
 from syndup.io import Reading, read_articles
+from syndup.io.read import stream_parquet
 from syndup.io.write import text_ready
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
@@ -34,43 +38,80 @@ ProgressFn = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 class Detector:
-    """Finds reprint clusters. ``Detector(config).run(df_or_path)`` -> ``Result``."""
+    """Finds reprint clusters. ``Detector(config).run(df_or_path)`` -> ``Result``.
 
-    def __init__(self, config: Config | None = None, *, progress: ProgressFn | None = None):
+    ``keep_input``: keep the input's raw bodies in ``last_reading.table`` after the run (the
+    HTML report and ``dedup`` write them back). Off by default: a large corpus's raw text
+    then lives only in the compressed store while it is needed, not for the whole run.
+    """
+
+    def __init__(
+        self,
+        config: Config | None = None,
+        *,
+        progress: ProgressFn | None = None,
+        keep_input: bool = False,
+    ):
         self.config = config or Config()
         self.progress = progress
+        self.keep_input = keep_input
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
         self.last_reading: Reading | None = None
 
     @contextmanager
     def _stage(self, name: str) -> Iterator[None]:
+        """Time a stage and record its peak RSS (``stats["peak_rss_mb"]``, see ``RssWatch``)."""
         start = time.perf_counter()
-        yield
+        with RssWatch() as watch:
+            yield
         self.stats.setdefault("seconds", {})[name] = round(time.perf_counter() - start, 3)
-        log.info("%s: %.2fs", name, self.stats["seconds"][name])
+        self.stats.setdefault("peak_rss_mb", {})[name] = watch.peak_mb
+        log.info("%s: %.2fs, peak RSS %.0f MB", name, self.stats["seconds"][name], watch.peak_mb)
 
     def prepare(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Prepared:
         """Read and validate (every input, see ``syndup.io.read_articles``) and prepare
         articles; drops nothing. Ids are handled as text inside (``run`` gives them back
-        in their input type)."""
+        in their input type).
+
+        A single Parquet file is streamed (``syndup.io.stream_parquet``: the body column
+        goes batch by batch into a compressed store) unless ``keep_input`` asks for the
+        raw table."""
+        scfg = self.config.signature
+        streamed = None
         with self._stage("read"):
-            reading = read_articles(data, **read_opts)
+            if not self.keep_input and not isinstance(data, pl.DataFrame):
+                streamed = stream_parquet(
+                    data,
+                    block_rows=scfg.batch_size,
+                    compress_above_mb=scfg.compress_text_above_mb,
+                    workers=scfg.workers,
+                    **read_opts,
+                )
+            if streamed is not None:
+                reading, raw = streamed
+            else:
+                reading = read_articles(data, **read_opts)
             if self.progress:
                 self.progress("read", reading.records, reading.records)
-        self.last_reading = reading
         if reading.table.height == 0:
             raise InputError.from_problems(
                 [Problem(f"no readable records: all {reading.records:,} were rejected")]
                 + [Problem(**p) for p in reading.rejected.drop("value").to_dicts()]
             )
         df = reading.table.with_columns(pl.col("id").cast(pl.String))
-        self.stats["articles"] = reading.records
+        if not self.keep_input:  # our only other reference to the raw bodies
+            reading = dataclasses.replace(reading, table=reading.table.drop("body"))
+        self.last_reading = reading
+        del reading
+        self.stats["articles"] = self.last_reading.records
         # Every later stage visits rows in order (boilerplate samples, LSH anchors, the
         # order pairs are verified in); taking rows in id order makes the partition and
-        # canonicals independent of the input's order. ``complete`` restores the input order.
+        # canonicals independent of the input's order. ``prepare`` reads the rows as they
+        # come and hands them back in id order; ``complete`` restores the input order.
+        order = None
         if df.height > 1 and not df["id"].is_sorted():
-            df = df.sort("id")
+            order = df["id"].arg_sort().to_numpy().astype(np.int64)
         total = df.height
         done = [0]
 
@@ -80,12 +121,16 @@ class Detector:
                 self.progress("signatures", done[0], total)
 
         with self._stage("normalise+signatures"):
+            if streamed is not None:  # the bodies are in ``raw`` already
+                del streamed
+                df = df.drop("body")
+                return prepare(df, self.config, progress=tick, raw_bodies=raw, order=order)
             if isinstance(data, pl.DataFrame):  # the caller holds it: nothing to free
-                return prepare(df, self.config, progress=tick)
+                return prepare(df, self.config, progress=tick, order=order)
             # A large corpus's raw bodies move to a compressed store; dropping our only
             # reference to the strings frees them for the rest of the run.
             df, raw = offload_bodies(df, self.config)
-            return prepare(df, self.config, progress=tick, raw_bodies=raw)
+            return prepare(df, self.config, progress=tick, raw_bodies=raw, order=order)
 
     def candidates(self, prepared: Prepared) -> pl.DataFrame:
         """Distinct candidate pairs from the body, lead and headline LSH indexes.
@@ -201,12 +246,14 @@ class Detector:
         scopes = feature_scopes(self.config.verify)
         a = pairs["a"].to_numpy().astype(np.int64)
         b = pairs["b"].to_numpy().astype(np.int64)
-        order = np.argsort(-_estimate(prepared, a, b), kind="stable")
+        body_j = _chunked_jaccard(prepared.body_sig, a, b)  # computed once, used thrice
+        order = np.argsort(-_estimate(prepared, a, b, body_j), kind="stable")
         pairs = pairs[order]
-        a, b = a[order], b[order]
-        # Exact checks for every ambiguous pair up front: one pass over the stored bodies.
+        a, b, body_j = a[order], b[order], body_j[order]
+        # Exact checks for every ambiguous pair up front: one pass over the stored bodies
+        # (in chunks of bounded memory, see ``exact_containment``).
         ngram = self.config.signature.body_ngram
-        exact_cont, exact_unq = exact_containment(prepared, a, b, n=ngram)
+        exact_cont, exact_unq = exact_containment(prepared, a, b, n=ngram, body_jaccard=body_j)
         batch = 100_000  # bounded memory: features for one batch at a time
         parts = []
         for start in range(0, len(a), batch):
@@ -217,6 +264,7 @@ class Detector:
                 body_ngram=ngram,
                 scopes=scopes,
                 exact=(exact_cont[start:stop], exact_unq[start:stop]),
+                body_jaccard=body_j[start:stop],
             )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))
@@ -308,6 +356,60 @@ def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
     return dataclasses.replace(out, **tables)
 
 
+class RssWatch:
+    """Peak resident memory of the process while a block runs, in MB.
+
+    A daemon thread samples the current RSS (``/proc/self/statm``) every ``interval``
+    seconds; the peak is the largest sample, and never less than the process high-water
+    mark when that was reached inside the block (``getrusage``). Approximation: a spike
+    shorter than ``interval`` that stays below the process's earlier high-water mark can
+    be missed. The kernel's own per-interval peak (resetting ``VmHWM`` through
+    ``/proc/self/clear_refs``) is not used: it also resets the peak that ``wait4`` reports,
+    so ``/usr/bin/time`` would under-report the run. Without ``/proc`` (macOS) only the
+    high-water mark is read.
+    """
+
+    def __init__(self, *, interval: float = 0.02) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+    def _current(self) -> float:
+        try:
+            with open("/proc/self/statm", "rb") as fh:
+                return int(fh.read().split()[1]) * self._page / 1e6
+        except (OSError, ValueError, IndexError):
+            return 0.0
+
+    def _high_water(self) -> float:
+        scale = 1.0 if sys.platform == "darwin" else 1024.0  # bytes there, KB on Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_mb = max(self.peak_mb, self._current())
+
+    def __enter__(self) -> RssWatch:
+        self._before = self._high_water()
+        self.peak_mb = self._current()
+        self._thread = threading.Thread(target=self._sample, name="syndup-rss", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        after = self._high_water()
+        current = self._current()
+        peak = max(self.peak_mb, current)
+        if after > self._before:  # the process peak was reached inside this block
+            peak = max(peak, after)
+        self.peak_mb = round(peak, 1)
+
+
 STATUS = pl.Enum(["matched", "rejected", "skipped"])
 
 
@@ -322,15 +424,23 @@ def _status() -> pl.Expr:
     )
 
 
-def _estimate(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Cheap similarity for ordering pairs: body MinHash Jaccard, or headline's if no body."""
+def _chunked_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.empty(len(a))
     for start in range(0, len(a), 100_000):
         sl = slice(start, start + 100_000)
-        body = pair_jaccard(prepared.body_sig, a[sl], b[sl])
-        head = pair_jaccard(prepared.headline_sig, a[sl], b[sl])
-        out[sl] = np.where(body > 0, body, head)
+        out[sl] = pair_jaccard(sig, a[sl], b[sl])
     return out
+
+
+def _estimate(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray, body: np.ndarray | None = None
+) -> np.ndarray:
+    """Cheap similarity for ordering pairs: body MinHash Jaccard (``body`` if already
+    computed), or the headline's if no body."""
+    if body is None:
+        body = _chunked_jaccard(prepared.body_sig, a, b)
+    head = _chunked_jaccard(prepared.headline_sig, a, b)
+    return np.where(body > 0, body, head)
 
 
 def cluster(

@@ -202,6 +202,7 @@ def prepare(
     *,
     progress: Callable[[int], None] | None = None,
     raw_bodies: TextStore | None = None,
+    order: np.ndarray | None = None,
 ) -> Prepared:
     """Normalise and sign every article. ``progress(n)`` is called as batches finish.
 
@@ -212,9 +213,20 @@ def prepare(
     ``raw_bodies``: the input bodies held in a ``TextStore`` (blocks of ``batch_size``
     rows, see ``offload_bodies``) when ``df`` has no body column, so a large corpus's raw
     text is not held as strings for the whole stage.
+
+    ``order``: the rows of ``df`` in the order ``Prepared`` lists them (row ``i`` of the
+    result is ``df`` row ``order[i]``; the Detector passes id order). Batches are read in
+    ``df``'s own order, so its bodies can come block by block as stored; the outputs are
+    permuted at the end (signature matrices in place, column slices at a time; the cleaned
+    bodies through ``TextStore.reordered``). The boilerplate sample is taken in ``order``,
+    so the result does not depend on ``df``'s order.
     """
     scfg, ncfg = config.signature, config.normalize
     n = df.height
+    if order is not None:
+        order = np.asarray(order, dtype=np.int64)
+        if len(order) != n:
+            raise ValueError(f"order has {len(order)} rows, df {n}")
     size = scfg.batch_size
     starts = list(range(0, n, size))
     body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
@@ -242,12 +254,21 @@ def prepare(
     # nearly every article of an outlet, so a sample finds it at a fraction of the cost.
     learn_df = df
     if ncfg.boilerplate_sample > 0:
-        sample = df.select(
-            boilerplate_sample(pl.col("outlet"), ncfg.boilerplate_sample)
-        ).to_series()
+        outlets = df["outlet"] if order is None else df["outlet"].gather(order)
+        picked = (
+            outlets.to_frame("outlet")
+            .select(boilerplate_sample(pl.col("outlet"), ncfg.boilerplate_sample))
+            .to_series()
+            .to_numpy()
+        )
+        if order is not None:  # the sample in ``order``, as rows of ``df``
+            rows = np.zeros(n, dtype=bool)
+            rows[order[picked]] = True
+            picked = rows
+        sample = pl.Series(picked)
         learn_df = df.filter(sample)
         if raw_bodies is not None:
-            bodies_ = raw_bodies.get(np.flatnonzero(sample.to_numpy()))
+            bodies_ = raw_bodies.get(np.flatnonzero(picked))
             learn_df = learn_df.with_columns(bodies_.alias("body"))
     elif raw_bodies is not None:
         learn_df = df.with_columns(raw_bodies.get(np.arange(n)).alias("body"))
@@ -288,25 +309,46 @@ def prepare(
         if starts
         else normalize_corpus(df, config).drop("body_clean")
     )
+    parts.clear()
+    if not starts:
+        bodies.put(0, pl.Series([], dtype=pl.String))
+    rejected = None
+    source = df.drop("body", strict=False)
+    if order is not None:
+        usable = (words > 0) | (docs["headline_words"].to_numpy() > 0)
+        rejected = _rejected(df, pl.Series(usable), raw_bodies, order)
+        docs, source = docs[order], source[order]
+        words, counts = words[order], counts[order]
+        for matrix in (body_sig, lead_sig, head_sig, figures):
+            _permute_rows(matrix, order)
+        bodies = bodies.reordered(order)
     docs = docs.with_columns(
         pl.Series("body_words", words, dtype=pl.UInt32),
         pl.Series("body_shingles", counts, dtype=pl.UInt32),
     ).with_columns(((pl.col("body_words") > 0) | (pl.col("headline_words") > 0)).alias("usable"))
     docs = docs.with_columns(_learned_generic(docs, lead_sig).alias("headline_generic"))
-    if not starts:
-        bodies.put(0, pl.Series([], dtype=pl.String))
     return Prepared(
         docs=docs,
         body_sig=body_sig,
         lead_sig=lead_sig,
         headline_sig=head_sig,
-        source=df.drop("body", strict=False),
+        source=source,
         bodies=bodies,
-        rejected=_rejected(df, docs["usable"], raw_bodies),
+        rejected=_rejected(df, docs["usable"], raw_bodies) if rejected is None else rejected,
         learned=learned,
         config=config,
         figures=figures,
     )
+
+
+def _permute_rows(matrix: np.ndarray, order: np.ndarray, *, cells: int = 8_000_000) -> None:
+    """``matrix[:] = matrix[order]`` with a temporary of at most ~``cells`` values (a few
+    columns at a time), not a second copy of the whole matrix."""
+    if matrix.shape[0] == 0:
+        return
+    step = max(1, cells // matrix.shape[0])
+    for lo in range(0, matrix.shape[1], step):
+        matrix[:, lo : lo + step] = matrix[order, lo : lo + step]
 
 
 FIGURES = 13  # distinct figures kept per body (hashes; 0 = none) + a whole-body flag
@@ -386,6 +428,7 @@ def sign_batch(
         "lead_num_perm": scfg.lead_num_perm,
         "lead_words": scfg.lead_words,
         "seed": scfg.seed,
+        "scheme": scfg.scheme,
     }
     out = sign_texts(body, fold=True, **options)
     wide = np.flatnonzero(out[-1])
@@ -427,9 +470,15 @@ def offload_bodies(df: pl.DataFrame, config: Config) -> tuple[pl.DataFrame, Text
     return df.drop("body"), store
 
 
-def _rejected(df: pl.DataFrame, usable: pl.Series, raw_bodies: TextStore | None) -> pl.DataFrame:
-    """Full input rows of the articles with no usable text."""
-    rows = np.flatnonzero(~usable.to_numpy())
+def _rejected(
+    df: pl.DataFrame,
+    usable: pl.Series,
+    raw_bodies: TextStore | None,
+    order: np.ndarray | None = None,
+) -> pl.DataFrame:
+    """Full input rows of the articles with no usable text (in ``order``, if given)."""
+    unusable = ~usable.to_numpy()
+    rows = np.flatnonzero(unusable) if order is None else order[unusable[order]]
     out = df[rows]
     if raw_bodies is not None:
         out = out.with_columns(raw_bodies.get(rows).alias("body"))

@@ -26,6 +26,25 @@ class TextStore:
         self._blocks: dict[int, bytes | pl.Series] = {}
         self._lengths: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._order: np.ndarray | None = None  # logical row -> stored row (see reordered)
+
+    def reordered(self, order: np.ndarray) -> TextStore:
+        """The same texts seen in another order: row ``i`` of the result is stored row
+        ``order[i]`` of this store (blocks are shared, nothing is copied). ``block`` and
+        ``groups`` keep addressing stored rows; ``get`` and ``physical`` take the new
+        rows."""
+        order = np.asarray(order, dtype=np.int64)
+        if len(order) != len(self):
+            raise ValueError(f"order has {len(order)} rows, the store {len(self)}")
+        out = TextStore(compress=self.compress)
+        out._blocks, out._lengths = self._blocks, self._lengths
+        out._order = order if self._order is None else self._order[order]
+        return out
+
+    def physical(self, rows: np.ndarray) -> np.ndarray:
+        """Stored row of each (logical) row: the identity unless ``reordered``."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return rows if self._order is None else self._order[rows]
 
     def put(self, start: int, texts: pl.Series) -> None:
         """Store ``texts`` as rows ``start .. start + len(texts)``."""
@@ -58,8 +77,8 @@ class TextStore:
         return pl.read_ipc(io.BytesIO(data))["text"] if isinstance(data, bytes) else data
 
     def groups(self, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
-        """``(block start, rows in that block)`` for ascending ``rows``: read each block
-        once with ``block(start).gather(rows - start)``."""
+        """``(block start, rows in that block)`` for ascending stored ``rows`` (see
+        ``physical``): read each block once with ``block(start).gather(rows - start)``."""
         rows = np.asarray(rows, dtype=np.int64)
         starts = np.array(sorted(self._blocks), dtype=np.int64)
         if len(rows) == 0:
@@ -79,6 +98,7 @@ class TextStore:
             return pl.Series("text", [], dtype=pl.String)
         if rows.min() < 0 or rows.max() >= len(self):
             raise IndexError(f"row out of range 0..{len(self) - 1}")
+        rows = self.physical(rows)
         block = np.searchsorted(starts, rows, side="right") - 1
         order = np.argsort(block, kind="stable")
         parts = []

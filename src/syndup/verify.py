@@ -129,13 +129,15 @@ def pair_features(
     workers: int = -1,
     scopes: dict[str, str] | None = None,
     exact: tuple[np.ndarray, np.ndarray] | None = None,
+    body_jaccard: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
 
     ``scopes`` limits the costlier string features (``lead_ratio``, ``headline_partial``)
     to the pairs a rule could read them on (see ``feature_scopes``; null elsewhere); by
     default every feature is computed for every pair. ``exact``: ``exact_containment`` of
-    these pairs if already computed."""
+    these pairs if already computed; ``body_jaccard``: their body signature agreement
+    (``pair_jaccard(prepared.body_sig, a, b)``) if already computed."""
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     cols = prepared.arrays
@@ -143,7 +145,7 @@ def pair_features(
     has_head = cols["headline_words"] > 0
 
     scopes = scopes or {}
-    both_bodies, jac, small, cont = _estimates(prepared, a, b)
+    both_bodies, jac, small, cont = _estimates(prepared, a, b, body_jaccard)
 
     def scoped(feature: str) -> np.ndarray:
         """Rows where ``feature`` is computed (see ``feature_scopes``)."""
@@ -171,7 +173,9 @@ def pair_features(
         lead_r[rows] = _cpdist(leads[ia], leads[ib], fuzz.ratio, workers)
 
     exact_cont, exact_unq = (
-        exact_containment(prepared, a, b, n=body_ngram) if exact is None else exact
+        exact_containment(prepared, a, b, n=body_ngram, body_jaccard=body_jaccard)
+        if exact is None
+        else exact
     )
     known = ~np.isnan(exact_cont)
     cont[known] = exact_cont[known]
@@ -333,55 +337,107 @@ def _cpdist(x: np.ndarray, y: np.ndarray, scorer: object, workers: int) -> np.nd
 
 
 def _estimates(
-    prepared: Prepared, a: np.ndarray, b: np.ndarray
+    prepared: Prepared, a: np.ndarray, b: np.ndarray, body_jaccard: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Both-have-bodies, MinHash Jaccard, shorter set size, estimated containment."""
+    """Both-have-bodies, MinHash Jaccard, shorter set size, estimated containment
+    (``body_jaccard``: the signature agreement of the pairs, if already computed)."""
     nsh = prepared.arrays["shingles"]
     both_bodies = (nsh[a] > 0) & (nsh[b] > 0)
-    jac = np.where(both_bodies, pair_jaccard(prepared.body_sig, a, b), np.nan)
+    if body_jaccard is None:
+        body_jaccard = pair_jaccard(prepared.body_sig, a, b)
+    jac = np.where(both_bodies, body_jaccard, np.nan)
     small = np.minimum(nsh[a], nsh[b])
     inter = jac / (1.0 + jac) * (nsh[a] + nsh[b])
     cont = np.where(both_bodies, np.clip(inter / np.maximum(small, 1.0), 0.0, 1.0), np.nan)
     return both_bodies, jac, small, cont
 
 
+EXACT_ROWS = 150_000  # bodies whose exact shingle sets are held at once (~3 KB each)
+
+
 def exact_containment(
-    prepared: Prepared, a: np.ndarray, b: np.ndarray, *, n: int = 4
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    n: int = 4,
+    max_rows: int = EXACT_ROWS,
+    body_jaccard: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact containment and quotation-free containment for the pairs whose MinHash
     estimate is ambiguous (see ``AMBIGUOUS``); NaN for the others. One pass over the
-    stored bodies, so it pays to call it once for many pairs."""
+    stored bodies, so it pays to call it once for many pairs.
+
+    Memory is bounded: the ambiguous pairs are taken in order of their first row and cut
+    into chunks whose pairs involve at most ``max_rows`` distinct bodies; each chunk's
+    exact sets are built, used and freed before the next. Trade-off: a body in pairs of
+    several chunks is tokenised once per chunk (no chunking, hence no repeated work, while
+    the pairs involve ``max_rows`` bodies or fewer). ``body_jaccard``: as in
+    ``pair_features``."""
     from syndup._kernels import containment
 
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
-    amb = ambiguous(prepared, a, b)
+    amb = ambiguous(prepared, a, b, body_jaccard)
     full, bare = np.full(len(a), np.nan), np.full(len(a), np.nan)
-    if len(amb):
-        involved = np.unique(np.concatenate([a[amb], b[amb]]))
-        ia, ib = np.searchsorted(involved, a[amb]), np.searchsorted(involved, b[amb])
-        (fv, fo), (bv, bo) = _shingle_sets(prepared, involved, n)
-        full[amb] = containment(fv, fo, ia, ib)
-        bare[amb] = containment(bv, bo, ia, ib)
+    amb = amb[np.argsort(np.minimum(a[amb], b[amb]), kind="stable")]
+    for chunk in _row_bounded_chunks(a[amb], b[amb], max_rows):
+        sel = amb[chunk]
+        involved = np.unique(np.concatenate([a[sel], b[sel]]))
+        (fv, fo), (bv, bo), where = _shingle_sets(prepared, involved, n)
+        ia = where[np.searchsorted(involved, a[sel])]
+        ib = where[np.searchsorted(involved, b[sel])]
+        full[sel] = containment(fv, fo, ia, ib)
+        bare[sel] = containment(bv, bo, ia, ib)
+        del fv, fo, bv, bo
     return full, bare
 
 
-def ambiguous(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def ambiguous(
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    body_jaccard: np.ndarray | None = None,
+) -> np.ndarray:
     """Positions of the pairs whose MinHash estimate is ambiguous (``AMBIGUOUS``): the only
     pairs ``exact_containment`` reads bodies for (signatures and shingle counts decide)."""
-    both_bodies, jac, _, cont = _estimates(prepared, a, b)
+    both_bodies, jac, _, cont = _estimates(prepared, a, b, body_jaccard)
     lo, hi, jmax = AMBIGUOUS
     return np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
 
 
+def _row_bounded_chunks(a: np.ndarray, b: np.ndarray, max_rows: int) -> list[slice]:
+    """Consecutive slices of the pairs ``(a[k], b[k])`` each involving at most
+    ``max_rows`` distinct rows (at least one pair per slice)."""
+    out, start, total = [], 0, len(a)
+    max_rows = max(2, max_rows)
+    while start < total:
+        rest = np.empty(2 * (total - start), dtype=np.int64)
+        rest[0::2], rest[1::2] = a[start:], b[start:]
+        _, first = np.unique(rest, return_index=True)
+        new = np.zeros(len(rest), dtype=np.int64)
+        new[first] = 1
+        seen = np.cumsum(new)[1::2]  # distinct rows after each whole pair
+        stop = start + max(1, int(np.searchsorted(seen, max_rows, side="right")))
+        out.append(slice(start, stop))
+        start = stop
+    return out
+
+
 def _shingle_sets(
     prepared: Prepared, rows: np.ndarray, n: int
-) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Exact shingle sets, with and without quotations, of the given (ascending) rows'
-    bodies: each stored block is read once, blocks are spread over the configured threads
-    (the kernels release the GIL), and bodies are folded on the fly."""
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """Exact shingle sets, with and without quotations, of the given rows' bodies, and
+    ``where``: the set of ``rows[k]`` is set ``where[k]`` (sets come in stored order, see
+    ``TextStore.physical``). Each stored block is read once, blocks are spread over the
+    configured threads (the kernels release the GIL), and bodies are folded on the fly."""
     from concurrent.futures import ThreadPoolExecutor
 
     store = prepared.bodies
+    stored = store.physical(rows)
+    order = np.argsort(stored, kind="stable")
+    where = np.empty(len(rows), dtype=np.int64)
+    where[order] = np.arange(len(rows))
+    rows = stored[order]
 
     def build(group: tuple[int, np.ndarray]) -> tuple[np.ndarray, ...]:
         start, part = group
@@ -403,7 +459,7 @@ def _shingle_sets(
         np.cumsum(sizes, out=offsets[1:])
         return values, offsets
 
-    return join(0, 1), join(2, 3)
+    return join(0, 1), join(2, 3), where
 
 
 def feature_scopes(config: VerifyConfig) -> dict[str, str]:

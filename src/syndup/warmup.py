@@ -41,7 +41,7 @@ def warm() -> float:
     scfg = config.signature
     sig, *_ = sign_texts(
         texts, n=scfg.body_ngram, num_perm=scfg.num_perm, lead_num_perm=scfg.lead_num_perm,
-        lead_words=scfg.lead_words, seed=scfg.seed, fold=True,
+        lead_words=scfg.lead_words, seed=scfg.seed, fold=True, scheme=scfg.scheme,
     )  # fmt: skip
     for unquoted in (False, True):
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)

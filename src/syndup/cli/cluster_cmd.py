@@ -222,9 +222,9 @@ def cluster(
         (side_target(pairs, "--pairs"), "pairs"),
         (side_target(clusters, "--clusters"), "clusters"),
     ]
-    detector = Detector(load_config(config))
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     page = report_target(report) if report is not None else None
+    detector = Detector(load_config(config), keep_input=page is not None)
     targets = [t for t in (target, *(t for t, _ in sides), page) if t is not None]
     with OutputPlan(targets) as plan:  # temporaries exist from here; removed on failure
         with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:

@@ -106,7 +106,7 @@ def dedup(
         strict=strict,
         on_error=on_error,
     )
-    detector = Detector(load_config(config))
+    detector = Detector(load_config(config), keep_input=True)
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     with OutputPlan([target]) as plan:
         with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:

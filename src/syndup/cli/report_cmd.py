@@ -123,7 +123,7 @@ def report(
         strict=strict,
         on_error=on_error,
     )
-    detector = Detector(load_config(config))
+    detector = Detector(load_config(config), keep_input=True)
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     start = time.perf_counter()
     with OutputPlan([target]) as plan:

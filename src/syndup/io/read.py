@@ -51,8 +51,10 @@ from syndup.io.table import (
     TEXT_COLUMNS,
     OnError,
     Reading,
+    _map_columns,
     standardise,
 )
+from syndup.textstore import TextStore
 
 __all__ = [
     "ALIASES",
@@ -64,6 +66,7 @@ __all__ = [
     "Reading",
     "read_articles",
     "read_corpus",
+    "stream_parquet",
 ]
 
 log = logging.getLogger("syndup")
@@ -177,6 +180,112 @@ def read_articles(
     )
 
 
+def stream_parquet(
+    source: Any,
+    *,
+    block_rows: int,
+    compress_above_mb: float,
+    workers: int = 2,
+    format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    strict: bool = False,
+    on_error: OnError = "abort",
+    date_format: str | None = None,
+    encoding: str | None = None,
+) -> tuple[Reading, TextStore] | None:
+    """Read one Parquet file with its body column streamed into a ``TextStore``.
+
+    Every column but the body is read and checked as :func:`read_articles` does (the
+    table's ``body`` is null); the body column is read in record batches and stored in
+    blocks of ``block_rows`` rows (zstd-compressed when the column's uncompressed size in
+    the file's metadata exceeds ``compress_above_mb``), so the whole text is never held as
+    strings. Returns None, and the caller reads the usual way, for anything else: not a
+    single plain Parquet file, a body column that is not text, or records rejected (their
+    ``raw`` text in the rejects must hold the body). ``encoding`` is unused (Parquet text
+    is UTF-8).
+    """
+    del encoding
+    if not isinstance(source, (str, os.PathLike)) or on_error not in ("abort", "reject"):
+        return None
+    file = os.fspath(source)
+    fmt = (format or "").lower() or _SUFFIXES.get(os.path.splitext(file.lower())[1][1:])
+    if file == "-" or fmt != "parquet" or not _is_plain_parquet(file):
+        return None
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(file)
+    except (OSError, pa.ArrowException):
+        return None  # the usual path names the problem
+    names = pf.schema_arrow.names
+    mapping = _map_columns(names, columns, file)
+    body = mapping.get("body")
+    if body is None or pf.metadata.num_rows == 0:
+        return None
+    kind = pf.schema_arrow.field(body).type
+    if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+        return None
+    if hasattr(pa.types, "is_string_view") and pa.types.is_string_view(kind):
+        return None
+    try:
+        others = pl.read_parquet(file, columns=[c for c in names if c != body])
+    except READ_ERRORS:
+        return None
+    # The body column stays in place (mapping finds it by name) but holds nulls here.
+    frame = others.with_columns(pl.lit(None, dtype=pl.String).alias(body)).select(names)
+    reading = standardise(
+        [Part(file, frame, counting(frame.height))],
+        columns,
+        strict=strict,
+        on_error=on_error,
+        date_format=date_format,
+        several=False,
+    )
+    if reading.rejected.height or reading.table.height != pf.metadata.num_rows:
+        return None
+    index = names.index(body)
+    size = sum(
+        pf.metadata.row_group(g).column(index).total_uncompressed_size
+        for g in range(pf.metadata.num_row_groups)
+    )
+    store = TextStore(compress=size > compress_above_mb * 1_000_000)
+    _stream_column(pf, body, store, block_rows, workers)
+    return reading, store
+
+
+def _stream_column(pf: Any, column: str, store: TextStore, block_rows: int, workers: int) -> None:
+    """Record batches of one text column into ``store`` blocks of ``block_rows`` rows,
+    compressed on ``workers`` threads with at most a few blocks in flight."""
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    pending: list[pl.Series] = []
+    held = start = 0
+    inflight: list[Future[None]] = []
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+
+        def put(block: pl.Series) -> None:
+            nonlocal start
+            inflight.append(pool.submit(store.put, start, block))
+            start += len(block)
+            while len(inflight) > 2 * max(1, workers):
+                inflight.pop(0).result()
+
+        for batch in pf.iter_batches(batch_size=max(block_rows, 8192), columns=[column]):
+            text = pl.Series(batch.column(0)).cast(pl.String)
+            pending.append(text)
+            held += len(text)
+            while held >= block_rows:
+                joined = pl.concat(pending) if len(pending) > 1 else pending[0]
+                put(joined.slice(0, block_rows).rechunk())
+                rest = joined.slice(block_rows)
+                pending, held = ([rest] if len(rest) else []), len(rest)
+        if held:
+            put((pl.concat(pending) if len(pending) > 1 else pending[0]).rechunk())
+        for future in inflight:
+            future.result()
+
+
 def _sources(source: Any, *, format: str | None) -> list[Any]:
     """Normalise ``source`` to a list of paths/"-"/DataFrames, expanding globs."""
     if isinstance(source, (str, os.PathLike)):
@@ -240,6 +349,16 @@ def _load(item: Any, format: str | None, encoding: str | None, on_error: OnError
     stdin = item == "-"
     file = "<stdin>" if stdin else item
     fmt = _resolve_format(file, format, stdin)
+    if fmt == "parquet" and not stdin and _is_plain_parquet(file):
+        # Read from the path: no copy of the whole file in memory as bytes first (Parquet
+        # is column chunks; the reader maps them), so the peak is the decoded table alone.
+        try:
+            df = pl.read_parquet(file)
+        except READ_ERRORS as exc:
+            raise InputError(f"not a Parquet file ({first_line(exc)})", file=file) from None
+        if df.height == 0:
+            raise InputError("no articles (no data rows)", file=file)
+        return Part(file, df, counting(df.height))
     data = _read_stdin(file) if stdin else _read_file(file)
     if fmt != "parquet":
         data = _decode(data, file, encoding)
@@ -260,6 +379,18 @@ def _load(item: Any, format: str | None, encoding: str | None, on_error: OnError
     if part.df.height == 0 and not part.problems:
         raise InputError("no articles (no data rows)", file=file)
     return part
+
+
+def _is_plain_parquet(file: str) -> bool:
+    """A regular, readable file that starts with Parquet's magic bytes (not gzip, not a
+    FIFO: those go through the in-memory path and its messages)."""
+    try:
+        if not os.path.isfile(file):
+            return False
+        with open(file, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False
 
 
 def _is_standard(df: pl.DataFrame) -> bool:
