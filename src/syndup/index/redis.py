@@ -196,6 +196,9 @@ class RedisStore(Store):
             raise StoreError(f"{self.url}: band run {index}/{seg} is missing")
         return keys, docs
 
+    def article_count(self) -> int:
+        return int(self.r.hlen(self._k("ids")))
+
     def _all_docs(self) -> np.ndarray:
         return np.sort(np.array([int(v) for v in self.r.hvals(self._k("ids"))], dtype=np.int64))
 
