@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from syndup.config import Config
-from syndup.index.store import ARTICLE_SCHEMA, BODY_COLUMNS, Store
+from syndup.index.store import ARTICLE_SCHEMA, BODY_COLUMNS, Store, unique
 from syndup.prepare import Prepared, prepare
 from syndup.textstore import TextStore
 
@@ -96,7 +96,7 @@ class LazyBodies(TextStore):
         return [0] if self._n else []
 
     def _ensure(self, rows: np.ndarray) -> None:
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        rows = unique(np.asarray(rows, dtype=np.int64))
         if len(rows) and (rows[0] < 0 or rows[-1] >= self._n):
             raise IndexError(f"row out of range 0..{self._n - 1}")
         with self._lock:
@@ -137,7 +137,7 @@ def stored_bodies(store: Store, docs: np.ndarray) -> LazyBodies:
 
     def fetch(rows: np.ndarray) -> list[str]:
         want = docs[rows]
-        got = store.articles(np.unique(want), columns=("doc", "body", "body_len"))
+        got = store.articles(unique(want), columns=("doc", "body", "body_len"))
         text = {
             d: _decompress(b, n)
             for d, b, n in zip(got["doc"].to_list(), got["body"].to_list(), got["body_len"])
@@ -159,7 +159,7 @@ class _Joined(TextStore):
     def _fetch(self, rows: np.ndarray) -> list[str]:
         which = np.searchsorted(self._starts, rows, side="right") - 1
         out: list[str] = [""] * len(rows)
-        for i in np.unique(which).tolist():
+        for i in unique(which).tolist():
             at = np.flatnonzero(which == i)
             texts = self._parts[i].get(rows[at] - self._starts[i]).to_list()
             for j, t in zip(at.tolist(), texts):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from syndup.index.store import INDEXES, Store
+from syndup.index.store import INDEXES, Store, unique
 
 MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
 PER_KEY = 16  # entries read per key and run (buckets are paired with their first anchors)
@@ -91,7 +91,7 @@ def first_live(
     first[1:] = k[1:] != k[:-1]
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
     rank = np.arange(len(k)) - group_start
-    return np.unique(d[rank < anchors])
+    return unique(d[rank < anchors])
 
 
 def append_run(
@@ -108,7 +108,7 @@ def append_run(
     runs as the policy says; returns the next free segment id. Call inside a write session,
     after ``cache.sync``. ``purge``: drop removed articles' entries while merging (False
     when the store has never removed an article: nothing to look up)."""
-    fresh = np.unique(docs)
+    fresh = unique(docs)
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
     runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
@@ -122,7 +122,8 @@ def append_run(
         older, newer = runs[-2], runs[-1]
         k, d = merge_sorted(older, newer)
         if purge:
-            known = np.setdiff1d(np.unique(d), fresh, assume_unique=True)
+            known = unique(d)
+            known = known[~np.isin(known, fresh)]
             live = np.concatenate([store.live_docs(known), fresh])
             keep = np.isin(d, live)
             k, d = k[keep], d[keep]

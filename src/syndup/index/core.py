@@ -236,7 +236,8 @@ class Index(Reads):
         gone = s.articles(docs)
         mem = s.members(docs)
         comps = mem["component"].unique().to_numpy()
-        rest = np.setdiff1d(s.component_docs(comps), docs)
+        rest = s.component_docs(comps)
+        rest = rest[~np.isin(rest, docs)]
         edges = s.edges(rest)
         edges = edges.filter(~pl.col("a").is_in(docs) & ~pl.col("b").is_in(docs))
         old = s.clusters(mem["cluster"].unique().to_numpy())

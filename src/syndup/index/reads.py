@@ -19,7 +19,7 @@ import polars as pl
 from syndup.config import Config
 from syndup.errors import InputError
 from syndup.index.articles import UTC, to_prepared
-from syndup.index.store import SCALAR_COLUMNS, Counters, Retry, Store, StoreError
+from syndup.index.store import SCALAR_COLUMNS, Counters, Retry, Store, StoreError, unique
 
 if TYPE_CHECKING:
     from syndup.explain import Explanation
@@ -184,12 +184,12 @@ class Reads:
             if missing:
                 raise InputError(f"id(s) not in the index: {', '.join(missing)}", field="id")
             order = np.array([docs[str(id_a)], docs[str(id_b)]], dtype=np.int64)
-            rows = self._store.articles(np.unique(order))
+            rows = self._store.articles(unique(order))
             rows = rows[np.searchsorted(rows["doc"].to_numpy(), order)]
             exp = explain_pairs(
                 to_prepared(rows, self.config, self._layout), [(str(id_a), str(id_b))], self.config
             )[0]
-            cur = {r["id"]: r for r in self._rows_of(np.unique(order)).to_dicts()}
+            cur = {r["id"]: r for r in self._rows_of(unique(order)).to_dicts()}
             brief = (
                 "cluster_id",
                 "cluster_size",

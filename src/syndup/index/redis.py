@@ -51,6 +51,7 @@ from syndup.index.store import (
     Store,
     StoreError,
     frame,
+    unique,
 )
 
 LOCK_MS = 15_000  # refreshed every LOCK_MS / 4 while a batch is worked on
@@ -205,7 +206,7 @@ class RedisStore(Store):
     def articles(
         self, docs: np.ndarray | None, *, columns: tuple[str, ...] = tuple(ARTICLE_SCHEMA)
     ) -> pl.DataFrame:
-        docs = self._all_docs() if docs is None else np.unique(np.asarray(docs, dtype=np.int64))
+        docs = self._all_docs() if docs is None else unique(np.asarray(docs, dtype=np.int64))
         blobs = [c for c in columns if c in _BLOBS]
         fields = ["m", *[_BLOBS[c] for c in blobs]]
         pipe = self.r.pipeline(transaction=False)
@@ -227,7 +228,7 @@ class RedisStore(Store):
             raw = self.r.hgetall(self._k("m"))
             pairs = sorted((int(k), v) for k, v in raw.items())
         else:
-            docs = np.unique(np.asarray(docs, dtype=np.int64)).tolist()
+            docs = unique(np.asarray(docs, dtype=np.int64)).tolist()
             values = self.r.hmget(self._k("m"), docs) if docs else []
             pairs = [(d, v) for d, v in zip(docs, values) if v is not None]
         rows = [(d, *json.loads(v)) for d, v in pairs]
@@ -235,14 +236,14 @@ class RedisStore(Store):
 
     def component_docs(self, components: np.ndarray) -> np.ndarray:
         pipe = self.r.pipeline(transaction=False)
-        for c in np.unique(components).tolist():
+        for c in unique(components).tolist():
             pipe.smembers(self._k("k", c))
         docs = {int(d) for found in pipe.execute() for d in found}
         return np.array(sorted(docs), dtype=np.int64)
 
     def edges(self, docs: np.ndarray) -> pl.DataFrame:
         pipe = self.r.pipeline(transaction=False)
-        docs = np.unique(np.asarray(docs, dtype=np.int64)).tolist()
+        docs = unique(np.asarray(docs, dtype=np.int64)).tolist()
         for d in docs:
             pipe.hgetall(self._k("e", d))
         rows = {}
@@ -256,7 +257,7 @@ class RedisStore(Store):
         if ids is None:
             values = list(self.r.hgetall(self._k("c")).values())
         else:
-            ids = np.unique(np.asarray(ids, dtype=np.int64)).tolist()
+            ids = unique(np.asarray(ids, dtype=np.int64)).tolist()
             values = [v for v in (self.r.hmget(self._k("c"), ids) if ids else []) if v]
         rows = sorted((json.loads(v) for v in values), key=lambda r: r[0])
         return frame([tuple(r) for r in rows], CLUSTER_SCHEMA)
@@ -322,7 +323,7 @@ class RedisStore(Store):
             self.w.hset(self._k("e", row["b"]), row["a"], value)
 
     def delete_docs(self, docs: np.ndarray) -> None:
-        docs = np.unique(np.asarray(docs, dtype=np.int64))
+        docs = unique(np.asarray(docs, dtype=np.int64))
         arts = self.articles(docs, columns=("doc", "id"))
         mem = self.members(docs)
         for d, comp in zip(mem["doc"].to_list(), mem["component"].to_list()):

@@ -265,6 +265,18 @@ def open_store(url: str, *, create: bool = True, timeout: float = 30.0) -> Store
     return SQLiteStore(url, create=create, timeout=timeout)
 
 
+def unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values. ``np.unique`` of numpy 2.3+ hashes first: 20-70x slower
+    than one sort on the million-entry key and doc arrays of a batch."""
+    flat = np.sort(np.asarray(values).ravel())
+    if len(flat) < 2:
+        return flat
+    keep = np.empty(len(flat), dtype=bool)
+    keep[0] = True
+    np.not_equal(flat[1:], flat[:-1], out=keep[1:])
+    return flat[keep]
+
+
 def chunks(values: np.ndarray | list, size: int) -> Iterator:
     for start in range(0, len(values), size):
         yield values[start : start + size]

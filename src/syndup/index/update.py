@@ -41,6 +41,7 @@ from syndup.index.store import (
     MEMBER_SCHEMA,
     Counters,
     Store,
+    unique,
 )
 from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
@@ -103,11 +104,11 @@ def plan_add(
     anchors = max(1, config.lsh.anchors)
     hits = {}
     for name, matrix in keys.items():
-        hits[name] = bands.lookup(name, np.unique(matrix[matrix != 0]))
-    seen = np.unique(np.concatenate([d for _, d in hits.values()]))
+        hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
+    seen = unique(np.concatenate([d for _, d in hits.values()]))
     live = store.live_docs(seen) if len(seen) else seen
     found = [first_live(k, d, live, anchors) for k, d in hits.values()]
-    old_docs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    old_docs = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     old_docs, old = read_prepared(store, old_docs, config, layout)
     both = concat([old, new], config)
     n_old = len(old_docs)
@@ -121,7 +122,7 @@ def plan_add(
     feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
     doc_of = np.concatenate([old_docs, new_docs])
     new_edges = _edge_rows(feats, doc_of)
-    touched = np.unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
+    touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
     comps = store.members(touched)["component"].unique().to_numpy()
     affected = store.component_docs(comps) if len(comps) else np.zeros(0, dtype=np.int64)
     stored_edges = store.edges(affected) if len(affected) else _empty_edges()
@@ -226,7 +227,7 @@ def recluster(
     row_of_id = {v: i for i, v in enumerate(ids.tolist())}
     canon_row = np.array([row_of_id[c] for c in asg["canonical_id"].to_list()], dtype=np.int64)
 
-    old_ids = np.unique(old_cluster[old_cluster >= 0])
+    old_ids = unique(old_cluster[old_cluster >= 0])
     stored = store.clusters(old_ids).filter(pl.col("merged_into").is_null())
     old_canon = dict(zip(stored["cluster"].to_list(), stored["canonical"].to_list()))
     founded = dict(zip(stored["cluster"].to_list(), stored["founded"].to_list()))
