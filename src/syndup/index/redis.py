@@ -17,11 +17,26 @@ Layout under ``prefix`` (``redis://host:6379/0?prefix=news``; default ``syndup``
 ``P:lock``             the writer lock; ``P:version`` bumped by every commit
 =====================  ==============================================================
 
-A write session takes the lock (``SET NX PX``, refreshed while it runs), reads directly and
-queues every write in one ``MULTI/EXEC`` pipeline sent at the end: a writer that dies before
-``EXEC`` leaves nothing (Redis drops a disconnected client's queued transaction). Readers
-compare ``P:version`` before and after and read again when a commit slipped in between, so
-they never combine two batches. Values are JSON and raw arrays only; nothing is unpickled.
+A write session takes the lock (``SET NX PX``, refreshed while it runs), ``WATCH``es
+``P:version``, reads directly and queues every write in one ``MULTI/EXEC`` pipeline sent at
+the end: a writer that dies before ``EXEC`` leaves nothing (Redis drops a disconnected
+client's queued transaction), and one whose lock expired while it worked (another writer
+committed meanwhile) has its ``EXEC`` refused by the ``WATCH``. Readers compare
+``P:version`` before and after and read again when a commit slipped in between, so they
+never combine two batches. Values are JSON and raw arrays only; nothing is unpickled.
+
+Why MULTI/EXEC with WATCH under a lock rather than a Lua script: a step runs the batch stages
+(normalisation, MinHash, rapidfuzz verification, clustering) between reading its candidates
+and writing, which a server-side script cannot run; Lua could only make the final write
+atomic, which MULTI/EXEC already does. The lock serialises writers so a concurrent batch
+waits instead of being computed and thrown away (plain optimistic WATCH retries would redo
+a whole batch's work on every collision); WATCH keeps a writer that lost its lock from
+committing. Only the lock release and refresh are small Lua scripts (compare-and-delete).
+
+Expiry is ``Index.expire`` (``syndup index expire --older-than 7d``), the same on both
+backends: articles are removed and their clusters re-clustered in one atomic step. Key TTLs
+are not used: Redis would drop an article's keys without its member row, edges, cluster size
+or band entries, leaving an index that ``check`` rejects.
 """
 
 from __future__ import annotations
@@ -125,6 +140,7 @@ class RedisStore(Store):
         if self._pipe is not None:
             yield
             return
+        redis = _redis()
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self.timeout
         while not self.r.set(self._k("lock"), token, nx=True, px=LOCK_MS):
@@ -132,7 +148,12 @@ class RedisStore(Store):
                 raise StoreError(f"{self.url}: another writer holds the index lock")
             time.sleep(0.02)
         self._token = token
+        # WATCH the version key for the whole session: every commit bumps it, so if this
+        # writer lost its lock (paused past LOCK_MS) and another writer committed, EXEC
+        # aborts instead of writing a batch computed from a stale index.
         self._pipe = self.r.pipeline(transaction=True)
+        self._pipe.watch(self._k("version"))
+        self._pipe.multi()
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(token, stop), daemon=True)
         beat.start()
@@ -141,7 +162,13 @@ class RedisStore(Store):
             if not self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS):
                 raise StoreError(f"{self.url}: lost the writer lock (batch not written)")
             self._pipe.incr(self._k("version"))
-            self._pipe.execute()
+            try:
+                self._pipe.execute()
+            except redis.WatchError:
+                raise StoreError(
+                    f"{self.url}: another writer committed while this batch was worked on "
+                    "(the writer lock had expired): batch not written"
+                ) from None
         finally:
             stop.set()
             beat.join()
