@@ -79,10 +79,9 @@ def test_a_commit_after_another_writers_is_refused(server):
     index.add(df.head(20))
     store = RedisStore(server + "?prefix=watched")
     client = redis.Redis.from_url(server)
-    with pytest.raises(StoreError, match="another writer committed"):
-        with store.writing():
-            store.put_meta({"stray": "1"})
-            client.incr("watched:version")  # what another writer's commit does
+    with pytest.raises(StoreError, match="another writer committed"), store.writing():
+        store.put_meta({"stray": "1"})
+        client.incr("watched:version")  # what another writer's commit does
     assert client.hget("watched:meta", "stray") is None
     assert client.get("watched:lock") is None  # released
     index.add(df.slice(20, 20))  # the index is still usable
