@@ -1,14 +1,15 @@
 """Benchmark of the persistent index (``syndup index``): add throughput, query latency, explain.
 
-    python benchmarks/index_bench.py --input /tmp/gen_1m.parquet -n 100000 \\
-        [--backend sqlite redis] [--batch 10000] [--queries 200]
+    python benchmarks/index_bench.py --input /tmp/gen_1m.parquet -n 1000000 \\
+        [--backend sqlite redis] [--batch 10000] [--queries 200] [--checkpoints 100000]
 
 Each backend runs in its own process (peak RSS is that process's). For each: articles added
-in batches of ``--batch`` (throughput for the whole run, per-batch seconds, bytes on disk per
-article or Redis ``used_memory``), then one-article ``query`` latency (warm: the first 10 are
-discarded) for articles not in the index, then ``syndup index explain`` of one pair end to end
-(a fresh CLI process). ``baseline``: one batch ``syndup cluster`` run over the same articles,
-for scale in the same conditions. The machine's load average is recorded next to the
+in batches of ``--batch`` (throughput for the whole run, wall and CPU seconds per batch,
+bytes on disk per article or Redis ``used_memory``), one-article ``query`` latency (warm: the
+first 10 are discarded; articles not in the index) at each ``--checkpoints`` size and at the
+end, then ``syndup index explain`` of one pair end to end (a fresh CLI process, best of 3).
+``baseline``: one batch ``syndup cluster`` run over the same articles, for scale in the same
+conditions. The machine's load average is recorded next to the
 figures. Results are merged into ``benchmarks/results/index.json`` (keyed by backend and
 size) and ``index.md``.
 """
@@ -57,7 +58,6 @@ def baseline(args: argparse.Namespace) -> dict:
 
 
 def worker(args: argparse.Namespace) -> dict:
-    import numpy as np
     import polars as pl
 
     import syndup
@@ -69,7 +69,9 @@ def worker(args: argparse.Namespace) -> dict:
     df = (pl.scan_parquet(args.input).head(args.n + args.queries + 10).collect()).drop(
         "gold", "role", "edits", strict=False
     )
-    data, probes = df.head(args.n), df.slice(args.n, args.queries + 10)
+    # Probes come after the indexed articles; a file of exactly n rows gives up its last ones.
+    n = min(args.n, df.height - args.queries - 10)
+    data, probes = df.head(n), df.slice(n, args.queries + 10)
     work = Path(tempfile.mkdtemp(prefix="syndup-index-bench-", dir=args.workdir))
     server = None
     try:
@@ -80,49 +82,62 @@ def worker(args: argparse.Namespace) -> dict:
             location = str(work / "news.db")
         index = Index.open(location)
         load_before = os.getloadavg()
-        seconds = []
-        start = time.perf_counter()
+        seconds, cpu = [], []
+        at_sizes: dict[str, dict] = {}
+        start, cpu_start = time.perf_counter(), time.process_time()
         for lo in range(0, data.height, args.batch):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             index.add(data.slice(lo, args.batch))
             seconds.append(round(time.perf_counter() - t, 2))
-            print(f"{args.backend} {lo + args.batch:,}: {seconds[-1]} s", file=sys.stderr)
+            cpu.append(round(time.process_time() - c, 2))
+            done = min(lo + args.batch, data.height)
+            print(
+                f"{args.backend} {done:,}: {seconds[-1]} s, cpu {cpu[-1]} s, "
+                f"load {os.getloadavg()[0]:.1f}",
+                file=sys.stderr,
+                flush=True,
+            )
+            if done in args.checkpoints and done < data.height:
+                at_sizes[str(done)] = _queries(index, probes)
         total = time.perf_counter() - start
+        total_cpu = time.process_time() - cpu_start
         stats = index.stats()
-        latencies = []
-        for i in range(probes.height):
-            t = time.perf_counter()
-            index.query(probes.slice(i, 1))
-            latencies.append((time.perf_counter() - t) * 1000)
-        warm = np.array(latencies[10:])
+        at_sizes[str(data.height)] = _queries(index, probes)
         clusters = index.clusters()
         pair = index.get(clusters["cluster_id"][0])["id"].head(2).to_list()
         index.close()
-        t = time.perf_counter()
-        subprocess.run(
-            [*CLI, "index", "explain", location, *pair, "--format", "json"],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        )
-        explain_s = time.perf_counter() - t
+        explain_runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(
+                [*CLI, "index", "explain", location, *pair, "--format", "json"],
+                check=True,
+                capture_output=True,
+                env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+            )
+            explain_runs.append(round(time.perf_counter() - t, 2))
+        explain_s = min(explain_runs)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {
             "backend": args.backend,
             "articles": data.height,
             "batch": args.batch,
             "add_seconds": round(total, 1),
+            "add_cpu_seconds": round(total_cpu, 1),
             "articles_per_s": round(data.height / total, 1),
+            "articles_per_cpu_s": round(data.height / total_cpu, 1),
             "batch_seconds": seconds,
+            "batch_cpu_seconds": cpu,
             "peak_rss_mb": round(rss_mb),
             "bytes": stats["bytes"],
             "bytes_per_article": stats["bytes_per_article"],
             "bytes_measure": "used_memory" if args.backend == "redis" else "file size",
             "clusters": stats["clusters"],
-            "query_ms_p50": round(float(np.percentile(warm, 50)), 2),
-            "query_ms_p99": round(float(np.percentile(warm, 99)), 2),
-            "queries": len(warm),
+            "query_ms_p50": at_sizes[str(data.height)]["p50"],
+            "query_ms_p99": at_sizes[str(data.height)]["p99"],
+            "queries_at": at_sizes,
             "explain_end_to_end_s": round(explain_s, 2),
+            "explain_runs_s": explain_runs,
             "load_avg_before": [round(x, 2) for x in load_before],
             "load_avg_after": [round(x, 2) for x in os.getloadavg()],
             "versions": {
@@ -137,6 +152,24 @@ def worker(args: argparse.Namespace) -> dict:
             server.terminate()
             server.wait(30)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _queries(index: object, probes: object) -> dict:
+    """One-article query latency (ms) over ``probes``, warm: the first 10 are discarded."""
+    import numpy as np
+
+    latencies = []
+    for i in range(probes.height):  # type: ignore[attr-defined]
+        t = time.perf_counter()
+        index.query(probes.slice(i, 1))  # type: ignore[attr-defined]
+        latencies.append((time.perf_counter() - t) * 1000)
+    warm = np.array(latencies[10:])
+    return {
+        "p50": round(float(np.percentile(warm, 50)), 2),
+        "p99": round(float(np.percentile(warm, 99)), 2),
+        "queries": len(warm),
+        "load": round(os.getloadavg()[0], 2),
+    }
 
 
 def _redis_server(work: Path) -> tuple[subprocess.Popen, str]:
@@ -177,23 +210,29 @@ def write_results(rows: list[dict]) -> None:
         "queries warm; explain is a fresh `syndup index explain` process. Load average (1, 5, 15",
         "min) is the machine's, shared with other jobs.",
         "",
-        "| backend | articles | add/s | peak RSS MB | bytes/article | query p50 ms | p99 ms "
-        "| explain s | load before -> after |",
+        "| backend | articles | add/s (wall) | add/CPU-s | peak RSS MB | bytes/article "
+        "| query p50 / p99 ms (at size) | explain s | load before -> after |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for key in sorted(old):
         r = old[key]
         if "query_ms_p50" not in r:  # the batch baseline: throughput only
             lines.append(
-                f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
-                f"{r['peak_rss_mb']:,} | | | | | "
+                f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | | "
+                f"{r['peak_rss_mb']:,} | | | | "
                 f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
             )
             continue
+        at = r.get("queries_at") or {str(r["articles"]): {"p50": r["query_ms_p50"]}}
+        queries = "; ".join(
+            f"{q['p50']} / {q.get('p99', r['query_ms_p99'])} ({int(size):,})"
+            for size, q in sorted(at.items(), key=lambda kv: int(kv[0]))
+        )
         lines.append(
             f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
+            f"{r.get('articles_per_cpu_s', '')} | "
             f"{r['peak_rss_mb']:,} | {r['bytes_per_article']:,} ({r['bytes_measure']}) | "
-            f"{r['query_ms_p50']} | {r['query_ms_p99']} | {r['explain_end_to_end_s']} | "
+            f"{queries} | {r['explain_end_to_end_s']} | "
             f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
         )
     md = RESULTS / "index.md"
@@ -213,6 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--checkpoints",
+        type=lambda text: {int(x) for x in text.split(",") if x},
+        default={100_000},
+        help="sizes (comma-separated) at which query latency is also measured",
+    )
     parser.add_argument("--workdir", default=None, help="where the index files go (temp)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -223,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     for backend in args.backend:
         cmd = [sys.executable, __file__, "--worker", "--input", args.input, "-n", str(args.n)]
         cmd += ["--backend", backend, "--batch", str(args.batch), "--queries", str(args.queries)]
+        cmd += ["--checkpoints", ",".join(map(str, sorted(args.checkpoints)))]
         if args.workdir:
             cmd += ["--workdir", args.workdir]
         out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True)

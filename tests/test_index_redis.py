@@ -65,3 +65,24 @@ def test_missing_client_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "redis", None)  # as if redis-py were not installed
     with pytest.raises(StoreError, match=r"syndup\[redis\]"):
         Index.open("redis://127.0.0.1:1/0")
+
+
+def test_a_commit_after_another_writers_is_refused(server):
+    """A writer whose session overlapped another commit (its lock had expired) must not
+    write: the WATCH on the version key makes its EXEC fail and nothing of it lands."""
+    import redis
+
+    from syndup.index.redis import RedisStore
+
+    df = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl")
+    index = Index.open(server + "?prefix=watched")
+    index.add(df.head(20))
+    store = RedisStore(server + "?prefix=watched")
+    client = redis.Redis.from_url(server)
+    with pytest.raises(StoreError, match="another writer committed"), store.writing():
+        store.put_meta({"stray": "1"})
+        client.incr("watched:version")  # what another writer's commit does
+    assert client.hget("watched:meta", "stray") is None
+    assert client.get("watched:lock") is None  # released
+    index.add(df.slice(20, 20))  # the index is still usable
+    assert index.check() == [] and index.stats()["articles"] == 40

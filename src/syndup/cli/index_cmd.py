@@ -13,14 +13,13 @@ import sys
 import tempfile
 import threading
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
 
 import polars as pl
 import typer
 
-from syndup.cli.cluster_cmd import Format
-from syndup.cli.explain_cmd import print_explanation
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
@@ -44,7 +43,25 @@ from syndup.cli.options import (
 )
 from syndup.index import Index
 from syndup.io import write_table, write_text
-from syndup.report import _jsonable
+
+
+class Format(str, Enum):
+    """``--format`` of every command (the values of ``syndup cluster --format``; defined here
+    so an index command does not import the batch commands)."""
+
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
+
+
+def _jsonable(value: Any) -> Any:
+    from syndup.report import _jsonable as plain
+
+    return plain(value)
+
 
 app = typer.Typer(
     name="index",
@@ -302,6 +319,8 @@ def explain(
     with _open(db) as index:
         exp = index.explain(id_a, id_b)
     if fmt == "table":
+        from syndup.cli.explain_cmd import print_explanation
+
         print_explanation(exp, stdout_console())
     elif fmt in ("json", "jsonl"):
         print(json.dumps(_jsonable(exp.to_dict()), indent=2 if fmt == "json" else None))

@@ -9,12 +9,15 @@ new articles alike. Nothing is re-normalised or re-signed.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from syndup.config import Config
-from syndup.index.store import ARTICLE_SCHEMA
+from syndup.index.store import ARTICLE_SCHEMA, BODY_COLUMNS, Store, unique
 from syndup.prepare import Prepared, prepare
 from syndup.textstore import TextStore
 
@@ -39,10 +42,144 @@ _TYPES = {
 }
 
 
+_ZSTD = threading.local()  # one codec per thread (creating one per call costs more than a body)
+
+
+def _codec() -> pa.Codec:
+    codec = getattr(_ZSTD, "codec", None)
+    if codec is None:
+        codec = _ZSTD.codec = pa.Codec("zstd")
+    return codec
+
+
 def _decompress(blob: bytes, size: int) -> str:
     if size == 0:
         return ""
-    return pa.decompress(blob, decompressed_size=size, codec="zstd", asbytes=True).decode("utf-8")
+    return _codec().decompress(blob, decompressed_size=size, asbytes=True).decode("utf-8")
+
+
+def _compress(data: bytes) -> bytes:
+    return _codec().compress(data, asbytes=True) if data else b""
+
+
+class LazyBodies(TextStore):
+    """Cleaned bodies of stored articles, read and decompressed only when a stage asks.
+
+    Verification reads bodies back for a minority of pairs (ambiguous containment, lead
+    ratios) and clustering for headline-less articles only, so an incremental step fetches
+    those rows alone instead of every candidate's and every touched story's body.
+    ``fetch(rows)`` returns the texts of the given (unique, ascending) rows. ``get`` and
+    ``groups`` fetch what they are asked for first; ``block(0)`` (the only block) holds
+    every row fetched so far and an empty string for the others, so
+    ``block(start).gather(rows - start)`` after ``groups(rows)`` reads exactly those rows.
+    """
+
+    def __init__(self, n: int, fetch: Callable[[np.ndarray], list[str]]) -> None:
+        super().__init__(compress=False)
+        self._n = n
+        self._fetch = fetch
+        self._texts: list[str | None] = [None] * n
+        self._series: pl.Series | None = None
+        self._lock = threading.Lock()
+
+    def put(self, start: int, texts: pl.Series) -> None:
+        raise TypeError("LazyBodies is read-only")
+
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def nbytes(self) -> int:
+        return sum(len(t) for t in self._texts if t)
+
+    def starts(self) -> list[int]:
+        return [0] if self._n else []
+
+    def _ensure(self, rows: np.ndarray) -> None:
+        rows = unique(np.asarray(rows, dtype=np.int64))
+        if len(rows) and (rows[0] < 0 or rows[-1] >= self._n):
+            raise IndexError(f"row out of range 0..{self._n - 1}")
+        with self._lock:
+            missing = np.array([r for r in rows.tolist() if self._texts[r] is None], np.int64)
+            if not len(missing):
+                return
+            for r, text in zip(missing.tolist(), self._fetch(missing)):
+                self._texts[r] = text
+            self._series = None
+
+    def block(self, start: int) -> pl.Series:
+        if start != 0:
+            raise KeyError(start)
+        with self._lock:
+            if self._series is None:
+                self._series = pl.Series("text", [t or "" for t in self._texts], pl.String)
+            return self._series
+
+    def groups(self, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        rows = np.asarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return []
+        if np.any(np.diff(rows) < 0):
+            raise ValueError("rows must be ascending")
+        self._ensure(rows)
+        parts = max(1, min(4, len(rows) // 256))  # a few groups: the callers spread them
+        return [(0, part) for part in np.array_split(rows, parts)]
+
+    def get(self, rows: np.ndarray) -> pl.Series:
+        rows = np.asarray(rows, dtype=np.int64)
+        self._ensure(rows)
+        return pl.Series("text", [self._texts[r] for r in rows.tolist()], pl.String)
+
+
+def stored_bodies(store: Store, docs: np.ndarray) -> LazyBodies:
+    """Lazy bodies of the stored articles ``docs`` (row ``i`` is ``docs[i]``)."""
+    docs = np.asarray(docs, dtype=np.int64)
+
+    def fetch(rows: np.ndarray) -> list[str]:
+        want = docs[rows]
+        got = store.articles(unique(want), columns=("doc", "body", "body_len"))
+        text = {
+            d: _decompress(b, n)
+            for d, b, n in zip(got["doc"].to_list(), got["body"].to_list(), got["body_len"])
+        }
+        return [text.get(d, "") for d in want.tolist()]
+
+    return LazyBodies(len(docs), fetch)
+
+
+class _Joined(TextStore):
+    """Several body stores one after the other (``concat``), each read only when asked."""
+
+    def __init__(self, parts: list[TextStore]) -> None:
+        super().__init__(compress=False)
+        self._parts = parts
+        self._starts = np.cumsum([0] + [len(p) for p in parts])
+        self._lazy = LazyBodies(int(self._starts[-1]), self._fetch)
+
+    def _fetch(self, rows: np.ndarray) -> list[str]:
+        which = np.searchsorted(self._starts, rows, side="right") - 1
+        out: list[str] = [""] * len(rows)
+        for i in unique(which).tolist():
+            at = np.flatnonzero(which == i)
+            texts = self._parts[i].get(rows[at] - self._starts[i]).to_list()
+            for j, t in zip(at.tolist(), texts):
+                out[j] = t or ""
+        return out
+
+    def __len__(self) -> int:
+        return len(self._lazy)
+
+    def starts(self) -> list[int]:
+        return self._lazy.starts()
+
+    def block(self, start: int) -> pl.Series:
+        return self._lazy.block(start)
+
+    def groups(self, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        return self._lazy.groups(rows)
+
+    def get(self, rows: np.ndarray) -> pl.Series:
+        return self._lazy.get(rows)
 
 
 def doc_layout(config: Config) -> list[tuple[str, str]]:
@@ -93,7 +230,7 @@ def to_rows(prepared: Prepared, docs: np.ndarray, *, batch: int, added: float) -
         ),
         pl.Series(
             "body",
-            [pa.compress(e, codec="zstd", asbytes=True) if e else b"" for e in encoded],
+            [_compress(e) for e in encoded],
             dtype=pl.Binary,
         ),
         pl.Series("body_len", [len(e) for e in encoded], dtype=pl.Int64),
@@ -117,9 +254,17 @@ def _matrix(blobs: pl.Series, width: int) -> np.ndarray:
     return np.frombuffer(joined, dtype="<u4").reshape(-1, width).astype(np.uint32)
 
 
-def to_prepared(rows: pl.DataFrame, config: Config, layout: list[tuple[str, str]]) -> Prepared:
-    """A ``Prepared`` over stored rows (every ``ARTICLE_SCHEMA`` column), in row order;
-    ``layout``: ``doc_layout`` recorded in the index."""
+def to_prepared(
+    rows: pl.DataFrame,
+    config: Config,
+    layout: list[tuple[str, str]],
+    *,
+    bodies: TextStore | None = None,
+) -> Prepared:
+    """A ``Prepared`` over stored rows (``ARTICLE_SCHEMA`` columns), in row order;
+    ``layout``: ``doc_layout`` recorded in the index. ``bodies``: the rows' cleaned bodies
+    (e.g. ``stored_bodies``); None reads them from the rows' ``body`` column, decompressing
+    each only when a stage asks for it."""
     scfg = config.signature
     schema = _facts_schema(layout)
     if rows.height:
@@ -128,9 +273,11 @@ def to_prepared(rows: pl.DataFrame, config: Config, layout: list[tuple[str, str]
         facts = pl.DataFrame(schema=schema)
     own = rows.select("id", "outlet", pl.col("published").cast(UTC), "headline")
     docs = pl.concat([own, facts], how="horizontal").select([c for c, _ in layout])
-    bodies = TextStore(compress=False)
-    texts = [_decompress(b, n) for b, n in zip(rows["body"].to_list(), rows["body_len"].to_list())]
-    bodies.put(0, pl.Series("text", texts, dtype=pl.String))
+    if bodies is None:
+        blobs, sizes = rows["body"].to_list(), rows["body_len"].to_list()
+        bodies = LazyBodies(
+            rows.height, lambda at: [_decompress(blobs[i], sizes[i]) for i in at.tolist()]
+        )
     widths = {len(b) for b in rows["figures"].to_list()}
     figures = _matrix(rows["figures"], max(widths) // 4) if widths - {0} else None
     return Prepared(
@@ -147,14 +294,21 @@ def to_prepared(rows: pl.DataFrame, config: Config, layout: list[tuple[str, str]
     )
 
 
+def read_prepared(
+    store: Store, docs: np.ndarray, config: Config, layout: list[tuple[str, str]]
+) -> tuple[np.ndarray, Prepared]:
+    """``(docs found, Prepared)`` of stored articles, bodies left in the store until a stage
+    asks for them (see ``LazyBodies``)."""
+    columns = tuple(c for c in ARTICLE_SCHEMA if c not in BODY_COLUMNS)
+    rows = store.articles(np.asarray(docs, dtype=np.int64), columns=columns)
+    found = rows["doc"].to_numpy()
+    return found, to_prepared(rows, config, layout, bodies=stored_bodies(store, found))
+
+
 def concat(parts: list[Prepared], config: Config) -> Prepared:
     """Several ``Prepared`` one after the other (rows keep their order)."""
     parts = [p for p in parts if p.docs.height] or parts[-1:]
-    bodies = TextStore(compress=False)
-    start = 0
-    for p in parts:
-        bodies.put(start, p.bodies.get(np.arange(p.docs.height)))
-        start += p.docs.height
+    bodies = _Joined([p.bodies for p in parts])
     columns = parts[-1].docs.columns
     figures = [p.figures for p in parts]
     return Prepared(
@@ -184,8 +338,8 @@ def _source(source: pl.DataFrame) -> pl.DataFrame:
 def take(prepared: Prepared, rows: np.ndarray) -> Prepared:
     """The given rows of ``prepared`` (in that order)."""
     rows = np.asarray(rows, dtype=np.int64)
-    bodies = TextStore(compress=False)
-    bodies.put(0, prepared.bodies.get(rows) if len(rows) else pl.Series("text", [], pl.String))
+    parent = prepared.bodies
+    bodies = LazyBodies(len(rows), lambda at: parent.get(rows[at]).to_list())
     return Prepared(
         docs=prepared.docs[rows],
         body_sig=prepared.body_sig[rows],

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from syndup.index.store import INDEXES, Store
+from syndup.index.store import INDEXES, Store, unique
 
 MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
 PER_KEY = 16  # entries read per key and run (buckets are paired with their first anchors)
@@ -91,7 +91,7 @@ def first_live(
     first[1:] = k[1:] != k[:-1]
     group_start = np.maximum.accumulate(np.where(first, np.arange(len(k)), 0))
     rank = np.arange(len(k)) - group_start
-    return np.unique(d[rank < anchors])
+    return unique(d[rank < anchors])
 
 
 def append_run(
@@ -102,11 +102,13 @@ def append_run(
     docs: np.ndarray,
     *,
     next_seg: int,
+    purge: bool = True,
 ) -> int:
     """Write a batch's entries (``docs`` are the batch's new articles) as a new run, merging
     runs as the policy says; returns the next free segment id. Call inside a write session,
-    after ``cache.sync``."""
-    fresh = np.unique(docs)
+    after ``cache.sync``. ``purge``: drop removed articles' entries while merging (False
+    when the store has never removed an article: nothing to look up)."""
+    fresh = unique(docs)
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
     runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
@@ -118,14 +120,14 @@ def append_run(
         and len(runs[-1].keys) + len(runs[-2].keys) <= MAX_RUN
     ):
         older, newer = runs[-2], runs[-1]
-        k = np.concatenate([older.keys, newer.keys])
-        d = np.concatenate([older.docs, newer.docs])
-        known = np.setdiff1d(np.unique(d), fresh, assume_unique=True)
-        live = np.concatenate([store.members(known)["doc"].to_numpy(), fresh])
-        keep = np.isin(d, live)
-        k, d = k[keep], d[keep]
-        order = np.lexsort((d, k))
-        merged = Run(next_seg, k[order], d[order])
+        k, d = merge_sorted(older, newer)
+        if purge:
+            known = unique(d)
+            known = known[~np.isin(known, fresh)]
+            live = np.concatenate([store.live_docs(known), fresh])
+            keep = np.isin(d, live)
+            k, d = k[keep], d[keep]
+        merged = Run(next_seg, k, d)
         next_seg += 1
         for old in (older, newer):
             if old in written:
@@ -142,3 +144,23 @@ def append_run(
             run.docs.astype("<u4").tobytes(),
         )
     return next_seg
+
+
+def merge_sorted(older: Run, newer: Run) -> tuple[np.ndarray, np.ndarray]:
+    """The entries of two runs, sorted by ``(key, doc)``. Runs are written in doc order (doc
+    numbers grow with every batch), so a newer run's docs all follow the older's and a
+    merge is one ``searchsorted`` pass; other runs are re-sorted."""
+    n_old, n_new = len(older.keys), len(newer.keys)
+    if n_old and n_new and int(older.docs.max()) >= int(newer.docs.min()):
+        k = np.concatenate([older.keys, newer.keys])
+        d = np.concatenate([older.docs, newer.docs])
+        order = np.lexsort((d, k))
+        return k[order], d[order]
+    at = np.searchsorted(older.keys, newer.keys, side="right") + np.arange(n_new)
+    is_new = np.zeros(n_old + n_new, dtype=bool)
+    is_new[at] = True
+    k = np.empty(n_old + n_new, dtype=np.uint64)
+    d = np.empty(n_old + n_new, dtype=np.uint32)
+    k[at], d[at] = newer.keys, newer.docs
+    k[~is_new], d[~is_new] = older.keys, older.docs
+    return k, d

@@ -17,11 +17,26 @@ Layout under ``prefix`` (``redis://host:6379/0?prefix=news``; default ``syndup``
 ``P:lock``             the writer lock; ``P:version`` bumped by every commit
 =====================  ==============================================================
 
-A write session takes the lock (``SET NX PX``, refreshed while it runs), reads directly and
-queues every write in one ``MULTI/EXEC`` pipeline sent at the end: a writer that dies before
-``EXEC`` leaves nothing (Redis drops a disconnected client's queued transaction). Readers
-compare ``P:version`` before and after and read again when a commit slipped in between, so
-they never combine two batches. Values are JSON and raw arrays only; nothing is unpickled.
+A write session takes the lock (``SET NX PX``, refreshed while it runs), ``WATCH``es
+``P:version``, reads directly and queues every write in one ``MULTI/EXEC`` pipeline sent at
+the end: a writer that dies before ``EXEC`` leaves nothing (Redis drops a disconnected
+client's queued transaction), and one whose lock expired while it worked (another writer
+committed meanwhile) has its ``EXEC`` refused by the ``WATCH``. Readers compare
+``P:version`` before and after and read again when a commit slipped in between, so they
+never combine two batches. Values are JSON and raw arrays only; nothing is unpickled.
+
+Why MULTI/EXEC with WATCH under a lock rather than a Lua script: a step runs the batch stages
+(normalisation, MinHash, rapidfuzz verification, clustering) between reading its candidates
+and writing, which a server-side script cannot run; Lua could only make the final write
+atomic, which MULTI/EXEC already does. The lock serialises writers so a concurrent batch
+waits instead of being computed and thrown away (plain optimistic WATCH retries would redo
+a whole batch's work on every collision); WATCH keeps a writer that lost its lock from
+committing. Only the lock release and refresh are small Lua scripts (compare-and-delete).
+
+Expiry is ``Index.expire`` (``syndup index expire --older-than 7d``), the same on both
+backends: articles are removed and their clusters re-clustered in one atomic step. Key TTLs
+are not used: Redis would drop an article's keys without its member row, edges, cluster size
+or band entries, leaving an index that ``check`` rejects.
 """
 
 from __future__ import annotations
@@ -51,6 +66,7 @@ from syndup.index.store import (
     Store,
     StoreError,
     frame,
+    unique,
 )
 
 LOCK_MS = 15_000  # refreshed every LOCK_MS / 4 while a batch is worked on
@@ -124,6 +140,7 @@ class RedisStore(Store):
         if self._pipe is not None:
             yield
             return
+        redis = _redis()
         token = uuid.uuid4().hex
         deadline = time.monotonic() + self.timeout
         while not self.r.set(self._k("lock"), token, nx=True, px=LOCK_MS):
@@ -131,7 +148,12 @@ class RedisStore(Store):
                 raise StoreError(f"{self.url}: another writer holds the index lock")
             time.sleep(0.02)
         self._token = token
+        # WATCH the version key for the whole session: every commit bumps it, so if this
+        # writer lost its lock (paused past LOCK_MS) and another writer committed, EXEC
+        # aborts instead of writing a batch computed from a stale index.
         self._pipe = self.r.pipeline(transaction=True)
+        self._pipe.watch(self._k("version"))
+        self._pipe.multi()
         stop = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(token, stop), daemon=True)
         beat.start()
@@ -140,7 +162,13 @@ class RedisStore(Store):
             if not self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS):
                 raise StoreError(f"{self.url}: lost the writer lock (batch not written)")
             self._pipe.incr(self._k("version"))
-            self._pipe.execute()
+            try:
+                self._pipe.execute()
+            except redis.WatchError:
+                raise StoreError(
+                    f"{self.url}: another writer committed while this batch was worked on "
+                    "(the writer lock had expired): batch not written"
+                ) from None
         finally:
             stop.set()
             beat.join()
@@ -196,13 +224,16 @@ class RedisStore(Store):
             raise StoreError(f"{self.url}: band run {index}/{seg} is missing")
         return keys, docs
 
+    def article_count(self) -> int:
+        return int(self.r.hlen(self._k("ids")))
+
     def _all_docs(self) -> np.ndarray:
         return np.sort(np.array([int(v) for v in self.r.hvals(self._k("ids"))], dtype=np.int64))
 
     def articles(
         self, docs: np.ndarray | None, *, columns: tuple[str, ...] = tuple(ARTICLE_SCHEMA)
     ) -> pl.DataFrame:
-        docs = self._all_docs() if docs is None else np.unique(np.asarray(docs, dtype=np.int64))
+        docs = self._all_docs() if docs is None else unique(np.asarray(docs, dtype=np.int64))
         blobs = [c for c in columns if c in _BLOBS]
         fields = ["m", *[_BLOBS[c] for c in blobs]]
         pipe = self.r.pipeline(transaction=False)
@@ -224,7 +255,7 @@ class RedisStore(Store):
             raw = self.r.hgetall(self._k("m"))
             pairs = sorted((int(k), v) for k, v in raw.items())
         else:
-            docs = np.unique(np.asarray(docs, dtype=np.int64)).tolist()
+            docs = unique(np.asarray(docs, dtype=np.int64)).tolist()
             values = self.r.hmget(self._k("m"), docs) if docs else []
             pairs = [(d, v) for d, v in zip(docs, values) if v is not None]
         rows = [(d, *json.loads(v)) for d, v in pairs]
@@ -232,14 +263,14 @@ class RedisStore(Store):
 
     def component_docs(self, components: np.ndarray) -> np.ndarray:
         pipe = self.r.pipeline(transaction=False)
-        for c in np.unique(components).tolist():
+        for c in unique(components).tolist():
             pipe.smembers(self._k("k", c))
         docs = {int(d) for found in pipe.execute() for d in found}
         return np.array(sorted(docs), dtype=np.int64)
 
     def edges(self, docs: np.ndarray) -> pl.DataFrame:
         pipe = self.r.pipeline(transaction=False)
-        docs = np.unique(np.asarray(docs, dtype=np.int64)).tolist()
+        docs = unique(np.asarray(docs, dtype=np.int64)).tolist()
         for d in docs:
             pipe.hgetall(self._k("e", d))
         rows = {}
@@ -253,7 +284,7 @@ class RedisStore(Store):
         if ids is None:
             values = list(self.r.hgetall(self._k("c")).values())
         else:
-            ids = np.unique(np.asarray(ids, dtype=np.int64)).tolist()
+            ids = unique(np.asarray(ids, dtype=np.int64)).tolist()
             values = [v for v in (self.r.hmget(self._k("c"), ids) if ids else []) if v]
         rows = sorted((json.loads(v) for v in values), key=lambda r: r[0])
         return frame([tuple(r) for r in rows], CLUSTER_SCHEMA)
@@ -319,7 +350,7 @@ class RedisStore(Store):
             self.w.hset(self._k("e", row["b"]), row["a"], value)
 
     def delete_docs(self, docs: np.ndarray) -> None:
-        docs = np.unique(np.asarray(docs, dtype=np.int64))
+        docs = unique(np.asarray(docs, dtype=np.int64))
         arts = self.articles(docs, columns=("doc", "id"))
         mem = self.members(docs)
         for d, comp in zip(mem["doc"].to_list(), mem["component"].to_list()):

@@ -205,6 +205,14 @@ class SQLiteStore(Store):
         )
         return self._select(sql, (_json(docs),), MEMBER_SCHEMA)
 
+    def article_count(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM members").fetchone()[0])
+
+    def live_docs(self, docs: np.ndarray) -> np.ndarray:
+        sql = "SELECT doc FROM members WHERE doc IN (SELECT value FROM json_each(?)) ORDER BY doc"
+        rows = self.db.execute(sql, (_json(docs),)).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
     def component_docs(self, components: np.ndarray) -> np.ndarray:
         sql = (
             "SELECT doc FROM members WHERE component IN (SELECT value FROM json_each(?)) "

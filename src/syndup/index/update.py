@@ -32,50 +32,22 @@ import polars as pl
 
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
-from syndup.index.articles import concat, to_prepared, to_rows
+from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
     CLUSTER_SCHEMA,
     EDGE_FEATURES,
     EDGE_SCHEMA,
     MEMBER_SCHEMA,
+    Counters,
     Store,
+    unique,
 )
 from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
 from syndup.prepare import Prepared
 from syndup.result import assemble
 from syndup.verify import apply_rules, feature_scopes, pair_features
-
-
-@dataclass
-class Counters:
-    """Next free numbers, kept in the store's metadata."""
-
-    doc: int = 1
-    cluster: int = 1
-    seq: int = 0
-    batch: int = 0
-    segment: int = 1
-
-    def to_meta(self) -> dict[str, str]:
-        return {
-            "next_doc": str(self.doc),
-            "next_cluster": str(self.cluster),
-            "last_seq": str(self.seq),
-            "last_batch": str(self.batch),
-            "next_segment": str(self.segment),
-        }
-
-    @classmethod
-    def from_meta(cls, meta: dict[str, str]) -> Counters:
-        return cls(
-            int(meta.get("next_doc", 1)),
-            int(meta.get("next_cluster", 1)),
-            int(meta.get("last_seq", 0)),
-            int(meta.get("last_batch", 0)),
-            int(meta.get("next_segment", 1)),
-        )
 
 
 @dataclass
@@ -132,12 +104,12 @@ def plan_add(
     anchors = max(1, config.lsh.anchors)
     hits = {}
     for name, matrix in keys.items():
-        hits[name] = bands.lookup(name, np.unique(matrix[matrix != 0]))
-    seen = np.unique(np.concatenate([d for _, d in hits.values()]))
-    live = store.members(seen)["doc"].to_numpy() if len(seen) else seen
+        hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
+    seen = unique(np.concatenate([d for _, d in hits.values()]))
+    live = store.live_docs(seen) if len(seen) else seen
     found = [first_live(k, d, live, anchors) for k, d in hits.values()]
-    old_docs = np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    old = to_prepared(store.articles(old_docs), config, layout)
+    old_docs = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
+    old_docs, old = read_prepared(store, old_docs, config, layout)
     both = concat([old, new], config)
     n_old = len(old_docs)
     pairs = Detector(config).candidates(both).filter(pl.col("b") >= n_old)
@@ -150,12 +122,12 @@ def plan_add(
     feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
     doc_of = np.concatenate([old_docs, new_docs])
     new_edges = _edge_rows(feats, doc_of)
-    touched = np.unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
+    touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
     comps = store.members(touched)["component"].unique().to_numpy()
     affected = store.component_docs(comps) if len(comps) else np.zeros(0, dtype=np.int64)
     stored_edges = store.edges(affected) if len(affected) else _empty_edges()
     members = store.members(affected)
-    sub = concat([to_prepared(store.articles(affected), config, layout), new], config)
+    sub = concat([_gather(store, affected, old_docs, old, config, layout), new], config)
     sub_docs = np.concatenate([affected, new_docs])
     plan = recluster(
         store,
@@ -174,6 +146,30 @@ def plan_add(
     plan.buckets = {name: bucket_entries(matrix, new_docs) for name, matrix in keys.items()}
     counters.doc += n_new
     return plan
+
+
+def _gather(
+    store: Store,
+    docs: np.ndarray,
+    have_docs: np.ndarray,
+    have: Prepared,
+    config: Config,
+    layout: list[tuple[str, str]],
+) -> Prepared:
+    """Stored articles ``docs`` (ascending) as a ``Prepared`` in that order: rows already
+    in ``have`` (numbered ``have_docs``, ascending) are reused, the others read."""
+    if not len(have_docs):
+        return read_prepared(store, docs, config, layout)[1]
+    at = np.searchsorted(have_docs, docs)
+    known = (at < len(have_docs)) & (have_docs[np.minimum(at, len(have_docs) - 1)] == docs)
+    if known.all():
+        return take(have, at)
+    extra_docs, extra = read_prepared(store, docs[~known], config, layout)
+    if not known.any():
+        return extra
+    both = concat([take(have, at[known]), extra], config)
+    order = np.argsort(np.concatenate([docs[known], extra_docs]), kind="stable")
+    return take(both, order)
 
 
 def _empty_edges() -> pl.DataFrame:
@@ -231,7 +227,7 @@ def recluster(
     row_of_id = {v: i for i, v in enumerate(ids.tolist())}
     canon_row = np.array([row_of_id[c] for c in asg["canonical_id"].to_list()], dtype=np.int64)
 
-    old_ids = np.unique(old_cluster[old_cluster >= 0])
+    old_ids = unique(old_cluster[old_cluster >= 0])
     stored = store.clusters(old_ids).filter(pl.col("merged_into").is_null())
     old_canon = dict(zip(stored["cluster"].to_list(), stored["canonical"].to_list()))
     founded = dict(zip(stored["cluster"].to_list(), stored["founded"].to_list()))
@@ -315,31 +311,36 @@ def _stable_ids(
     most of its old members; a new cluster keeps the oldest id it received and records the
     others as merged into it; a cluster that received none (all new, or split off) gets a new
     id."""
-    frame = pl.DataFrame(
-        {"row": np.arange(len(local)), "local": local, "old": old_cluster, "doc": sub_docs}
-    )
     doc_row = dict(zip(sub_docs.tolist(), range(len(sub_docs))))
-    winner: dict[int, str] = {}
-    counts = (
-        frame.filter(pl.col("old") >= 0)
-        .group_by("old", "local")
-        .len()
-        .sort(["old", "len", "local"], descending=[False, True, False])
-    )
-    for old_id, group in counts.group_by("old", maintain_order=True):
-        old_id = int(old_id[0])
+    local_l, old_l = local.tolist(), old_cluster.tolist()
+    # Rows per (old id, new cluster), most first, then by new cluster (as before: sorted).
+    tally: dict[int, dict[Any, int]] = {}
+    first_old: dict[int, int] = {}  # first row of each stored id
+    olds_of: dict[Any, set[int]] = {}  # stored ids found in each new cluster
+    for i, (loc, old) in enumerate(zip(local_l, old_l)):
+        if old < 0:
+            continue
+        per = tally.setdefault(old, {})
+        per[loc] = per.get(loc, 0) + 1
+        first_old.setdefault(old, i)
+        olds_of.setdefault(loc, set()).add(old)
+    winner: dict[int, Any] = {}
+    for old_id in sorted(tally):
+        per = tally[old_id]
         canon = old_canon.get(old_id)
-        where = local[doc_row[canon]] if canon in doc_row else None
-        winner[old_id] = where if where in set(group["local"].to_list()) else group["local"][0]
-    won: dict[str, list[int]] = {}
+        where = local_l[doc_row[canon]] if canon in doc_row else None
+        winner[old_id] = where if where in per else min(per, key=lambda loc: (-per[loc], loc))
+    won: dict[Any, list[int]] = {}
     for old_id, loc in winner.items():
         won.setdefault(loc, []).append(old_id)
-    stable_of: dict[str, int] = {}
+    stable_of: dict[Any, int] = {}
     merged_into: dict[int, int] = {}
     events: list[tuple[str, int, int | None, Any]] = []
-    first_row: dict[str, int] = {}
-    for i, loc in enumerate(local.tolist()):
+    first_row: dict[Any, int] = {}
+    size_of: dict[Any, int] = {}
+    for i, loc in enumerate(local_l):
         first_row.setdefault(loc, i)
+        size_of[loc] = size_of.get(loc, 0) + 1
     for loc in first_row:
         got = sorted(won.get(loc, []))
         if got:
@@ -351,25 +352,23 @@ def _stable_ids(
             keep = counters.cluster
             counters.cluster += 1
         stable_of[loc] = keep
-    stable = np.array([stable_of[loc] for loc in local.tolist()], dtype=np.int64)
-    sizes = pl.Series(local).value_counts()
-    size_of = dict(zip(sizes[:, 0].to_list(), sizes[:, 1].to_list()))
+    stable = np.array([stable_of[loc] for loc in local_l], dtype=np.int64)
     for loc, i in first_row.items():
         keep = stable_of[loc]
         canon = int(canon_row[i])
         if size_of[loc] < 2:
             continue
         if not won.get(loc):
-            split = sorted({int(o) for o in old_cluster[local == loc] if o >= 0})
+            split = sorted(olds_of.get(loc, ()))
             events.append(("founded", keep, canon, f"split from {split}" if split else None))
             continue
         before = old_canon.get(keep)
         if before is None:  # the kept id was a singleton's: its article was the canonical
-            before = int(sub_docs[np.flatnonzero(old_cluster == keep)[0]])
+            before = int(sub_docs[first_old[keep]])
         if int(sub_docs[canon]) != before:
             events.append(("canonical_changed", keep, canon, doc_row.get(before)))
-    for i in np.flatnonzero(old_cluster < 0):
-        loc = local[i]
+    for i in np.flatnonzero(old_cluster < 0).tolist():
+        loc = local_l[i]
         if won.get(loc) and size_of[loc] >= 2:
             events.append(("joined", stable_of[loc], int(i), None))
     return stable, merged_into, events

@@ -1,0 +1,108 @@
+"""The index's own building blocks against plain references: band-run merges, the
+sort-based unique, lazily read bodies, the CLI's index-only start-up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import polars as pl
+import pytest
+
+from index_helpers import ROOT
+from syndup.index.articles import LazyBodies, concat, take
+from syndup.index.bands import Run, merge_sorted
+from syndup.index.store import unique
+
+
+def _run(rng: np.random.Generator, docs: np.ndarray, keys_from: int) -> Run:
+    keys = rng.integers(1, keys_from, len(docs)).astype(np.uint64)
+    order = np.lexsort((docs, keys))
+    return Run(0, keys[order], docs[order].astype(np.uint32))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_merge_sorted_equals_a_full_sort(seed):
+    rng = np.random.default_rng(seed)
+    older = _run(rng, rng.integers(1, 500, 3000), 200)  # few keys: many ties across runs
+    newer = _run(rng, rng.integers(500, 900, 1000), 200)
+    k, d = merge_sorted(older, newer)
+    ref_k = np.concatenate([older.keys, newer.keys])
+    ref_d = np.concatenate([older.docs, newer.docs])
+    order = np.lexsort((ref_d, ref_k))
+    assert np.array_equal(k, ref_k[order]) and np.array_equal(d, ref_d[order])
+    # Runs whose docs interleave (not the usual doc order) are re-sorted, not mis-merged.
+    mixed = _run(rng, rng.integers(1, 900, 1000), 200)
+    k, d = merge_sorted(older, mixed)
+    ref_k = np.concatenate([older.keys, mixed.keys])
+    ref_d = np.concatenate([older.docs, mixed.docs])
+    order = np.lexsort((ref_d, ref_k))
+    assert np.array_equal(k, ref_k[order]) and np.array_equal(d, ref_d[order])
+
+
+def test_unique_equals_numpy():
+    rng = np.random.default_rng(1)
+    for values in (
+        rng.integers(0, 50, 1000),
+        rng.integers(0, 2**63, 500, dtype=np.uint64),
+        np.zeros(0, np.int64),
+        np.array([7]),
+        rng.integers(0, 9, (20, 5)),
+    ):
+        assert np.array_equal(unique(values), np.unique(values))
+
+
+def test_lazy_bodies_fetch_only_what_is_asked():
+    texts = [f"body {i}" for i in range(100)]
+    asked: list[list[int]] = []
+
+    def fetch(rows: np.ndarray) -> list[str]:
+        asked.append(rows.tolist())
+        return [texts[r] for r in rows.tolist()]
+
+    bodies = LazyBodies(100, fetch)
+    assert bodies.get(np.array([5, 3, 5])).to_list() == ["body 5", "body 3", "body 5"]
+    assert asked == [[3, 5]]
+    groups = bodies.groups(np.array([3, 7, 9]))
+    assert asked[-1] == [7, 9]  # 3 was fetched already
+    got = [t for start, part in groups for t in bodies.block(start).gather(part - start)]
+    assert got == ["body 3", "body 7", "body 9"]
+    assert len(bodies) == 100 and len(asked) == 2
+    with pytest.raises(IndexError):
+        bodies.get(np.array([100]))
+
+
+def test_take_and_concat_keep_bodies_lazy(tmp_path):
+    import syndup
+    from syndup.prepare import prepare
+
+    df = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl").head(30)
+    prepared = prepare(df.sort("id"), syndup.Config())
+    whole = prepared.bodies.get(np.arange(30)).to_list()
+    part = take(prepared, np.array([4, 2, 9]))
+    joined = concat([part, take(prepared, np.array([0, 1]))], prepared.config)
+    assert joined.bodies.get(np.arange(5)).to_list() == [whole[i] for i in (4, 2, 9, 0, 1)]
+    assert joined.docs["id"].to_list() == [prepared.docs["id"][i] for i in (4, 2, 9, 0, 1)]
+    assert isinstance(joined.bodies.block(0), pl.Series)
+
+
+def test_index_commands_do_not_import_the_batch_commands():
+    """``syndup index ...`` builds its own group only (start-up of ``index explain``)."""
+    code = (
+        "import sys; sys.argv = ['syndup', 'index', '--help']\n"
+        "from syndup.cli import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('syndup.')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"},
+    ).stdout
+    loaded = out.strip().splitlines()[-1]
+    for heavy in ("syndup.cli.cluster_cmd", "syndup.evaluate", "syndup.htmlreport", "syndup._jit"):
+        assert heavy not in loaded
+    assert "syndup.cli.index_cmd" in loaded
