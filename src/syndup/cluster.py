@@ -368,7 +368,7 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
 
     Approximation: only pairs with the first member are read, so a series is found when
     some filing differs in figures from the component's first one."""
-    from syndup.verify import figures_changed, template_refill
+    from syndup.verify import _estimates, figures_changed, template_refill
 
     published = prepared.arrays["published"] / 86_400e6
     known = ~np.isnan(published)
@@ -388,7 +388,8 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
     pick = rows != anchor
     rows, anchor = rows[pick], anchor[pick]
     changed = figures_changed(prepared, rows, anchor).astype(bool)
-    refill = template_refill(prepared, rows, anchor, changed).astype(bool)
+    _, _, _, cont = _estimates(prepared, rows, anchor)
+    refill = template_refill(prepared, rows, anchor, changed, cont).astype(bool)
     out[np.isin(labels, np.unique(labels[rows[refill]]))] = True
     return out
 

@@ -317,8 +317,9 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "day_apart == 0",
             ),
-            "headline-only record with the same four-plus-word headline, not a generic one from another outlet "
-            "within a day (an outlet's second item under one headline is another filing)",
+            "headline-only record with the same four-plus-word headline, not a generic one, "
+            "from another outlet within a day (an outlet's second item under one headline is "
+            "another filing)",
         ),
         Rule(
             "same_long_headline",
@@ -401,8 +402,9 @@ class ClusterConfig:
     bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
     at most ``story_days`` (copies of one filing lie within days, templated notices recur
     for months), and a templated series (members that are one template refilled with other
-    figures) at most ``series_days``: each filing's copies lie within hours. Canonical rules are tried in order; the first that separates the best
-    member from the runner-up is recorded as the deciding rule. ``has_body`` first keeps a
+    figures) at most ``series_days``: each filing's copies lie within hours. Canonical
+    rules are tried in order; the first that separates the best member from the runner-up
+    is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
     """
 

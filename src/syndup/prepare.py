@@ -492,6 +492,9 @@ def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
     return learned_generic(frame)
 
 
+LABEL_WORDS = 5  # longest headline learned as generic (see ``learned_generic``)
+
+
 def learned_generic(frame: pl.DataFrame) -> pl.Series:
     """A headline is generic when it tops several articles that are clearly different stories.
 
@@ -500,12 +503,16 @@ def learned_generic(frame: pl.DataFrame) -> pl.Series:
     evaluate this per headline group. Heuristic: at least 3 articles with bodies share the
     normalised headline, and their leads mostly disagree on the first MinHash slot (copies
     of one story agree on it with probability equal to their lead Jaccard, so copies rarely
-    trip this).
+    trip this). Only a short headline (at most ``LABEL_WORDS`` words: a section label such
+    as "Local news" or "Morning report") is learned: a sentence-long headline names one
+    story, and a wire keeps it while it re-files the story with new tops (its versions'
+    leads disagree too).
     """
     with_body = pl.col("body_words") > 0
     n_docs = with_body.sum().over("headline_norm")
     n_leads = pl.col("_slot").filter(with_body).n_unique().over("headline_norm")
-    learned = (n_docs >= 3) & (n_leads >= 0.75 * n_docs) & (pl.col("headline_norm") != "")
+    label = pl.col("headline_norm").str.count_matches(r"\S+") <= LABEL_WORDS
+    learned = (n_docs >= 3) & (n_leads >= 0.75 * n_docs) & (pl.col("headline_norm") != "") & label
     return frame.select(
         (pl.col("headline_generic") | learned).alias("headline_generic")
     ).to_series()

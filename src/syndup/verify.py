@@ -226,7 +226,7 @@ def pair_features(
         pl.Series(
             "template_refill",
             template_refill(
-                prepared, a, b, changed.astype(bool) & (cont >= REFILL[2]), n=body_ngram
+                prepared, a, b, changed.astype(bool) & (cont >= REFILL[2]), cont, n=body_ngram
             ),
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
@@ -288,29 +288,35 @@ def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndar
 
 
 def template_refill(
-    prepared: Prepared, a: np.ndarray, b: np.ndarray, rows: np.ndarray, *, n: int = 4
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    rows: np.ndarray,
+    containment: np.ndarray,
+    *,
+    n: int = 4,
 ) -> np.ndarray:
     """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
-    only the pairs where ``rows`` is true are read (exact word shingles of the normalised
-    bodies, with and without every figure replaced by one placeholder).
+    only the pairs where ``rows`` is true are read. ``containment``: the pairs' body
+    containment (exact in the ambiguous band, else the MinHash estimate); the masked one is
+    exact (word shingles of the bodies with every figure replaced by one placeholder).
 
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
     changes the figures, so masking them makes it whole again. Approximation: number words
     ("two billion") are not masked, so a template refilled only in words is not seen."""
-    from syndup._kernels import containment
+    from syndup._kernels import containment as exact
 
+    lo, gain, _ = REFILL
     out = np.zeros(len(a), dtype=np.int8)
-    pick = np.flatnonzero(rows)
+    pick = np.flatnonzero(rows & (containment <= 1.0 - gain))
     if not len(pick):
         return out
     involved = np.unique(np.concatenate([a[pick], b[pick]]))
     ia, ib = np.searchsorted(involved, a[pick]), np.searchsorted(involved, b[pick])
-    body = prepared.texts(involved)["body_norm"]
-    raw = containment(*shingle_sets(body, n), ia, ib)
-    masked = containment(*shingle_sets(body.str.replace_all(_DIGITS, "0"), n), ia, ib)
-    lo, gain, _ = REFILL
-    out[pick] = (masked >= lo) & (masked - raw >= gain)
+    masked_text = prepared.bodies.get(involved).str.replace_all(_DIGITS, "0")
+    masked = exact(*shingle_sets(masked_text, n, fold=True), ia, ib)
+    out[pick] = (masked >= lo) & (masked - containment[pick] >= gain)
     return out
 
 
