@@ -252,6 +252,7 @@ def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
     assert feature_scopes(VerifyConfig()) == {
         "lead_ratio": "none",
         "headline_partial": "body_missing",
+        "ocr_containment": "all",  # the OCR features, computed together
     }
     custom = VerifyConfig(
         rules=(
@@ -259,7 +260,13 @@ def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
             Rule("part", ("body_missing == 1", "headline_partial >= 95")),
         )
     )
-    assert feature_scopes(custom) == {"lead_ratio": "all", "headline_partial": "body_missing"}
+    assert feature_scopes(custom) == {
+        "lead_ratio": "all",
+        "headline_partial": "body_missing",
+        "ocr_containment": "none",
+    }
+    only_jaccard = VerifyConfig(rules=(Rule("ocr", ("ocr_jaccard >= 0.9",)),))
+    assert feature_scopes(only_jaccard)["ocr_containment"] == "all"
 
 
 def test_components_number_like_scipy() -> None:

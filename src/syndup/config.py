@@ -33,6 +33,10 @@ class NormalizeConfig:
     boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_from_paragraphs
     boilerplate_max_words: int = 60
     boilerplate_sample: int = 100  # articles per outlet read for learning; 0 = all
+    furniture_min_outlets: int = 5  # 0 = off; see normalize._recurring_furniture
+    furniture_top_paras: int = 3
+    furniture_story_share: float = 0.8
+    furniture_cooccur: float = 0.3
     infer_headlines: bool = True
     title_max_words: int = 20
     extra_boilerplate: tuple[str, ...] = ()
@@ -274,6 +278,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "ocr_containment >= 0.8",
                 "ocr_shared >= 250",
                 "ocr_figures_changed == 0",
+                "dateline_differs == 0",
             ),
             "an OCR'd copy: the words are broken (misread glyphs, split or glued words) but "
             "the letters of the shorter body are almost all in the longer one, over more "
@@ -285,10 +290,12 @@ def _default_rules() -> tuple[Rule, ...]:
                 "ocr_containment >= 0.85",
                 "ocr_shared >= 60",
                 "ocr_figures_changed == 0",
+                "dateline_differs == 0",
                 "headline_ratio >= 50",
             ),
             "a short OCR'd copy (a few lines) whose letters are nearly all in the other "
-            "body, under a similar headline (short templated notices differ in the name)",
+            "body, under a similar headline (short templated notices differ in the name), "
+            "the same filing (no other dateline date)",
         ),
         Rule(
             "same_headline",
@@ -449,6 +456,10 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "boilerplate_min_docs_global": (0, None),
     "boilerplate_max_words": (1, None),
     "boilerplate_sample": (0, None),
+    "furniture_min_outlets": (0, None),
+    "furniture_top_paras": (1, None),
+    "furniture_story_share": (0, 1),
+    "furniture_cooccur": (0, 1),
     "title_max_words": (1, None),
     "num_perm": (1, None),
     "headline_num_perm": (1, None),

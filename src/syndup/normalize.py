@@ -260,7 +260,57 @@ def _learn(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
         if "_outlet" not in scope:
             keys = keys.with_columns(pl.lit("").alias("_outlet"))
         found.append(keys.select("_outlet", "_key"))
+    if config.furniture_min_outlets > 0 and "_pos" in paras.columns:
+        found.append(_recurring_furniture(paras, config))
     return pl.concat(found).unique()
+
+
+def _recurring_furniture(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
+    """Keys of short paragraphs that recur near the top of pages (within the first
+    ``furniture_top_paras``) on at least ``furniture_min_outlets`` outlets, in front of
+    different stories. A vendor's ZIP prompt, a share bar or a caption block shows up so
+    on outlets with a single page in the corpus, where the per-outlet learner has nothing
+    to learn from.
+
+    "Different stories" is tested twice: the pages' longest paragraphs differ on at least
+    ``furniture_story_share`` of them, and no other paragraph (itself no such candidate)
+    comes with the block on more than ``furniture_cooccur`` of its pages. A syndicated
+    story's top paragraph also recurs at the top across outlets, and edited copies may
+    each have another longest paragraph, but its copies share the story's next
+    paragraphs; furniture shares nothing but other furniture with the pages it tops.
+    Trade-off: a story printed only as its first paragraph on every page would be taken
+    for furniture (its pages then keep no text to cluster on, and are rejected)."""
+    top = paras.filter((pl.col("_pos") < config.furniture_top_paras) & (pl.col("_outlet") != ""))
+    cand = (
+        top.group_by("_key")
+        .agg(
+            pl.col("_outlet").n_unique().alias("outlets"),
+            pl.col("_doc").n_unique().alias("docs"),
+            pl.col("_story").n_unique().alias("st"),
+        )
+        .filter(
+            (pl.col("outlets") >= config.furniture_min_outlets)
+            & (pl.col("st") >= config.furniture_story_share * pl.col("docs"))
+        )
+    )
+    if cand.height == 0:
+        return pl.DataFrame(schema={"_outlet": pl.String, "_key": paras.schema["_key"]})
+    held = top.join(cand.select("_key"), on="_key", how="semi").select(
+        "_doc", pl.col("_key").alias("_cand")
+    )
+    others = paras.join(cand.select("_key"), on="_key", how="anti").select("_doc", "_key")
+    shared = (
+        held.unique()
+        .join(others.unique(), on="_doc")
+        .group_by("_cand", "_key")
+        .agg(pl.len().alias("n"))
+        .group_by("_cand")
+        .agg(pl.col("n").max().alias("most"))
+    )
+    keys = cand.join(shared, left_on="_key", right_on="_cand", how="left").filter(
+        pl.col("most").fill_null(0) <= config.furniture_cooccur * pl.col("docs")
+    )
+    return keys.select(pl.lit("").alias("_outlet"), "_key")
 
 
 def clean_bodies(
@@ -308,7 +358,7 @@ def learning_view(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFra
     """The part of ``paragraphs`` that learning reads: short paragraphs' keys, no text."""
     return paras.filter(
         (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
-    ).select("_doc", "_outlet", "_key", "_story", "_words")
+    ).select("_doc", "_outlet", "_key", "_story", "_words", "_pos")
 
 
 def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
@@ -320,8 +370,11 @@ def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl
     the story itself. The same test can run across the whole corpus
     (``boilerplate_min_docs_global``, off by default: a story syndicated hundreds of times with
     small edits looks like many "different stories" sharing paragraphs, so the corpus-wide
-    test would strip the story itself). Paragraphs are compared lowercased without quote
-    marks, so a widget with a changing number ("72°F") is left to the fixed patterns.
+    test would strip the story itself). Furniture is also learned by recurrence across
+    outlets (``furniture_min_outlets``, see ``_recurring_furniture``): the same short block
+    near the top of many outlets' pages in front of different stories. Paragraphs are
+    compared lowercased without quote marks, so a widget with a changing number ("72°F")
+    is left to the fixed patterns.
 
     ``paras`` are ``paragraphs(df)``, or its ``learning_view``.
     """
@@ -386,10 +439,11 @@ _CREDIT_END = rf"(?i)(?:{_CREDIT})\s*[.]?$"
 _FURNITURE_STRONG = (
     r"(?i)°|\b\d+-day forecast\b|\bwinds?\b.{0,20}\bmph\b|\btoday'?s high\b|\bzip(?: code)?\b"
     r"|\bnotif(?:ications?|ied|y)\b|\bnews alerts?\b|\balerts? for breaking news\b"
-    r"|^(?:share(?: this (?:article|story))?|share (?:on|via) \w+|facebook|twitter|x|linkedin|email"
-    r"|print|copy link|whatsapp|reddit|pinterest)(?:\s+(?:facebook|twitter|linkedin|email|print"
-    r"|whatsapp|reddit|pinterest))*$"
+    r"|^(?:(?:share(?: this (?:article|story))?|share (?:on|via) \w+|facebook|twitter|x|linkedin"
+    r"|email|print|copy link|whatsapp|reddit|pinterest)\s*[|]?\s*)+$"
 )
+# A forecast row: three or more temperature readings on one line, whatever its length.
+_FORECAST = r"°.*°.*°"
 _FURNITURE_WEAK = r"(?i)^(?:\d{1,2} of \d{1,2}|(?:mon|tue|wed|thu|fri|sat|sun)\w*\b.{0,30})$"
 _FURNITURE_LITERALS = [
     "°",
@@ -442,8 +496,10 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
     several = pl.len().over("_i") >= 2
     # A credit ends a caption of any length; other forms only count on short lines, and
     # on a one-line paragraph only when very short (a story sentence may mention 102°).
-    strong = line.str.contains(_CREDIT_END) | (
-        line.str.contains(_FURNITURE_STRONG) & (words <= 16) & (several | (words <= 8))
+    strong = (
+        line.str.contains(_CREDIT_END)
+        | (line.str.contains(_FURNITURE_STRONG) & (words <= 16) & (several | (words <= 8)))
+        | (line.str.contains(_FORECAST) & (words <= 40) & several)
     )
     judged = lines.with_columns(
         strong.alias("_strong"),

@@ -96,7 +96,7 @@ def gram_sets(texts: pl.Series, *, n: int = GRAM) -> tuple[np.ndarray, np.ndarra
     return values, out
 
 
-_FIGURE_RE = r"(?:[lIOoSB][.,]?)?[0-9][0-9lIOoSB.,/]*"
+_FIGURE_RE = r"(?-u:\b)(?:[lIOoSB][.,]?)?[0-9][0-9lIOoSB.,/]*"
 _DIGIT_FROM = ["l", "I", "O", "o", "S", "B", ",", "."]
 _DIGIT_TO = ["1", "1", "0", "0", "5", "8", "", ""]
 
@@ -105,39 +105,44 @@ def figure_sets(texts: pl.Series) -> list[set[str]]:
     """Figures in the first ``FIGURE_CHARS`` characters of each raw body, with OCR's
     digit look-alikes read as digits ("l990" -> "1990", "2O" -> "20") and separators
     dropped ("1,500" and "1.500" meet)."""
-    found = texts.fill_null("").str.slice(0, FIGURE_CHARS).str.extract_all(_FIGURE_RE)
-    flat = (
-        found.explode()
-        .fill_null("")
-        .str.strip_chars_end(".,/")
-        .str.replace_many(_DIGIT_FROM, _DIGIT_TO)
+    found = (
+        pl.DataFrame({"_t": texts.fill_null("").str.slice(0, FIGURE_CHARS)})
+        .with_row_index("_i")
+        .select("_i", pl.col("_t").str.extract_all(_FIGURE_RE).alias("_f"))
+        .explode("_f")
+        .drop_nulls("_f")
+        .with_columns(
+            pl.col("_f").str.strip_chars_end(".,/").str.replace_many(_DIGIT_FROM, _DIGIT_TO)
+        )
+        .filter(pl.col("_f") != "")
     )
-    lengths = found.list.len().fill_null(0).to_list()
-    values = flat.to_list()
-    out, pos = [], 0
-    for size in lengths:
-        out.append({v for v in values[pos : pos + size] if v})
-        pos += size or 1  # an empty list explodes to one null
+    out: list[set[str]] = [set() for _ in range(texts.len())]
+    for i, f in zip(found["_i"].to_list(), found["_f"].to_list()):
+        out[i].add(f)
     return out
 
 
 def _near(figure: str, others: set[str]) -> bool:
-    """Whether ``figure`` is in ``others`` or one edit from one of them (3+ digits)."""
+    """Whether ``figure`` is in ``others`` or, for a figure of four or more digits, one
+    dropped, added or misread digit from one of them (short figures must agree exactly:
+    a re-filled template changes "72" to "75")."""
     if figure in others:
         return True
-    if len(figure) < 3:
+    if len(figure) < 4:
         return False
     from rapidfuzz.distance import Levenshtein
 
     return any(Levenshtein.distance(figure, o, score_cutoff=1) <= 1 for o in others)
 
 
-def figures_changed_ocr(fa: set[str], fb: set[str]) -> bool:
+def figures_changed_ocr(fa: set[str], fb: set[str], *, whole: bool = False) -> bool:
     """Both bodies hold figures and fewer than half of the side with fewer figures have
-    an equal or one-edit-away figure in the other: a template filled in again, read
-    through OCR damage (a misread digit is tolerated, a new set of figures is not)."""
+    an equal (or, for long figures, one-edit-away) figure in the other: a template filled
+    in again, read through OCR damage. ``whole``: both bodies are short enough to be read
+    whole, and then every figure of the side with fewer must be found (as
+    ``verify.figures_changed``: a short notice re-filled may keep most of its figures)."""
     if not fa or not fb:
         return False
     small, big = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
     found = sum(_near(f, big) for f in small)
-    return found < 0.5 * len(small)
+    return found < len(small) if whole else found < 0.5 * len(small)

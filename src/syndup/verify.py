@@ -52,6 +52,7 @@ ocr_containment               share of the shorter body's OCR-folded character 8
                               the longer (``syndup.ocr``): letters agree where OCR broke words;
                               only for pairs the word-level evidence leaves open (``OCR_BAND``)
 ocr_shared                    the 8-grams the two bodies share (one sentence is ~100)
+ocr_jaccard                   shared 8-grams over all distinct 8-grams of the two bodies
 ocr_figures_changed           ``figures_changed`` read through OCR's digit look-alikes, one
                               misread character tolerated (same pairs as ``ocr_containment``)
 ============================  ================================================================
@@ -102,6 +103,7 @@ FEATURES = (
     "hours_apart",
     "ocr_containment",
     "ocr_shared",
+    "ocr_jaccard",
     "ocr_figures_changed",
 )
 # Exact check (shingle sets in Python, ~30 us a pair) only where the estimate is ambiguous:
@@ -188,12 +190,14 @@ def pair_features(
     shared = np.round(cont * small)
     changed = figures_changed(prepared, a, b)
     whole = read_whole(prepared, a, b)
-    ocr_c, ocr_s, ocr_f = (np.full(len(a), np.nan) for _ in range(3))
+    ocr_c, ocr_s, ocr_j, ocr_f = (np.full(len(a), np.nan) for _ in range(4))
     if scopes.get("ocr_containment", "all") != "none":
         settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
         vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
         rows = np.flatnonzero(both_bodies & (cont >= OCR_BAND) & (~settled | vetoed))
-        ocr_c[rows], ocr_s[rows], ocr_f[rows] = ocr_features(prepared, a[rows], b[rows])
+        ocr_c[rows], ocr_s[rows], ocr_j[rows], ocr_f[rows] = ocr_features(
+            prepared, a[rows], b[rows]
+        )
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
     return pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
@@ -235,22 +239,24 @@ def pair_features(
         pl.Series("hours_apart", np.round(days * 24, 1)),
         pl.Series("ocr_containment", np.round(ocr_c, 3)),
         pl.Series("ocr_shared", ocr_s),
+        pl.Series("ocr_jaccard", np.round(ocr_j, 3)),
         pl.Series("ocr_figures_changed", ocr_f),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
 
 def ocr_features(
     prepared: Prepared, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``ocr_containment``, ``ocr_shared`` and ``ocr_figures_changed`` of the given pairs
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``ocr_containment``, ``ocr_shared``, ``ocr_jaccard`` and ``ocr_figures_changed`` of
+    the given pairs
     (see ``syndup.ocr``): one pass over the bodies involved, so call it once for many
     pairs. Costs about a word-shingle exact check per body (8-grams of characters instead
     of 4-grams of words), which is why ``pair_features`` calls it only in ``OCR_BAND``."""
     from syndup._kernels import containment
-    from syndup.ocr import figure_sets, figures_changed_ocr, gram_sets
+    from syndup.ocr import FIGURE_CHARS, figure_sets, figures_changed_ocr, gram_sets
 
     if len(a) == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     involved = np.unique(np.concatenate([a, b]))
     ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
     texts = prepared.bodies.get(involved)
@@ -258,12 +264,17 @@ def ocr_features(
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
+    union = np.maximum(sizes[ia] + sizes[ib] - shared, 1)
     figs = figure_sets(texts)
+    short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_list()
     changed = np.array(
-        [figures_changed_ocr(figs[i], figs[j]) for i, j in zip(ia.tolist(), ib.tolist())],
+        [
+            figures_changed_ocr(figs[i], figs[j], whole=short[i] and short[j])
+            for i, j in zip(ia.tolist(), ib.tolist())
+        ],
         dtype=np.float64,
     )
-    return cont, shared, changed
+    return cont, shared, shared / union, changed
 
 
 def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
