@@ -48,7 +48,7 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/ruff format src tests benchmarks
 
 bench: $(BIN)/.installed-bench
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 bench-quick: $(BIN)/.installed-bench
 	$(BIN)/python benchmarks/run_all.py --quick

@@ -1,6 +1,7 @@
 """Regenerate every benchmark result: accuracy, scale (syndup + peers) and the chart.
 
-    python benchmarks/run_all.py [--quick] [--sizes 10000,100000,1000000] [--skip-peers]
+    python benchmarks/run_all.py [--quick] [--sizes 10000,100000,1000000]
+        [--styles classic,templated] [--skip-peers] [--skip-accuracy]
 
 Creates ``.venv-peers`` with ``setup_peers.sh`` first when it is missing (unless
 ``--skip-peers``, or ``--quick``, which runs only the project-venv peer). Results go to
@@ -42,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="CI smoke run (< 2 minutes)")
     ap.add_argument("--sizes", default=None, help="scale sizes, e.g. 10000,100000,1000000")
+    ap.add_argument("--styles", default=None, help="scale corpus styles: classic,templated")
     ap.add_argument("--skip-peers", action="store_true", help="syndup only in the scale run")
+    ap.add_argument("--skip-accuracy", action="store_true", help="the scale run (and chart) only")
     ap.add_argument("--out-dir", type=Path, default=None)
     a = ap.parse_args(argv)
     out = a.out_dir or (HERE / "results" / "quick" if a.quick else HERE / "results")
@@ -54,12 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     acc = [py, str(HERE / "accuracy.py"), "--out-dir", str(out)]
     if a.quick:
         acc += ["--n-generated", "2000", "--n-realistic", "2000", "--n-ocr", "2000"]
-        acc += ["--n-shuffle", "1000"]
+        acc += ["--n-shuffle", "1000", "--n-templated", "2000"]
     scale = [py, str(HERE / "scale.py"), "--out-dir", str(out)]
     scale += ["--quick"] * a.quick + ["--skip-peers"] * a.skip_peers
     scale += ["--sizes", a.sizes] if a.sizes else []
+    scale += ["--styles", a.styles] if a.styles else []
     rc = 0
-    rc |= step("accuracy", acc, timings)
+    if not a.skip_accuracy:
+        rc |= step("accuracy", acc, timings)
     rc |= step("scale", scale, timings)
     if (out / "scale.json").is_file():
         rc |= step(

@@ -87,7 +87,7 @@ def test_accuracy_realistic_sets(tmp_path: Path) -> None:
 
 def test_scale_tiny(tmp_path: Path) -> None:
     out, work = tmp_path / "out", tmp_path / "work"
-    argv = ["--sizes", "500", "--peer", "naive_datasketch=300"]
+    argv = ["--sizes", "500", "--peer", "naive_datasketch=300", "--styles", "classic"]
     rc = scale.main([*argv, "--out-dir", str(out), "--work-dir", str(work)])
     assert rc == 0
     res = json.loads((out / "scale.json").read_text())
@@ -108,3 +108,25 @@ def test_scale_tiny(tmp_path: Path) -> None:
     assert "| syndup |" in (out / "scale.md").read_text()
     png = chart.build(res, out / "chart.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_scale_templated_stage_memory(tmp_path: Path) -> None:
+    """The templated style end to end: syndup's per-stage seconds, CPU and peak RSS, the
+    targets (not measured at this size) and the markdown section."""
+    out, work = tmp_path / "out", tmp_path / "work"
+    argv = ["--sizes", "400", "--skip-peers", "--styles", "templated", "--repeat", "1"]
+    assert scale.main([*argv, "--out-dir", str(out), "--work-dir", str(work)]) == 0
+    res = json.loads((out / "scale.json").read_text())
+    assert res["styles"] == ["templated"]
+    (row,) = [r for r in res["rows"] if r["tool"] == "syndup"]
+    assert row["status"] == "ok" and row["style"] == "templated" and row["n"] == 400
+    assert row["corpus"].startswith("pages_n400_s1_sample_")
+    stages = set(row["stages"])
+    assert {"read", "verify", "write"} <= stages
+    assert set(row["stage_rss_mb"]) == stages == set(row["stage_cpu"])
+    assert all(v > 10 for v in row["stage_rss_mb"].values())  # MB: a real process
+    assert max(row["stage_rss_mb"].values()) <= row["peak_rss_mb"] * 1.05
+    assert row["cpu_seconds"] > 0 and len(row["runs_load"]) == 1
+    assert {t["status"] for t in res["targets"]} == {"not measured"}
+    md = (out / "scale.md").read_text()
+    assert "## templated corpus" in md and "peak RSS MB while the stage ran" in md
