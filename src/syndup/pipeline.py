@@ -217,6 +217,7 @@ class Detector:
                 body_ngram=ngram,
                 scopes=scopes,
                 exact=(exact_cont[start:stop], exact_unq[start:stop]),
+                rules=self.config.verify.rules,
             )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))

@@ -245,6 +245,7 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
         body_ngram=config.signature.body_ngram,
         scopes=feature_scopes(config.verify),
         workers=1,
+        rules=config.verify.rules,
     )
     feats = apply_rules(feats, config.verify)
     return feats.with_columns(
