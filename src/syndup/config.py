@@ -273,31 +273,6 @@ def _default_rules() -> tuple[Rule, ...]:
             "their own background paragraphs in follow-ups, so this needs more)",
         ),
         Rule(
-            "ocr_copy",
-            (
-                "ocr_containment >= 0.8",
-                "ocr_shared >= 250",
-                "ocr_figures_changed == 0",
-                "dateline_differs == 0",
-            ),
-            "an OCR'd copy: the words are broken (misread glyphs, split or glued words) but "
-            "the letters of the shorter body are almost all in the longer one, over more "
-            "than two sentences, and the figures agree up to a misread digit",
-        ),
-        Rule(
-            "ocr_copy_short",
-            (
-                "ocr_containment >= 0.85",
-                "ocr_shared >= 60",
-                "ocr_figures_changed == 0",
-                "dateline_differs == 0",
-                "headline_ratio >= 50",
-            ),
-            "a short OCR'd copy (a few lines) whose letters are nearly all in the other "
-            "body, under a similar headline (short templated notices differ in the name), "
-            "the same filing (no other dateline date)",
-        ),
-        Rule(
             "same_headline",
             (
                 "body_missing >= 1",
@@ -357,6 +332,31 @@ def _default_rules() -> tuple[Rule, ...]:
             ),
             "headline-only record whose headline is contained in the other's from another outlet "
             "within a day (an outlet's second item under one headline is another filing)",
+        ),
+        Rule(
+            "ocr_copy",
+            (
+                "ocr_containment >= 0.8",
+                "ocr_shared >= 250",
+                "ocr_figures_changed == 0",
+                "dateline_differs == 0",
+            ),
+            "an OCR'd copy: the words are broken (misread glyphs, split or glued words) but "
+            "the letters of the shorter body are almost all in the longer one, over more "
+            "than two sentences, and the figures agree up to a misread digit",
+        ),
+        Rule(
+            "ocr_copy_short",
+            (
+                "ocr_containment >= 0.85",
+                "ocr_shared >= 60",
+                "ocr_figures_changed == 0",
+                "dateline_differs == 0",
+                "headline_ratio >= 50",
+            ),
+            "a short OCR'd copy (a few lines) whose letters are nearly all in the other "
+            "body, under a similar headline (short templated notices differ in the name), "
+            "the same filing (no other dateline date)",
         ),
     )
 

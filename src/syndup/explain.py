@@ -92,7 +92,9 @@ def explain_pairs(
             "b": np.array([index[b] for _, b in pairs], dtype=np.uint32),
         }
     )
-    feats = pair_features(rows, prepared, body_ngram=config.signature.body_ngram)
+    feats = pair_features(
+        rows, prepared, body_ngram=config.signature.body_ngram, rules=config.verify.rules
+    )
     feats = apply_rules(feats, config.verify).with_columns(evidence_expr().alias("evidence"))
     assignments = (
         {str(r["id"]): r for r in result.assignments.to_dicts()} if result is not None else {}

@@ -265,6 +265,7 @@ class Detector:
                 scopes=scopes,
                 exact=(exact_cont[start:stop], exact_unq[start:stop]),
                 body_jaccard=body_j[start:stop],
+                rules=self.config.verify.rules,
             )
             feats = apply_rules(feats, self.config.verify)
             parts.append(feats.with_columns(pl.lit(True).alias("verified")))

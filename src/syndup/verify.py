@@ -120,6 +120,7 @@ _DIGITS = r"\d+(?:[.,/-]\d+)*"
 # settle: a copy at 5% OCR damage per word keeps ~2/3 of its word shingles, and a pair
 # sharing under 0.3 of them is no OCR'd copy (its letters disagree too).
 OCR_BAND = 0.3
+_OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
@@ -132,8 +133,14 @@ def pair_features(
     scopes: dict[str, str] | None = None,
     exact: tuple[np.ndarray, np.ndarray] | None = None,
     body_jaccard: np.ndarray | None = None,
+    rules: tuple[Rule, ...] = (),
 ) -> pl.DataFrame:
     """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
+
+    The OCR features (``syndup.ocr``) are computed only in ``OCR_BAND`` and, when the
+    config's ``rules`` are given, only for pairs that no rule without OCR features
+    matches (the OCR rules come last, so the deciding rule is the same either way); else
+    where the clean-copy evidence does not settle the pair.
 
     ``scopes`` limits the costlier string features (``lead_ratio``, ``headline_partial``)
     to the pairs a rule could read them on (see ``feature_scopes``; null elsewhere); by
@@ -190,16 +197,8 @@ def pair_features(
     shared = np.round(cont * small)
     changed = figures_changed(prepared, a, b)
     whole = read_whole(prepared, a, b)
-    ocr_c, ocr_s, ocr_j, ocr_f = (np.full(len(a), np.nan) for _ in range(4))
-    if scopes.get("ocr_containment", "all") != "none":
-        settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
-        vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
-        rows = np.flatnonzero(both_bodies & (cont >= OCR_BAND) & (~settled | vetoed))
-        ocr_c[rows], ocr_s[rows], ocr_j[rows], ocr_f[rows] = ocr_features(
-            prepared, a[rows], b[rows]
-        )
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
-    return pairs.with_columns(
+    frame = pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
         pl.Series("headline_partial", np.round(h_partial, 1)),
         pl.Series("headline_words", np.minimum(words[a], words[b]).astype(np.int64)),
@@ -237,10 +236,27 @@ def pair_features(
         pl.Series("day_apart", (days >= 1.0).astype(np.int8)),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
-        pl.Series("ocr_containment", np.round(ocr_c, 3)),
-        pl.Series("ocr_shared", ocr_s),
-        pl.Series("ocr_jaccard", np.round(ocr_j, 3)),
-        pl.Series("ocr_figures_changed", ocr_f),
+    ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+    ocr = np.full((4, len(a)), np.nan)
+    if scopes.get("ocr_containment", "all") != "none":
+        band = both_bodies & (cont >= OCR_BAND)
+        word_rules = [r for r in rules if not _rule_features(r) & _OCR_FEATURES]
+        if word_rules:  # only where no word-level rule decides
+            decided = pl.lit(False)
+            for rule in word_rules:
+                decided = decided | rule_expr(rule)
+            band &= ~frame.select(decided).to_series().to_numpy()
+        else:  # without the rules: where the clean-copy evidence does not settle it
+            settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
+            vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
+            band &= ~settled | vetoed
+        rows = np.flatnonzero(band)
+        ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
+    return frame.with_columns(
+        pl.Series("ocr_containment", np.round(ocr[0], 3)),
+        pl.Series("ocr_shared", ocr[1]),
+        pl.Series("ocr_jaccard", np.round(ocr[2], 3)),
+        pl.Series("ocr_figures_changed", ocr[3]),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
 

@@ -335,6 +335,7 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
         scopes=scopes,
         workers=1,
         exact=exact,
+        rules=config.verify.rules,
     )
     feats = apply_rules(feats, config.verify)
     return feats.with_columns(

@@ -118,6 +118,7 @@ def plan_add(
         both,
         body_ngram=config.signature.body_ngram,
         scopes=feature_scopes(config.verify),
+        rules=config.verify.rules,
     )
     feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
     doc_of = np.concatenate([old_docs, new_docs])
