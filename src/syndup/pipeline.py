@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import resource
 import sys
 import threading
 import time
@@ -385,6 +384,10 @@ class RssWatch:
             return 0.0
 
     def _high_water(self) -> float:
+        try:
+            import resource
+        except ImportError:  # Windows
+            return 0.0
         scale = 1.0 if sys.platform == "darwin" else 1024.0  # bytes there, KB on Linux
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
 

@@ -1,12 +1,12 @@
 """MinHash signatures in bulk: datasketch's ``affine32`` scheme, or one-permutation hashing.
 
-``affine32`` (``minhash``; ``SignatureConfig.scheme = "affine32"``): for each permutation
+``affine32`` (``minhash``; ``SignatureConfig.scheme``'s default): for each permutation
 ``k``, ``min over shingles of (a_k * fmix32(h) + b_k) mod 2^32``, with ``(a_k, b_k)`` drawn
 exactly as ``datasketch.MinHash(num_perm, seed)`` draws them. A row wraps as
 ``LeanMinHash(seed=seed, hashvalues=row, scheme="affine32")`` and works in ``MinHashLSH``.
 It costs ``num_perm`` multiply-adds per shingle.
 
-``oph`` (``one_permutation``, the default for bodies): one-permutation hashing with optimal
+``oph`` (``one_permutation``, ``scheme = "oph"``): one-permutation hashing with optimal
 densification (Shrivastava 2017). Each shingle is hashed once; the hash's high bits pick one
 of ``num_perm`` bins and the bin keeps its smallest hash; an empty bin borrows the value of
 the first non-empty bin of a probe sequence that depends on the bin only. Two documents
@@ -14,7 +14,7 @@ agree in a slot with probability equal to their Jaccard similarity, as with MinH
 estimate's variance is no larger for documents with more shingles than bins (slots sample
 without replacement); for documents with few shingles (fewer than ~``num_perm``) borrowed
 slots are correlated and the estimate is noisier. Cost: one hash per shingle plus the
-densification, about 20x less than ``affine32`` at 256 slots. Not datasketch-compatible.
+densification instead of ``num_perm`` multiply-adds per shingle. Not datasketch-compatible.
 
 Speed: one 1-D multiply-add-reduce per permutation over a batch's flat shingle array (about
 5x faster than one 2-D broadcast), in place on a reused buffer. numpy releases the GIL in

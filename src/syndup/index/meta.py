@@ -64,6 +64,8 @@ def check_meta(meta: dict[str, str], config: Config | None, where: str) -> Confi
             )
     try:
         stored = json.loads(meta["config"])
+        # Indexes built before body signatures had a scheme hold datasketch's affine32.
+        stored.setdefault("signature", {}).setdefault("scheme", "affine32")
         stored_config = Config.from_dict(stored)
     except (KeyError, ValueError, ConfigError) as exc:
         raise StoreError(f"{where}: unreadable stored config ({exc})") from None
