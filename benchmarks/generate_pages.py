@@ -82,7 +82,7 @@ class _Plan:
         sizes = _sizes(g, n)
         s = len(sizes)
         self.kind = g.choice(3, s, p=KIND_P)
-        normal = g.integers(90, 260, s)
+        normal = g.integers(100, 280, s)
         self.target = np.select(
             [self.kind == 0, self.kind == 1],
             [g.integers(30, 70, s), normal],

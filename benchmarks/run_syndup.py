@@ -11,7 +11,8 @@ Per-stage peaks come from the kernel's high-water mark: at the end of each stage
 Detector logs ``<stage>: <seconds>s``) ``VmHWM`` is read and reset through
 ``/proc/self/clear_refs`` (Linux >= 4.0), so a stage's figure is the largest RSS reached
 while it ran, not sampled. Where the reset is refused, a thread samples ``/proc/self/statm``
-every 5 ms instead (``rss_method`` says which).
+every 5 ms instead (``rss_method`` says which). The reset also lowers the peak that
+``time -v`` reports for the process, so ``scale.py`` takes the largest stage peak as the run's.
 """
 
 from __future__ import annotations

@@ -142,6 +142,11 @@ def run_syndup(corpus: Path, pred: Path, timeout: float) -> dict:
     m_rss, m_wall = rp._RSS.search(report), rp._WALL.search(report)
     out["peak_rss_mb"] = round(int(m_rss.group(1)) / 1024, 1) if m_rss else None
     out["wall_seconds"] = round(rp._parse_clock(m_wall.group(1)) if m_wall else elapsed, 3)
+    # Resetting VmHWM per stage (run_syndup.py) also resets the kernel's record that
+    # time -v reads, so the run's peak is the largest stage peak when that is higher.
+    stage_peak = max((out.get("stage_rss_mb") or {}).values(), default=None)
+    if stage_peak is not None and (out["peak_rss_mb"] or 0) < stage_peak:
+        out["peak_rss_mb"] = stage_peak
     out["in_process_cpu_seconds"] = out.pop("cpu_seconds", None)
     out["cpu_seconds"] = rp.cpu_seconds(report)
     out["returncode"] = proc.returncode
