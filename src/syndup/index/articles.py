@@ -9,6 +9,7 @@ new articles alike. Nothing is re-normalised or re-signed.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 
@@ -182,9 +183,20 @@ class _Joined(TextStore):
         return self._lazy.get(rows)
 
 
+_LAYOUTS: dict[str, list[tuple[str, str]]] = {}
+
+
 def doc_layout(config: Config) -> list[tuple[str, str]]:
     """``(column, dtype)`` of ``Prepared.docs`` as this syndup builds it (recorded in the
-    index metadata: an index built with another layout is refused, not misread)."""
+    index metadata: an index built with another layout is refused, not misread). Computed
+    once per config and process (it runs ``prepare`` on an empty table)."""
+    key = json.dumps(config.to_dict(), sort_keys=True)
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = _doc_layout(config)
+    return list(_LAYOUTS[key])
+
+
+def _doc_layout(config: Config) -> list[tuple[str, str]]:
     from syndup.io import STANDARD_COLUMNS
 
     empty = pl.DataFrame(

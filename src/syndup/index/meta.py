@@ -56,12 +56,6 @@ def check_meta(meta: dict[str, str], config: Config | None, where: str) -> Confi
         raise StoreError(
             f"{where}: index schema version {version}, this syndup reads {SCHEMA_VERSION}"
         )
-    for key, value in layouts(config or Config()).items():
-        if meta.get(key) != value:
-            raise StoreError(
-                f"{where}: index built by a syndup with other stored article data ({key}); "
-                "rebuild it with this version"
-            )
     try:
         stored = json.loads(meta["config"])
         # Indexes built before body signatures had a scheme hold datasketch's affine32.
@@ -69,6 +63,12 @@ def check_meta(meta: dict[str, str], config: Config | None, where: str) -> Confi
         stored_config = Config.from_dict(stored)
     except (KeyError, ValueError, ConfigError) as exc:
         raise StoreError(f"{where}: unreadable stored config ({exc})") from None
+    for key, value in layouts(config or stored_config).items():
+        if meta.get(key) != value:
+            raise StoreError(
+                f"{where}: index built by a syndup with other stored article data ({key}); "
+                "rebuild it with this version"
+            )
     if config is None:
         return stored_config
     diff = _differences(stored, config.to_dict())
