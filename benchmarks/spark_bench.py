@@ -16,6 +16,7 @@ with no verification and no clustering: a lower bound on what an ML-library pipe
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -41,8 +42,12 @@ def work_local(path: str, out: str) -> dict:
 
 
 def work_spark(path: str, out: str, master: str, *conf: str) -> dict:
+    import logging
+
     from syndup.engines.spark import SparkEngine, session
 
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s")
+    logging.getLogger("syndup").setLevel(logging.INFO)  # stage times on stderr
     t0 = time.perf_counter()
     spark = session(master, dict(c.split("=", 1) for c in conf))
     started = time.perf_counter()
@@ -93,8 +98,10 @@ def work_ml(path: str, master: str) -> dict:
 
 
 # --------------------------------------------------------------------------- driver
-def measure(args: list[str]) -> dict:
-    """Run this script as a worker; wall seconds and peak RSS of its process tree."""
+def measure(args: list[str], timeout: float | None = None) -> dict:
+    """Run this script as a worker; wall seconds and peak RSS of its process tree. After
+    ``timeout`` seconds the tree is stopped and the partial figures are returned (the
+    worker's stage lines are on stderr)."""
     import psutil
 
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
@@ -104,11 +111,19 @@ def measure(args: list[str]) -> dict:
     )
     root, peak = psutil.Process(proc.pid), 0
     cpu: dict[int, float] = {}  # pid -> user + system seconds, last seen
+    stopped = False
     while proc.poll() is None:
         try:
             procs = [root, *root.children(recursive=True)]
         except psutil.Error:
             procs = []
+        if timeout is not None and time.perf_counter() - t0 > timeout:
+            for p in reversed(procs):
+                with contextlib.suppress(psutil.Error):
+                    p.kill()
+            stopped = True
+            proc.wait()
+            break
         rss = 0
         for p in procs:
             try:
@@ -120,6 +135,13 @@ def measure(args: list[str]) -> dict:
         peak = max(peak, rss)
         time.sleep(0.2)
     out, _ = proc.communicate()
+    if stopped:
+        return {
+            "status": f"stopped after {timeout:.0f} s (not finished)",
+            "wall_seconds": round(time.perf_counter() - t0, 2),
+            "peak_rss_gb": round(peak / 1e9, 2),
+            "cpu_seconds": round(sum(cpu.values()), 1),
+        }
     if proc.returncode != 0:
         raise SystemExit(f"worker {args[0]} failed ({proc.returncode})")
     report = json.loads(out.strip().splitlines()[-1])
@@ -176,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         "--conf", action="append", default=[], help="Spark setting k=v for the Spark run"
     )
     ap.add_argument("--note", default=None, help="stored with the run")
+    ap.add_argument(
+        "--deadline", type=float, default=None, help="stop the Spark run at this epoch time"
+    )
     ap.add_argument("-o", "--output", type=Path, default=None, help="append the run to this JSON")
     args = ap.parse_args(argv)
     load = os.getloadavg()
@@ -203,9 +228,12 @@ def main(argv: list[str] | None = None) -> int:
             if not args.skip_local:
                 run["local"] = measure(["local", str(path), local_out])
                 print("local", run["local"], file=sys.stderr)
-            run["spark"] = measure(["spark", str(path), spark_out, args.master, *args.conf])
+            left = None if args.deadline is None else args.deadline - time.time()
+            run["spark"] = measure(
+                ["spark", str(path), spark_out, args.master, *args.conf], timeout=left
+            )
             print("spark", run["spark"], file=sys.stderr)
-            if not args.skip_local:
+            if not args.skip_local and "status" not in run["spark"]:
                 run["parity"] = compare(local_out, spark_out)
                 print("parity", run["parity"], file=sys.stderr)
     if args.ml_n:

@@ -29,7 +29,7 @@ FORMATS = {"parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
 def read_raw(spark: SparkSession, path: str, fmt: str) -> DataFrame:
     """The input's own columns plus ``_row`` (1-based row of its file: Parquet row, JSONL
     line counting blank lines, as the local reader numbers them) and, when several files
-    are read, ``_file`` (the path as given, relative when the argument was relative).
+    are read, ``_path`` (the path as given, relative when the argument was relative).
 
     JSONL is read as text lines so each line keeps its number: lines are numbered within
     each file split as they are read, and each split's offset is the count of the lines
@@ -73,7 +73,7 @@ def read_raw(spark: SparkSession, path: str, fmt: str) -> DataFrame:
         return raw.drop("_f")
     names = {_uri_path(f): _display(f, path) for f in files}
     to_name = F.create_map(*[F.lit(x) for kv in names.items() for x in kv])
-    return raw.withColumn("_file", to_name[_uri_path_col(F.col("_f"))]).drop("_f")
+    return raw.withColumn("_path", to_name[_uri_path_col(F.col("_f"))]).drop("_f")
 
 
 def _number_lines(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -156,6 +156,21 @@ def plain(schema: pa.Schema) -> pa.Schema:
     if hasattr(pa, "string_view"):
         swap |= {pa.string_view(): pa.string(), pa.binary_view(): pa.binary()}
     return pa.schema([f.with_type(swap.get(f.type, f.type)) for f in schema])
+
+
+def chunks(batches_: Iterator[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Incoming batches regrouped into tables of at least ``rows`` rows (the last may be
+    smaller): one Python call per chunk amortises a stage's fixed cost per call."""
+    buf: list[pa.RecordBatch] = []
+    n = 0
+    for batch in batches_:
+        buf.append(batch)
+        n += batch.num_rows
+        if n >= rows:
+            yield pa.Table.from_batches(buf)
+            buf, n = [], 0
+    if buf:
+        yield pa.Table.from_batches(buf)
 
 
 def whole_partition(batches_: Iterator[pa.RecordBatch]) -> pl.DataFrame | None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession
 
 GROUP_ROWS = 20_000  # articles per cluster-stage group (whole components)
+VERIFY_ROWS = 20_000  # pairs per verification call (the rules' fixed cost is per call)
 BAND_ROWS_PER_PARTITION = 2_000_000  # band rows one Python task pairs at once
 PAIR_COLUMNS = ["a", "b", "index", *FEATURES, "rule", "matched", "estimate", "needs_text"]
 ASG_COLUMNS = [
@@ -190,8 +191,8 @@ def verify(pairs: DataFrame, docs: DataFrame, config: Config, schema: Any) -> Da
         return out.withColumn("_key_a", F.col("a")).withColumn("_key_b", F.col("b"))
 
     def verified(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            feats = T.verify(pa.Table.from_batches([batch]), config)
+        for chunk in S.chunks(batches, VERIFY_ROWS):
+            feats = T.verify(chunk, config)
             yield from S.batches(feats.select(PAIR_COLUMNS), target)
 
     narrow = [c for c in side.columns if c != "body_clean"]

@@ -87,7 +87,7 @@ def standardise(
     return out.with_columns(pl.col("id").cast(pl.String))
 
 
-PLACE = ("_row", "_file")  # an input row's 1-based row and file, carried through reading
+PLACE = ("_row", "_path")  # an input row's 1-based row and file, carried through reading
 
 
 def learning_rows(batch: pl.DataFrame, config: Config) -> pl.DataFrame:
