@@ -277,7 +277,10 @@ def _cut_multi_story(
         return
     # Targets whose representative resembles an earlier (stronger) target's are the same
     # story: two trims of one story fall into separate groups once the full copies are
-    # removed. Greedy over each unit's targets, strongest first.
+    # removed, and so do the pieces of a write-through chain once a version that holds an
+    # earlier one is a suspect (pieces a few versions apart share little, so any overlap
+    # beyond MinHash noise, ``same_story``, counts: different stories share none). Greedy
+    # over each unit's targets, strongest first.
     units = per_target["unit"].to_numpy()
     reps = per_target["rep"].to_numpy()
     story = np.full(len(units), -1, dtype=np.int64)

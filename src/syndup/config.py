@@ -422,7 +422,7 @@ class ClusterConfig:
     smaller_share: float = 0.8
     foreign_headline: float = 60.0
     shared_lead: float = 0.2
-    same_story: float = 0.25
+    same_story: float = 0.05  # groups whose representatives share more are one story
     copy_jaccard: float = 0.6
     held_share: float = 0.5
     max_days_apart: float = 7.0

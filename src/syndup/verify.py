@@ -324,9 +324,10 @@ def template_refill(
     n: int = 4,
 ) -> np.ndarray:
     """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
-    only the pairs where ``rows`` is true are read. ``containment``: the pairs' body
-    containment (exact in the ambiguous band, else the MinHash estimate); the masked one is
-    exact (word shingles of the bodies with every figure replaced by one placeholder).
+    only the pairs where ``rows`` is true and whose ``containment`` (the body containment,
+    exact or estimated) leaves room for masking to add ``REFILL[1]`` are read, exactly:
+    word shingles of the stored bodies with and without every figure replaced by one
+    placeholder (both from the same text, so the gain is never MinHash noise).
 
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
@@ -341,9 +342,10 @@ def template_refill(
         return out
     involved = np.unique(np.concatenate([a[pick], b[pick]]))
     ia, ib = np.searchsorted(involved, a[pick]), np.searchsorted(involved, b[pick])
-    masked_text = prepared.bodies.get(involved).str.replace_all(_DIGITS, "0")
-    masked = exact(*shingle_sets(masked_text, n, fold=True), ia, ib)
-    out[pick] = (masked >= lo) & (masked - containment[pick] >= gain)
+    text = prepared.bodies.get(involved)
+    raw = exact(*shingle_sets(text, n, fold=True), ia, ib)
+    masked = exact(*shingle_sets(text.str.replace_all(_DIGITS, "0"), n, fold=True), ia, ib)
+    out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
 
 
