@@ -157,6 +157,13 @@ def test_ocr_features_only_where_words_leave_the_pair_open(ocr_corpus: pl.DataFr
     assert refill["ocr_figures_changed"] == 1 and not refill["matched"]
     # an undamaged copy is settled by word shingles: no character grams computed
     assert same["ocr_containment"] is None and same["rule"] == "near_identical_body"
+    # with the rules given (as every engine passes them), only pairs no word-level rule
+    # matches get character grams: the same decisions
+    ruled = pair_features(pairs, prepared, rules=VerifyConfig().rules)
+    ruled = apply_rules(ruled, VerifyConfig())
+    assert ruled["matched"].to_list() == [r["matched"] for r in f]
+    assert ruled["rule"].cast(pl.String).to_list() == [r["rule"] for r in f]
+    assert ruled["ocr_containment"].null_count() >= 2  # trim (write_through) and same
 
 
 def test_fold_merges_lookalikes_spaces_and_case() -> None:

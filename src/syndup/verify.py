@@ -117,9 +117,14 @@ REFILL = (0.8, 0.1, 0.2)
 _DIGITS = r"\d+(?:[.,/-]\d+)*"
 # OCR evidence (character grams, ``ocr_features``) only for pairs whose word-shingle
 # containment is at least this and that the clean-copy rules' evidence does not already
-# settle: a copy at 5% OCR damage per word keeps ~2/3 of its word shingles, and a pair
-# sharing under 0.3 of them is no OCR'd copy (its letters disagree too).
-OCR_BAND = 0.3
+# settle: a copy at 5% OCR damage per word keeps ~2/3 of its word shingles (at 10%, about
+# 0.43), and a pair sharing under 0.35 of them is no OCR'd copy (its letters disagree too).
+OCR_BAND = 0.35
+# Character grams are read from the first characters of each body only (a word-level
+# exact check costs about as much per body as this costs per 1,500 characters): copies
+# keep the top of a story and trims cut its end, so the tops are what to compare.
+# Approximation: an OCR'd copy of only a late part of a long story is not seen.
+OCR_CHARS = 1500
 _OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
@@ -276,7 +281,7 @@ def ocr_features(
     involved = np.unique(np.concatenate([a, b]))
     ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
     texts = prepared.bodies.get(involved)
-    values, offsets = gram_sets(texts)
+    values, offsets = gram_sets(texts.str.slice(0, OCR_CHARS))
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
