@@ -59,7 +59,7 @@ def build(res: dict, output: Path) -> Path:
         xs, ys = zip(*pts)
         style = {"linewidth": 1.8, "markersize": 7} | STYLE.get(tool, {})
         if st != "classic":
-            style["linestyle"] = "--"
+            style |= {"linestyle": "--", "markerfacecolor": "white"}
         label = f"{tool} {versions.get(tool) or ''}".strip()
         ax.plot(xs, ys, label=label + (f" ({st})" if len(styles) > 1 else ""), **style)
         for x, y in pts:
