@@ -221,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         run["note"] = args.note
     if args.conf:
         run["conf"] = args.conf
-    path = corpus(args.n, args.corpus)
+    path = corpus(args.n, args.corpus) if args.n else None
     with tempfile.TemporaryDirectory(dir=os.environ.get("SPARK_BENCH_TMP")) as tmp:
         local_out, spark_out = f"{tmp}/local.parquet", f"{tmp}/spark"
         if args.n:

@@ -192,10 +192,11 @@ class SparkEngine(Engine):
         config = config or Config()
         spark = self.spark
         stats: dict[str, Any] = {"seconds": {}, "cpu_seconds": {}}
-        clock = [time.perf_counter(), _tree_cpu()]
+        seen: dict[int, float] = {}  # pid -> CPU seconds last seen (workers come and go)
+        clock = [time.perf_counter(), _tree_cpu(seen)]
 
         def lap(stage: str) -> None:  # stages are persisted eagerly: their time is theirs
-            now, cpu = time.perf_counter(), _tree_cpu()
+            now, cpu = time.perf_counter(), _tree_cpu(seen)
             stats["seconds"][stage] = round(now - clock[0], 2)
             if cpu is not None and clock[1] is not None:
                 stats["cpu_seconds"][stage] = round(cpu - clock[1], 1)
@@ -239,23 +240,28 @@ class SparkEngine(Engine):
         return SparkResult(asg, clusters, out_pairs, rejects, stats)
 
 
-def _tree_cpu() -> float | None:
-    """User + system CPU seconds of this process and its live children (in local mode the
-    JVM and its Python workers): a stage's work measured apart from the machine's load.
-    None without psutil (an optional dependency) or off a local master."""
+def _tree_cpu(seen: dict[int, float]) -> float | None:
+    """User + system CPU seconds of this process and its children (in local mode the JVM
+    and its Python workers), summed over every process ``seen`` so far (an exited worker
+    keeps its last reading): a stage's work measured apart from the machine's load.
+    Approximation: work done after a worker's last reading is missed. None without
+    psutil (an optional dependency). Off a local master, executors are not counted."""
     try:
         import psutil
     except ImportError:
         return None
-    total = 0.0
     me = psutil.Process()
-    for p in [me, *me.children(recursive=True)]:
+    try:
+        procs = [me, *me.children(recursive=True)]
+    except psutil.Error:
+        procs = [me]
+    for p in procs:
         try:
             t = p.cpu_times()
-            total += t.user + t.system
+            seen[p.pid] = t.user + t.system
         except psutil.Error:
             pass
-    return total
+    return sum(seen.values())
 
 
 def cluster_to_files(
