@@ -105,7 +105,7 @@ def test_paragraph_splitting_rules() -> None:
     from syndup.normalize import paragraphs
 
     bodies = [
-        "A para.\n\nB para one\nline two\n\n\n  C  ",  # blank lines split; single breaks stay
+        "A para.\n\nB para one\nline two\n\n\n  C  ",  # every line break splits
         "line1\nline2\r\nline3\rline4",  # no blank line: every line break splits
         "",
         "  \n \n ",
@@ -117,7 +117,8 @@ def test_paragraph_splitting_rules() -> None:
     got = list(zip(paras["_doc"].to_list(), paras["_para"].to_list(), paras["_words"].to_list()))
     assert got == [
         (0, "A para.", 2),
-        (0, "B para one\nline two", 4),
+        (0, "B para one", 3),
+        (0, "line two", 2),
         (0, "C", 1),
         (1, "line1", 1),
         (1, "line2", 1),
@@ -168,3 +169,48 @@ def test_markup_only_body_is_empty_and_entities_decoded() -> None:
     got = clean(["<p>&nbsp;</p><div></div>", "<p>Levee &amp; bond</p><p>it&#39;s done</p>"])
     assert got[0] in ("", None)
     assert got[1] == "Levee & bond\n\nit's done"
+
+
+def _site_page(site: str, story: str, n: int) -> str:
+    # A scraped page: template lines one per line around the story, single line breaks only
+    # between them (the blank line sits after the header block).
+    return (
+        f"{site}\nPosted: March {n}, 2019\nHome | Video | Nation | Sports\n"
+        "This website uses cookies to improve your experience and to show you personalised "
+        "advertising. Learn more about our use of cookies in our Privacy Policy. OK\n"
+        f"By Staff Writer {n}\n\n{story}\n"
+        "Related Headlines\nTerms of Use | Privacy Policy | Contact Us"
+    )
+
+
+def _story(n: int) -> str:
+    words = [f"w{n}x{k}" for k in range(12)]
+    return " ".join(words) + "."
+
+
+def test_template_lines_inside_a_block_are_learned_and_shared_across_outlets() -> None:
+    # Three sites with five pages each teach the template; a fourth site with a single page
+    # (nothing to learn from on its own) loses the same lines, even the cookie prompt that is
+    # longer than its one-sentence story.
+    bodies, outlets = [], []
+    for s, site in enumerate(["Site A", "Site B", "Site C"]):
+        for k in range(5):
+            bodies.append(_site_page(site, _story(10 * s + k), k))
+            outlets.append(site)
+    bodies.append(_site_page("Lone Site", _story(99), 1))
+    outlets.append("Lone Site")
+    kept = clean(bodies, outlets)
+    for shared in ("cookies", "Related Headlines", "Terms of Use", "Home | Video"):
+        assert all(shared not in k for k in kept)
+    assert kept[-1].endswith(_story(99))  # its own name and byline stay: seen once only
+    assert kept[0].endswith(_story(0)) and "Posted:" not in kept[0]
+
+
+def test_a_page_of_only_template_keeps_its_longest_line() -> None:
+    # Every paragraph learned: the longest stays, so the page still says what it is (and is
+    # judged on that) rather than silently becoming empty.
+    bodies = [_site_page("Site A", _story(k), k) for k in range(5)]
+    page = _site_page("Site A", "", 9).replace("By Staff Writer 9\n\n\n", "")
+    bodies.append(page)
+    kept = clean(bodies, ["Site A"] * 6)
+    assert "cookies" in kept[-1]

@@ -31,6 +31,7 @@ class NormalizeConfig:
     learn_boilerplate: bool = True
     boilerplate_min_docs: int = 4
     boilerplate_min_docs_global: int = 0  # 0 = off; see normalize.learn_from_paragraphs
+    boilerplate_shared_outlets: int = 3  # 0 = off; see normalize._shared_template
     boilerplate_max_words: int = 60
     boilerplate_sample: int = 100  # articles per outlet read for learning; 0 = all
     furniture_min_outlets: int = 5  # 0 = off; see normalize._recurring_furniture
@@ -457,6 +458,7 @@ SCHEMES = ("oph", "affine32")  # body signature schemes (see SignatureConfig)
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     "boilerplate_min_docs": (1, None),
     "boilerplate_min_docs_global": (0, None),
+    "boilerplate_shared_outlets": (0, None),
     "boilerplate_max_words": (1, None),
     "boilerplate_sample": (0, None),
     "furniture_min_outlets": (0, None),

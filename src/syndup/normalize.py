@@ -174,6 +174,24 @@ _ENTITY = r"&(?:nbsp|amp|quot|apos|lt|gt|#[0-9]{1,6}|#x[0-9A-Fa-f]{1,5});"
 _ENTITY_TEXT = {"&amp;": "&", "&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">"}
 
 
+def one_line_paragraphs(body: pl.Series) -> pl.Series:
+    """Every line break ends a paragraph: a single line break becomes a blank line.
+
+    Scraped pages put their template one item a line (site name, date line, navigation,
+    cookie prompt, share bar, tags, related headlines, footer links) inside one
+    blank-line-delimited block with the byline or the story's first lines; split per line,
+    each template line is a paragraph the boilerplate learner can recognise across the
+    outlet's pages. Trade-off: hard-wrapped prose (wire archives, OCR) becomes one paragraph
+    a line; its lines seldom recur across different stories, so they are kept, but the
+    "longest paragraph" that stands for the story is then a line. Only bodies holding a
+    line break between text are touched."""
+    single = body.str.contains(r"[^\r\n][\r\n]+[^\r\n]").fill_null(False)
+    if not single.any():
+        return body
+    idx = single.arg_true()
+    return body.scatter(idx, body.gather(idx).str.replace_all(r"\r\n?|\n", "\n\n"))
+
+
 def strip_markup(body: pl.Series) -> pl.Series:
     """HTML tags and entities left in scraped bodies, removed (``&nbsp;`` -> space, a block
     tag -> paragraph break, ``&amp;`` -> ``&``). A page whose text is only markup
@@ -207,7 +225,7 @@ def _paragraphs(
     from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
-    body = strip_markup(df[body_col])
+    body = one_line_paragraphs(strip_markup(df[body_col]))
     tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
     # One compiled pass: split, strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
@@ -242,7 +260,37 @@ def _paragraphs(
     )
 
 
+def _story_beyond_template(paras: pl.DataFrame, min_docs: int) -> pl.DataFrame:
+    """``_story`` re-keyed where a page's longest paragraph is its site's template: a brief
+    of two sentences under a cookie prompt or a footer of links has one of them as its
+    longest paragraph, which would make every brief of the site "the same story" and hide
+    the template from the learner. A paragraph on ``min_docs`` or more of an outlet's pages
+    cannot be what says which story a page is; the page's longest paragraph that is not so
+    takes its place (none: the page keeps its key)."""
+    if not paras.height:
+        return paras
+    on_pages = pl.col("_doc").n_unique().over("_outlet", "_key")
+    recurs = (pl.col("_key") != 0) & (pl.col("_outlet") != "") & (on_pages >= min_docs)
+    marked = paras.with_columns(recurs.alias("_recurs"))
+    if not marked["_recurs"].any():
+        return paras
+    best = (
+        marked.filter(~pl.col("_recurs") & (pl.col("_key") != 0))
+        .sort("_doc", "_words", "_pos", descending=[False, True, False])
+        .group_by("_doc", maintain_order=True)
+        .agg(pl.col("_key").first().alias("_own"))
+    )
+    hidden = marked.filter(pl.col("_recurs") & (pl.col("_key") == pl.col("_story")))
+    hidden = hidden.select("_doc").unique().join(best, on="_doc")
+    return (
+        paras.join(hidden, on="_doc", how="left", maintain_order="left")
+        .with_columns(pl.coalesce("_own", "_story").alias("_story"))
+        .drop("_own")
+    )
+
+
 def _learn(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
+    paras = _story_beyond_template(paras, config.boilerplate_min_docs)
     paras = paras.filter(
         (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
     )
@@ -260,9 +308,28 @@ def _learn(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
         if "_outlet" not in scope:
             keys = keys.with_columns(pl.lit("").alias("_outlet"))
         found.append(keys.select("_outlet", "_key"))
+        if "_outlet" in scope and config.boilerplate_shared_outlets > 0:
+            found.append(_shared_template(found[-1], config.boilerplate_shared_outlets))
     if config.furniture_min_outlets > 0 and "_pos" in paras.columns:
         found.append(_recurring_furniture(paras, config))
     return pl.concat(found).unique()
+
+
+def _shared_template(per_outlet: pl.DataFrame, min_outlets: int) -> pl.DataFrame:
+    """Keys learned as boilerplate on at least ``min_outlets`` outlets' own pages, made
+    boilerplate everywhere. Sites built on one vendor's template share its cookie prompt,
+    share bar, "Related Headlines" heading and footer links; an outlet with one or two
+    pages in the corpus gives its own learner nothing, but the same line is already
+    known as template from the outlets that have many pages. A story's paragraph is never
+    learned on one outlet (it needs four different stories around it there), so it does
+    not reach several. Trade-off: a line that is template on several sites and text in a
+    story (a standard disclaimer quoted in a story) is dropped from that story too."""
+    return (
+        per_outlet.group_by("_key")
+        .agg(pl.len().alias("outlets"))
+        .filter(pl.col("outlets") >= min_outlets)
+        .select(pl.lit("").alias("_outlet"), "_key")
+    )
 
 
 def _recurring_furniture(paras: pl.DataFrame, config: NormalizeConfig) -> pl.DataFrame:
@@ -355,10 +422,12 @@ def paragraphs(
 
 
 def learning_view(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
-    """The part of ``paragraphs`` that learning reads: short paragraphs' keys, no text."""
-    return paras.filter(
-        (pl.col("_words") <= config.boilerplate_max_words) & (pl.col("_key") != pl.col("_story"))
-    ).select("_doc", "_outlet", "_key", "_story", "_words", "_pos")
+    """The part of ``paragraphs`` that learning reads: short paragraphs' keys, no text (a
+    short longest paragraph included: it may be the site's template, see
+    ``_story_beyond_template``)."""
+    return paras.filter(pl.col("_words") <= config.boilerplate_max_words).select(
+        "_doc", "_outlet", "_key", "_story", "_words", "_pos"
+    )
 
 
 def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl.DataFrame:
@@ -457,61 +526,47 @@ _FURNITURE_LITERALS = [
     "facebook",
     "forecast",
     "share",
+    "mph",
 ]
 
 
 def _furniture(paras: pl.DataFrame) -> np.ndarray:
-    """Paragraphs that are page furniture by form: every line is a furniture line (a photo
-    caption ending in a credit such as "(AP Photo/Name)", a weather reading, a prompt, a
-    share bar) or a short label/button (three words or fewer), and at least one is a
-    strong one (a credit, a temperature, a prompt). Captions, widgets and prompts recur
-    across outlets in vendor formats, so form works where an outlet has too few pages for
-    the boilerplate learner. Approximation: a story paragraph written entirely of short
-    lines and holding, say, a temperature would be dropped too."""
+    """Paragraphs that are page furniture by form. Every line is a paragraph
+    (``one_line_paragraphs``), so a widget is a run of consecutive furniture lines: photo
+    captions ending in a credit such as "(AP Photo/Name)", weather readings, prompts, share
+    bars, and short labels/buttons (three words or fewer) around them. A run is dropped
+    when one of its lines is a strong one (a credit, a temperature, a prompt; a reading or
+    prompt only on a short line, and on a line standing alone only when very short, since a
+    story sentence may mention 102°). Captions, widgets and prompts recur across outlets in
+    vendor formats, so form works where an outlet has too few pages for the boilerplate
+    learner. Approximation: a short story line (a subhead of three words) next to a caption
+    goes with it."""
     flags = np.zeros(paras.height, dtype=bool)
-    # Furniture is short, spread over several lines, or a caption ending in its credit:
-    # long one-line story paragraphs are never read further.
-    para = pl.col("_para")
-    shape = (
-        (para.str.len_bytes() <= _SHORT_BYTES)
-        | para.str.contains("\n", literal=True)
-        | para.str.ends_with(")")
-        | para.str.ends_with(").")
-    )
-    suspect = paras.select(
-        shape & para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
-    ).to_series()
-    rows = np.flatnonzero(suspect.fill_null(False).to_numpy())
-    if not len(rows):
+    if not paras.height:
         return flags
-    lines = (
-        paras[rows]
-        .select(pl.Series("_i", rows), pl.col("_para").str.split("\n").alias("_line"))
-        .explode("_line")
-        .with_columns(pl.col("_line").str.strip_chars())
-        .filter(pl.col("_line") != "")
-    )
-    line = pl.col("_line")
-    words = line.str.count_matches(r"\S+")
-    several = pl.len().over("_i") >= 2
-    # A credit ends a caption of any length; other forms only count on short lines, and
-    # on a one-line paragraph only when very short (a story sentence may mention 102°).
-    strong = (
-        line.str.contains(_CREDIT_END)
-        | (line.str.contains(_FURNITURE_STRONG) & (words <= 16) & (several | (words <= 8)))
-        | (line.str.contains(_FORECAST) & (words <= 40) & several)
-    )
-    judged = lines.with_columns(
-        strong.alias("_strong"),
-        (line.str.contains(_FURNITURE_WEAK) | (words <= 3)).alias("_weak"),
-    )
-    per = judged.group_by("_i").agg(
-        pl.col("_strong").any().alias("_any"),
-        (pl.col("_strong") | pl.col("_weak")).all().alias("_all"),
-    )
-    hit = per.filter(pl.col("_any") & pl.col("_all"))["_i"].to_numpy()
-    flags[hit] = True
-    return flags
+    para, words = pl.col("_para"), pl.col("_words")
+    literal = para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
+    caption = para.str.ends_with(")") | para.str.ends_with(").")
+    judged = paras.select(
+        (caption & literal & para.str.contains(_CREDIT_END)).alias("credit"),
+        ((words <= 16) & literal & para.str.contains(_FURNITURE_STRONG)).alias("form"),
+        ((words <= 40) & literal & para.str.contains(_FORECAST)).alias("forecast"),
+        ((words <= 3) | ((words <= 8) & para.str.contains(_FURNITURE_WEAK))).alias("weak"),
+        (words <= 8).alias("tiny"),
+    ).with_columns(pl.all().fill_null(False))
+    credit, form, forecast, weak, tiny = (judged[c].to_numpy() for c in judged.columns)
+    furn = credit | form | forecast | weak
+    if not furn.any():
+        return flags
+    doc = paras["_doc"].to_numpy()
+    start = np.ones(len(doc), dtype=bool)
+    start[1:] = (furn[1:] != furn[:-1]) | (doc[1:] != doc[:-1])
+    run = np.cumsum(start) - 1
+    several = np.bincount(run)[run] >= 2
+    strong = furn & (credit | (form & (several | tiny)) | (forecast & several))
+    hit = np.zeros(run[-1] + 1, dtype=bool)
+    hit[run[strong]] = True
+    return furn & hit[run]
 
 
 def clean_paragraphs(
@@ -526,10 +581,14 @@ def clean_paragraphs(
     ``paras`` are ``paragraphs(df)`` (``_doc`` counted from 0 within ``df``)."""
     paras = paras.with_columns(_pattern_drop(paras, config).alias("_drop"))
     if learned is not None and config.learn_boilerplate and learned.height:
-        hit = (
-            (pl.col("_learn_outlet").is_not_null() | pl.col("_learn_any").is_not_null())
-            & (pl.col("_words") <= config.boilerplate_max_words)
-            & (pl.col("_key") != pl.col("_story"))
+        hit = (pl.col("_learn_outlet").is_not_null() | pl.col("_learn_any").is_not_null()) & (
+            pl.col("_words") <= config.boilerplate_max_words
+        )
+        # A learned line is dropped even when it is the page's longest paragraph (a brief
+        # under a long cookie prompt), unless every paragraph of the page would go: then
+        # the longest stays, as the one paragraph that says which story this is.
+        keep_story = (pl.col("_key") == pl.col("_story")) & (pl.col("_drop") | hit).all().over(
+            "_doc"
         )
         paras = (
             paras.join(
@@ -548,7 +607,7 @@ def clean_paragraphs(
                 how="left",
                 maintain_order="left",
             )
-            .with_columns((pl.col("_drop") | hit).alias("_drop"))
+            .with_columns(((pl.col("_drop") | hit) & ~keep_story).alias("_drop"))
         )
     kept = paras.filter(~pl.col("_drop"))
     # Rows are in (_doc, _pos) order: a doc's first kept paragraph is where _doc changes.
