@@ -366,8 +366,9 @@ def _story_window(
 def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:
     """Rows of components spanning more than ``days`` that hold one template refilled with
     other figures (``verify.template_refill``): each member with a body against its
-    component's first such member (earliest published, then row), read only where their
-    figures differ; the flag then covers every member (headline-only flashes too).
+    component's first such member (earliest published, then row), read where their
+    figures differ or their bodies are near-identical; the flag then covers every member
+    (headline-only flashes too).
 
     Approximation: only pairs with the first member are read, so a series is found when
     some filing differs in figures from the component's first one."""
@@ -390,9 +391,12 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
     anchor = first[labels[rows]]
     pick = rows != anchor
     rows, anchor = rows[pick], anchor[pick]
+    # Read where the openings' figures differ, or where the bodies are near-identical
+    # (a table of figures refilled keeps most of its figures: only masking tells).
     changed = figures_changed(prepared, rows, anchor).astype(bool)
     _, _, _, cont = _estimates(prepared, rows, anchor)
-    refill = template_refill(prepared, rows, anchor, changed, cont).astype(bool)
+    read = changed | (cont >= 0.5)
+    refill = template_refill(prepared, rows, anchor, read, cont).astype(bool)
     out[np.isin(labels, np.unique(labels[rows[refill]]))] = True
     return out
 

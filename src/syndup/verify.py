@@ -203,6 +203,11 @@ def pair_features(
     changed = figures_changed(prepared, a, b)
     whole = read_whole(prepared, a, b)
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
+    # template_refill is read by rules that need a similar headline, the same wire or most
+    # of the body (the others already require figures_changed == 0): computed there only.
+    refill_readers = (cont >= REFILL[2]) & (
+        (h_ratio >= 85) | ((wire[a] == wire[b]) & (wire[a] != 0)) | (cont >= 0.6)
+    )
     frame = pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
         pl.Series("headline_partial", np.round(h_partial, 1)),
@@ -234,7 +239,7 @@ def pair_features(
         pl.Series(
             "template_refill",
             template_refill(
-                prepared, a, b, changed.astype(bool) & (cont >= REFILL[2]), cont, n=body_ngram
+                prepared, a, b, changed.astype(bool) & refill_readers, cont, n=body_ngram
             ),
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
