@@ -486,7 +486,7 @@ _ASG_SCHEMA = (
 
 
 _FORMATS = {"parquet": "parquet", "jsonl": "jsonl", "ndjson": "jsonl"}
-_VIEW_SCHEMA = "_doc long, _outlet string, _key long, _story long, _words long"
+_VIEW_SCHEMA = "_doc long, _outlet string, _key long, _story long, _words long, _pos long"
 
 
 def _table(frame: pl.DataFrame, schema: pa.Schema) -> pa.Table:
