@@ -365,10 +365,15 @@ def _recurring_furniture(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Dat
     held = top.join(cand.select("_key"), on="_key", how="semi").select(
         "_doc", pl.col("_key").alias("_cand")
     )
-    others = paras.join(cand.select("_key"), on="_key", how="anti").select("_doc", "_key")
+    held = held.unique()
+    others = (
+        paras.select("_doc", "_key")
+        .join(held.select("_doc").unique(), on="_doc", how="semi")
+        .join(cand.select("_key"), on="_key", how="anti")
+        .unique()
+    )
     shared = (
-        held.unique()
-        .join(others.unique(), on="_doc")
+        held.join(others, on="_doc")
         .group_by("_cand", "_key")
         .agg(pl.len().alias("n"))
         .group_by("_cand")

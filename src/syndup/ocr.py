@@ -65,20 +65,24 @@ def fold_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
     if len(data) == 0:
         return np.zeros(0, dtype=np.uint8), np.zeros(len(offsets), dtype=np.int64)
     raw = np.frombuffer(data, dtype=np.uint8) if not isinstance(data, np.ndarray) else data
-    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    offsets = np.asarray(offsets, dtype=np.int64)
     low = raw | np.uint8(0x20)  # ASCII lowercase for the pair folds ('r', 'n', 'v', 'w')
-    same_doc = doc[1:] == doc[:-1]
-    pair_m = (low[:-1] == ord("r")) & (low[1:] == ord("n")) & same_doc
-    pair_w = (low[:-1] == ord("v")) & (low[1:] == ord("v")) & same_doc
+    # a pair may not run from one text's last byte into the next text
+    ends = offsets[1:-1] - 1
+    ends = ends[(ends >= 0) & (ends < len(raw) - 1)]
     folded = _FOLD[raw]
-    for hit, to in ((pair_m, ord("m")), (pair_w, ord("w"))):
+    for first, second, to in ((ord("r"), ord("n"), ord("m")), (ord("v"), ord("v"), ord("w"))):
+        hit = (low[:-1] == first) & (low[1:] == second)
+        hit[ends] = False
         idx = np.flatnonzero(hit)
         folded[idx] = to
         folded[idx + 1] = 0
+    del low
     keep = folded != 0
     chars = folded[keep]
-    kept_doc = doc[keep]
-    sizes = np.bincount(kept_doc, minlength=len(offsets) - 1).astype(np.int64)
+    kept = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept[1:])
+    sizes = kept[offsets[1:]] - kept[offsets[:-1]]
     out = np.full(2 * len(chars), _SPACE, dtype=np.uint8)
     out[0::2] = chars
     new_offsets = np.zeros(len(offsets), dtype=np.int64)

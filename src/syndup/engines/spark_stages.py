@@ -47,7 +47,7 @@ ASG_SCHEMA = (
     + "reason string, decided_by string, "
     "c_headline string, c_outlets array<string>, c_first timestamp, c_last timestamp"
 )
-VIEW_SCHEMA = "_doc long, _outlet string, _key long, _story long, _words long"
+VIEW_SCHEMA = "_doc long, _outlet string, _key long, _story long, _words long, _pos long"
 
 
 def learn(spark: SparkSession, std: DataFrame, config: Config) -> Any:

@@ -100,6 +100,7 @@ def learning_rows(batch: pl.DataFrame, config: Config) -> pl.DataFrame:
         pl.col("_key").cast(pl.UInt64).reinterpret(signed=True),
         pl.col("_story").cast(pl.UInt64).reinterpret(signed=True),
         pl.col("_words").cast(pl.Int64),
+        pl.col("_pos").cast(pl.Int64),
     ).select("_doc", "_outlet", "_key", "_story", "_words", "_pos")
 
 
