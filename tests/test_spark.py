@@ -24,7 +24,7 @@ from syndup.engines import EngineError, get_engine
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SYNDUP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 COLUMNS = ["id", "cluster_id", "cluster_size", "canonical_id", "is_canonical", "rule", "row"]
-CI_ARTICLES = 4000  # the benchmark measures 20k; this keeps CI's one Spark test short
+CI_ARTICLES = 20_000  # the issue asks for 20k in CI: ~1-2 min of Spark on a quiet machine
 
 needs_spark = pytest.mark.skipif(
     sys.version_info < (3, 11)
