@@ -105,8 +105,8 @@ def learning_rows(batch: pl.DataFrame, config: Config) -> pl.DataFrame:
 
 
 def learn(rows: pl.DataFrame, config: Config) -> pl.DataFrame:
-    """Boilerplate keys learned from ``learning_rows``: exact for any grouping that keeps
-    every row of a paragraph key together (both of learning's scopes group on the key)."""
+    """Boilerplate keys learned from ``learning_rows``: exact when given every row of the
+    sample at once (learning reads across keys: a page's story key, furniture's company)."""
     return learn_from_paragraphs(rows, config=config.normalize)
 
 
