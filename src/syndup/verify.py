@@ -437,6 +437,16 @@ def exact_containment(
     return full, bare
 
 
+def reads_bodies(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mask of the pairs for which ``pair_features`` may read stored bodies (exact checks,
+    ``template_refill``, OCR evidence): both have bodies and the MinHash containment
+    estimate reaches the lowest band any of them reads. An engine that ships bodies only
+    where needed ships them for these pairs."""
+    both_bodies, _, _, cont = _estimates(prepared, a, b)
+    low = min(AMBIGUOUS[0], REFILL[2], OCR_BAND)
+    return both_bodies & (np.nan_to_num(cont, nan=0.0) >= low)
+
+
 def ambiguous(
     prepared: Prepared,
     a: np.ndarray,

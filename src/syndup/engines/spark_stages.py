@@ -85,12 +85,13 @@ def learn(spark: SparkSession, std: DataFrame, config: Config) -> Any:
     def learned_keys(table: pa.Table) -> pa.Table:
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
+        frame = frame.drop("_all", strict=False)
         return S.table(T.learn(frame, config).select("_outlet", "_key"), keys_target)
 
     # One group: learning reads across keys (a page's other paragraphs decide which story
     # it is, furniture is tested by what else comes with it). The view is a capped sample
     # per outlet of short paragraphs' keys, so it grows with outlets, not with articles.
-    keys = view.groupBy(F.lit(0)).applyInArrow(
+    keys = view.withColumn("_all", F.lit(0)).groupBy("_all").applyInArrow(
         learned_keys, "_outlet string, _key long"
     )
     learned = pl.from_arrow(keys.toArrow())

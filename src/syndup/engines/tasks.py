@@ -26,7 +26,14 @@ from syndup.normalize import learn_from_paragraphs, learning_view, paragraphs
 from syndup.prepare import FIGURES, Prepared, learned_generic, sign_batch
 from syndup.result import assemble
 from syndup.textstore import TextStore
-from syndup.verify import FEATURES, ambiguous, apply_rules, feature_scopes, pair_features
+from syndup.verify import (
+    FEATURES,
+    ambiguous,
+    apply_rules,
+    feature_scopes,
+    pair_features,
+    reads_bodies,
+)
 
 log = logging.getLogger("syndup")
 
@@ -325,10 +332,27 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
     exact = None
     if "body_clean" not in docs.columns:
         needs[ambiguous(prepared, a, b)] = True
+        needs |= reads_bodies(prepared, a, b)
         if scopes.get("lead_ratio", "all") == "all":
             shingles = prepared.arrays["shingles"]
             needs |= (shingles[a] > 0) & (shingles[b] > 0)
+        # The pairs that need text are verified again with their bodies (second pass):
+        # here they only hold their place, so nothing reads the bodies this pass lacks.
+        held = np.flatnonzero(needs)
+        placeholders = pl.DataFrame(
+            {
+                "a": pl.Series(a_key[held], dtype=pl.Int64),
+                "b": pl.Series(b_key[held], dtype=pl.Int64),
+                "index": pairs["index"].gather(held),
+                "needs_text": pl.Series(np.ones(len(held), dtype=bool)),
+            }
+        )
+        keep = np.flatnonzero(~needs)
+        a_key, b_key, a, b = a_key[keep], b_key[keep], a[keep], b[keep]
+        pairs, needs = pairs[keep], needs[keep]
         exact = (np.full(len(a), np.nan), np.full(len(a), np.nan))
+    else:
+        placeholders = None
     feats = pair_features(
         pairs,
         prepared,
@@ -339,13 +363,16 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
         rules=config.verify.rules,
     )
     feats = apply_rules(feats, config.verify)
-    return feats.with_columns(
+    out = feats.with_columns(
         pl.Series("a", a_key, dtype=pl.Int64),
         pl.Series("b", b_key, dtype=pl.Int64),
         pl.Series("estimate", _estimate(prepared, a, b)),
         pl.col("rule").cast(pl.String),
         pl.Series("needs_text", needs),
     )
+    if placeholders is None or not placeholders.height:
+        return out
+    return pl.concat([out, placeholders], how="diagonal_relaxed")
 
 
 def cluster_group(docs: pa.Table, edges: pa.Table, config: Config) -> pl.DataFrame:
