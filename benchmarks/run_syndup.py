@@ -89,7 +89,8 @@ class StageMemory(logging.Handler):
         self._cpu0 = cpu
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.msg == "%s: %.2fs" and record.args:
+        # "<stage>: <seconds>s" (the Detector may append its own peak RSS to the line)
+        if isinstance(record.msg, str) and record.msg.startswith("%s: %.2fs") and record.args:
             self.mark(str(record.args[0]))
 
     def close(self) -> None:
