@@ -112,8 +112,9 @@ FEATURES = (
 # unquoted_containment is taken equal to body_containment.
 AMBIGUOUS = (0.35, 0.85, 0.6)
 # template_refill: masked containment at least REFILL[0] and at least REFILL[1] above the
-# unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2].
-REFILL = (0.8, 0.1, 0.2)
+# unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2],
+# both bodies at most REFILL[3] shingles (a template is a short filing: a notice, a table).
+REFILL = (0.8, 0.1, 0.2, 800)
 _DIGITS = r"\d+(?:[.,/-]\d+)*"
 # OCR evidence (character grams, ``ocr_features``) only for pairs whose word-shingle
 # containment is at least this and that the clean-copy rules' evidence does not already
@@ -205,8 +206,11 @@ def pair_features(
     same_outlet = (outlets[a] == outlets[b]) & (outlets[a] != 0)
     # template_refill is read by rules that need a similar headline, the same wire or most
     # of the body (the others already require figures_changed == 0): computed there only.
-    refill_readers = (cont >= REFILL[2]) & (
-        (h_ratio >= 85) | ((wire[a] == wire[b]) & (wire[a] != 0)) | (cont >= 0.6)
+    nsh = cols["shingles"]
+    refill_readers = (
+        (cont >= REFILL[2])
+        & (np.maximum(nsh[a], nsh[b]) <= REFILL[3])
+        & ((h_ratio >= 85) | ((wire[a] == wire[b]) & (wire[a] != 0)) | (cont >= 0.6))
     )
     frame = pairs.with_columns(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
@@ -345,7 +349,7 @@ def template_refill(
     ("two billion") are not masked, so a template refilled only in words is not seen."""
     from syndup._kernels import containment as exact
 
-    lo, gain, _ = REFILL
+    lo, gain = REFILL[:2]
     out = np.zeros(len(a), dtype=np.int8)
     pick = np.flatnonzero(rows & (containment <= 1.0 - gain))
     if not len(pick):
