@@ -91,8 +91,10 @@ def learn(spark: SparkSession, std: DataFrame, config: Config) -> Any:
     # One group: learning reads across keys (a page's other paragraphs decide which story
     # it is, furniture is tested by what else comes with it). The view is a capped sample
     # per outlet of short paragraphs' keys, so it grows with outlets, not with articles.
-    keys = view.withColumn("_all", F.lit(0)).groupBy("_all").applyInArrow(
-        learned_keys, "_outlet string, _key long"
+    keys = (
+        view.withColumn("_all", F.lit(0))
+        .groupBy("_all")
+        .applyInArrow(learned_keys, "_outlet string, _key long")
     )
     learned = pl.from_arrow(keys.toArrow())
     assert isinstance(learned, pl.DataFrame)
