@@ -549,17 +549,48 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
     flags = np.zeros(paras.height, dtype=bool)
     if not paras.height:
         return flags
-    para, words = pl.col("_para"), pl.col("_words")
-    literal = para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
-    caption = para.str.ends_with(")") | para.str.ends_with(").")
-    judged = paras.select(
-        (caption & literal & para.str.contains(_CREDIT_END)).alias("credit"),
-        ((words <= 16) & literal & para.str.contains(_FURNITURE_STRONG)).alias("form"),
-        ((words <= 40) & literal & para.str.contains(_FORECAST)).alias("forecast"),
-        ((words <= 3) | ((words <= 8) & para.str.contains(_FURNITURE_WEAK))).alias("weak"),
-        (words <= 8).alias("tiny"),
-    ).with_columns(pl.all().fill_null(False))
-    credit, form, forecast, weak, tiny = (judged[c].to_numpy() for c in judged.columns)
+    para = pl.col("_para")
+    words = paras["_words"].to_numpy()
+    literal = (
+        paras.select(para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True))
+        .to_series()
+        .fill_null(False)
+        .to_numpy()
+    )
+    n = paras.height
+    credit, form, forecast = (np.zeros(n, dtype=bool) for _ in range(3))
+    tiny = words <= 8
+    weak = words <= 3
+    # Regexes only where they can hold: lines with a furniture literal, and short lines.
+    rows = np.flatnonzero(literal & (words <= 40))
+    if len(rows):
+        got = paras[rows].select(
+            ((para.str.ends_with(")") | para.str.ends_with(").")) & para.str.contains(_CREDIT_END))
+            .fill_null(False)
+            .alias("credit"),
+            para.str.contains(_FURNITURE_STRONG).fill_null(False).alias("form"),
+            para.str.contains(_FORECAST).fill_null(False).alias("forecast"),
+        )
+        credit[rows] = got["credit"].to_numpy()
+        form[rows] = got["form"].to_numpy() & (words[rows] <= 16)
+        forecast[rows] = got["forecast"].to_numpy()
+    long_caption = np.flatnonzero(literal & (words > 40))
+    if len(long_caption):
+        credit[long_caption] = (
+            paras[long_caption]
+            .select(
+                (
+                    (para.str.ends_with(")") | para.str.ends_with(")."))
+                    & para.str.contains(_CREDIT_END)
+                ).fill_null(False)
+            )
+            .to_series()
+        ).to_numpy()
+    rows = np.flatnonzero(tiny & ~weak)
+    if len(rows):
+        weak[rows] = (
+            paras[rows].select(para.str.contains(_FURNITURE_WEAK).fill_null(False)).to_series()
+        ).to_numpy()
     furn = credit | form | forecast | weak
     if not furn.any():
         return flags
