@@ -99,18 +99,8 @@ class TextStore:
         if rows.min() < 0 or rows.max() >= len(self):
             raise IndexError(f"row out of range 0..{len(self) - 1}")
         rows = self.physical(rows)
-        block = np.searchsorted(starts, rows, side="right") - 1
-        order = np.argsort(block, kind="stable")
-        rows_sorted, blocks_sorted = rows[order], block[order]
-        # Each block's rows are one slice of the sorted rows (not a mask per block, which
-        # made a get of many rows over many blocks quadratic).
-        uniq, first = np.unique(blocks_sorted, return_index=True)
-        bounds = np.append(first, len(rows))
-        parts = []
-        for i, b in enumerate(uniq):
-            start = int(starts[b])
-            text = self.block(start)
-            parts.append(text.gather(rows_sorted[bounds[i] : bounds[i + 1]] - start))
+        order = np.argsort(rows, kind="stable")
+        parts = [self.block(start).gather(part - start) for start, part in self.groups(rows[order])]
         gathered = pl.concat(parts)
         back = np.empty(len(rows), dtype=np.int64)
         back[order] = np.arange(len(rows))

@@ -28,7 +28,6 @@ from syndup.result import assemble
 from syndup.textstore import TextStore
 from syndup.verify import (
     FEATURES,
-    ambiguous,
     apply_rules,
     feature_scopes,
     pair_features,
@@ -331,8 +330,7 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
     needs = np.zeros(len(a), dtype=bool)
     exact = None
     if "body_clean" not in docs.columns:
-        needs[ambiguous(prepared, a, b)] = True
-        needs |= reads_bodies(prepared, a, b)
+        needs |= reads_bodies(prepared, a, b)  # includes the ambiguous (exact-check) pairs
         if scopes.get("lead_ratio", "all") == "all":
             shingles = prepared.arrays["shingles"]
             needs |= (shingles[a] > 0) & (shingles[b] > 0)
