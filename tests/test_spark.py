@@ -79,6 +79,30 @@ def test_generated_corpus_parity(spark, tmp_path, monkeypatch) -> None:
 
 
 @needs_spark
+@pytest.mark.parametrize("style", ["realistic", "templated"])
+def test_scraped_page_styles_parity(spark, tmp_path, monkeypatch, style) -> None:
+    # The page styles dev_labelled's real pages have, from the bundled sample (CI has no
+    # shared data): write-through chains, furniture, roundups, templated notices, OCR
+    # (realistic); outlet page templates with related-headline footers (templated). They
+    # exercise the rules, the boilerplate learner and the chain guard that plain copies do not.
+    sys.path.insert(0, str(ROOT))
+    from benchmarks import generate as gen
+    from benchmarks import generate_pages as pages
+
+    monkeypatch.setenv("SYNDUP_SHARED_DATA", str(tmp_path / "missing"))  # bundled sample only
+    if style == "realistic":
+        corpus = gen.generate_corpus(4_000, seed=5, profile="realistic", ocr_rate=0.02)
+    else:
+        corpus = pages.generate_pages(4_000, seed=5)
+    path = tmp_path / f"{style}.parquet"
+    corpus.write_parquet(path)
+    local, remote = local_and_spark(spark, str(path))
+    assert (local["cluster_size"] > 1).sum() > 400  # real clusters, not singletons
+    assert local["rule"].n_unique() > 3  # several rules decide
+    assert_same(local, remote)
+
+
+@needs_spark
 def test_dev_labelled_parity(spark) -> None:
     sets = [SHARED / "dev_labelled" / s / "articles.parquet" for s in ("census", "spotify")]
     sets = [p for p in sets if p.is_file()]
