@@ -66,7 +66,7 @@ def work_spark(path: str, out: str, master: str, *conf: str) -> dict:
     }
 
 
-def work_ml(path: str, master: str) -> dict:
+def work_ml(path: str, master: str, *conf: str) -> dict:
     from pyspark.ml import Pipeline
     from pyspark.ml.feature import HashingTF, MinHashLSH, NGram, RegexTokenizer
     from pyspark.sql import functions as F
@@ -74,7 +74,7 @@ def work_ml(path: str, master: str) -> dict:
     from syndup.engines.spark import session
 
     t0 = time.perf_counter()
-    spark = session(master)
+    spark = session(master, dict(c.split("=", 1) for c in conf))
     started = time.perf_counter()
     df = spark.read.parquet(path).select("id", F.coalesce("body", F.lit("")).alias("body"))
     stages = [
@@ -197,6 +197,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--conf", action="append", default=[], help="Spark setting k=v for the Spark run"
     )
+    ap.add_argument(
+        "--ml-conf", action="append", default=[], help="Spark setting k=v for MinHashLSH"
+    )
+    ap.add_argument(
+        "--ml-timeout", type=float, default=None, help="stop MinHashLSH after this many seconds"
+    )
     ap.add_argument("--note", default=None, help="stored with the run")
     ap.add_argument(
         "--deadline", type=float, default=None, help="stop the Spark run at this epoch time"
@@ -238,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
                 print("parity", run["parity"], file=sys.stderr)
     if args.ml_n:
         run["ml_n"] = args.ml_n
-        run["minhashlsh"] = measure(["ml", str(corpus(args.ml_n)), args.master])
+        if args.ml_conf:
+            run["ml_conf"] = args.ml_conf
+        run["minhashlsh"] = measure(
+            ["ml", str(corpus(args.ml_n)), args.master, *args.ml_conf], timeout=args.ml_timeout
+        )
         print("minhashlsh", run["minhashlsh"], file=sys.stderr)
     run["load_after"] = [round(x, 1) for x in os.getloadavg()]
     print(json.dumps(run, indent=2))
