@@ -326,6 +326,59 @@ def shingle_sets(
     return values[:pos].copy(), out_off, wide
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _ocr_pair(first: int, second: int) -> int:
+    """The folded glyph of an OCR pair ("rn" -> "m", "vv" -> "w", either case), else 0."""
+    first |= 0x20
+    second |= 0x20
+    if first == 114 and second == 110:  # r n
+        return 109  # m
+    if first == 118 and second == 118:  # v v
+        return 119  # w
+    return 0
+
+
+@njit(nogil=True, cache=True)
+def ocr_gram_sets(data: Arr, offsets: Arr, fold: Arr, mult: Arr, n: int) -> tuple[Arr, Arr]:
+    """Sorted distinct hashes of OCR-folded character ``n``-grams per text: the values of
+    ``shingle_sets(*ocr.fold_bytes(texts), CLASSES_PLAIN, ...)`` in one pass, without the
+    spaced byte array. A byte is folded by ``fold`` (0: dropped); the first byte of a pair
+    ("rn", "vv") becomes the pair's glyph and the second is dropped, pairs found on the raw
+    bytes and never across texts (a byte that ends one pair is dropped even if it starts
+    another: "vvv" -> "w"). Each folded byte is a one-byte token."""
+    ndocs = len(offsets) - 1
+    maxlen = _longest(offsets)
+    tok = np.empty(maxlen + 1, dtype=np.uint32)
+    sh = np.empty(maxlen + 1, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        total += offsets[d + 1] - offsets[d] + 1
+    values = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    pos = 0
+    for d in range(ndocs):
+        lo, hi = offsets[d], offsets[d + 1]
+        nt = 0
+        for i in range(lo, hi):
+            if i > lo and _ocr_pair(data[i - 1], data[i]):
+                continue  # the second byte of a pair
+            f = _ocr_pair(data[i], data[i + 1]) if i + 1 < hi else 0
+            if f == 0:
+                f = fold[data[i]]
+                if f == 0:
+                    continue
+            tok[nt] = _mix64to32(np.uint64(f))
+            nt += 1
+        ns = _shingles(tok, nt, mult, n, sh)
+        part = np.sort(sh[:ns])
+        for s in range(ns):
+            if s == 0 or part[s] != part[s - 1]:
+                values[pos] = part[s]
+                pos += 1
+        out_off[d + 1] = pos
+    return values[:pos].copy(), out_off
+
+
 @njit(nogil=True, cache=True)
 def containment(values: Arr, offsets: Arr, ia: Arr, ib: Arr) -> Arr:
     """``|A & B| / min(|A|, |B|)`` for each pair of sorted sets ``(ia[k], ib[k])``."""

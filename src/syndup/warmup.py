@@ -25,6 +25,7 @@ def warm() -> float:
     from syndup.config import Config
     from syndup.lsh import signature_candidates
     from syndup.normalize import paragraphs
+    from syndup.ocr import gram_sets
     from syndup.shingle import shingle_sets
     from syndup.signature import pair_jaccard, sign_texts
 
@@ -45,6 +46,7 @@ def warm() -> float:
     )  # fmt: skip
     for unquoted in (False, True):
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)
+    gram_sets(texts)
     pairs = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
     containment(values, offsets, *pairs)
     pair_jaccard(sig, *pairs)
