@@ -455,6 +455,26 @@ def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl
     return _learn(paras, config)
 
 
+def literal_groups(texts: pl.Series, groups: list[list[str]]) -> np.ndarray:
+    """Per text, bit ``k`` set when it holds a literal of ``groups[k]`` (ASCII
+    case-insensitive, as ``str.contains_any(groups[k], ascii_case_insensitive=True)``): one
+    overlapping Aho-Corasick pass over every literal instead of one pass per group. Literals
+    must be lowercase (a match differs from its literal in ASCII case only)."""
+    literals = sorted({lit for lits in groups for lit in lits})
+    out = np.zeros(texts.len(), dtype=np.int64)
+    if not literals or not texts.len():
+        return out
+    bits = {lit: sum(1 << k for k, lits in enumerate(groups) if lit in lits) for lit in literals}
+    found = texts.str.extract_many(literals, ascii_case_insensitive=True, overlapping=True)
+    lengths = found.list.len().fill_null(0).to_numpy()
+    matched = found.explode().drop_nulls()  # an empty list explodes to one null
+    if not matched.len():
+        return out
+    codes = matched.str.to_lowercase().replace_strict(bits, return_dtype=pl.Int64).to_numpy()
+    np.bitwise_or.at(out, np.repeat(np.arange(texts.len()), lengths), codes)
+    return out
+
+
 def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
     """Paragraphs the fixed patterns mark as boilerplate. Boilerplate is short, so each
     regex runs only on the short paragraphs holding one of its literals (and tiny ones),
@@ -476,19 +496,18 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
         )
         rows = np.flatnonzero(paras.select(suspect).to_series().to_numpy())
         sub = paras[rows].select(
-            "_para",
-            (size <= _TINY_BYTES).alias("_tiny"),
-            byline.alias("_byline"),
-            *(
-                para.str.contains_any(lits, ascii_case_insensitive=True).alias(f"_{k}")
-                for k, (_, lits) in enumerate(checks)
-                if lits
-            ),
+            "_para", (size <= _TINY_BYTES).alias("_tiny"), byline.alias("_byline")
         )
         tiny, text = sub["_tiny"].to_numpy(), sub["_para"]
+        held = literal_groups(text, [lits for _, lits in checks if lits])
         hit = np.zeros(len(rows), dtype=bool)
-        for k, (regex, lits) in enumerate(checks):
-            mask = sub[f"_{k}"].to_numpy() | tiny if lits else sub["_byline"].to_numpy()
+        group = 0
+        for regex, lits in checks:
+            if lits:
+                mask = ((held >> np.int64(group)) & 1).astype(bool) | tiny
+                group += 1
+            else:
+                mask = sub["_byline"].to_numpy()
             todo = np.flatnonzero(mask & ~hit)
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
