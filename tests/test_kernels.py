@@ -74,6 +74,20 @@ def test_row_agreement_and_containment_small_equal_compiled(n: int, pairs: int, 
     )
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 60), st.integers(0, 2**31))
+def test_figures_changed_small_equals_compiled(n: int, pairs: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    figs = np.zeros((n, 13), dtype=np.uint32)
+    for row in figs:  # distinct nonzero figures first, zeros after, then the whole flag
+        k = int(rng.integers(0, 13))
+        row[:k] = rng.choice(np.arange(1, 16, dtype=np.uint32), size=k, replace=False)
+        row[12] = rng.integers(0, 2)
+    a = rng.integers(0, n, pairs).astype(np.int64)
+    b = rng.integers(0, n, pairs).astype(np.int64)
+    same(_kernels._figures_changed_small(figs, a, b), _jit.figures_changed(figs, a, b))
+
+
 def test_empty_text_paths_equal_compiled() -> None:
     texts = pl.Series([None, "", None], dtype=pl.String)
     data, offsets = text_bytes(texts)

@@ -651,6 +651,32 @@ def split_paragraphs(
 
 
 @njit(nogil=True, cache=True)
+def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
+    """``verify.figures_changed`` per pair ``(a[p], b[p])`` of rows of ``figs`` (distinct
+    nonzero figure hashes, then a whole-body flag column)."""
+    k = figs.shape[1] - 1
+    out = np.zeros(len(a), dtype=np.int8)
+    for p in range(len(a)):
+        fa, fb = figs[a[p]], figs[b[p]]
+        na, nb, common = 0, 0, 0
+        for i in range(k):
+            na += fa[i] != 0
+            nb += fb[i] != 0
+        for i in range(k):
+            if fa[i] == 0:
+                continue
+            for j in range(k):
+                if fb[j] == fa[i]:
+                    common += 1
+                    break
+        fewer = min(na, nb)
+        whole = fa[k] == 1 and fb[k] == 1
+        if fewer > 0 and (common < 0.5 * fewer or (whole and common < fewer)):
+            out[p] = 1
+    return out
+
+
+@njit(nogil=True, cache=True)
 def row_agreement(sig: np.ndarray, a: np.ndarray, b: np.ndarray, empty: np.uint32) -> np.ndarray:
     """Share of equal slots between rows ``a[k]`` and ``b[k]`` of ``sig``; 0 when either row
     is all ``empty``."""

@@ -210,6 +210,29 @@ def _bucket_pairs_small(
     return np.array(codes, dtype=np.uint64), big, largest
 
 
+def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
+    """Per pair, 1 if the figure rows disagree (``verify.figures_changed``), else 0."""
+    if _use_jit(len(a) * figs.shape[1]):
+        return _jit().figures_changed(*map(_ro, (figs, a, b)))
+    return _figures_changed_small(figs, a, b)
+
+
+def _figures_changed_small(figs: Arr, a: Arr, b: Arr) -> Arr:
+    out = np.zeros(len(a), dtype=np.int8)
+    for start in range(0, len(a), 50_000):
+        fa, fb = figs[a[start : start + 50_000]], figs[b[start : start + 50_000]]
+        whole = (fa[:, -1] == 1) & (fb[:, -1] == 1)
+        fa, fb = fa[:, :-1], fb[:, :-1]
+        na, nb = (fa != 0).sum(1), (fb != 0).sum(1)
+        common = ((fa[:, :, None] == fb[:, None, :]) & (fa[:, :, None] != 0)).any(2).sum(1)
+        fewer = np.minimum(na, nb)
+        # Two short bodies read whole must agree on every figure of the one with fewer.
+        out[start : start + 50_000] = (fewer > 0) & (
+            (common < 0.5 * fewer) | (whole & (common < fewer))
+        )
+    return out
+
+
 def row_agreement(sig: Arr, a: Arr, b: Arr, empty: np.uint32) -> Arr:
     """Share of equal slots of rows ``a[k]``, ``b[k]``; 0 if either is all ``empty``."""
     if _use_jit(len(a)):  # vectorised: a pair costs one gathered row each
