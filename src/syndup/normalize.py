@@ -486,19 +486,17 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
         checks.append((_BYLINE_RE, None))  # None: paragraphs starting "By " or "BY "
     flags = np.zeros(paras.height, dtype=bool)
     if checks and paras.height:
-        para = pl.col("_para")
-        size = para.str.len_bytes()
         literals = sorted({lit for _, lits in checks if lits for lit in lits})
-        byline = para.str.starts_with("By ") | para.str.starts_with("BY ")
-        suspect = (size <= _TINY_BYTES) | (
-            (size <= _SHORT_BYTES)
-            & (para.str.contains_any(literals, ascii_case_insensitive=True) | byline)
-        )
-        rows = np.flatnonzero(paras.select(suspect).to_series().to_numpy())
-        sub = paras[rows].select(
-            "_para", (size <= _TINY_BYTES).alias("_tiny"), byline.alias("_byline")
-        )
-        tiny, text = sub["_tiny"].to_numpy(), sub["_para"]
+        size = paras["_para"].str.len_bytes().to_numpy()
+        # Literals are looked for in short paragraphs only (gathered first: story
+        # paragraphs hold most of the bytes and can never match).
+        short = np.flatnonzero(size <= _SHORT_BYTES)
+        text = paras["_para"].gather(short)
+        byline = (text.str.starts_with("By ") | text.str.starts_with("BY ")).to_numpy()
+        holds = text.str.contains_any(literals, ascii_case_insensitive=True).to_numpy()
+        suspect = (size[short] <= _TINY_BYTES) | holds | byline
+        rows, text = short[suspect], text.filter(pl.Series(suspect))
+        tiny, byline = size[rows] <= _TINY_BYTES, byline[suspect]
         held = literal_groups(text, [lits for _, lits in checks if lits])
         hit = np.zeros(len(rows), dtype=bool)
         group = 0
@@ -507,7 +505,7 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
                 mask = ((held >> np.int64(group)) & 1).astype(bool) | tiny
                 group += 1
             else:
-                mask = sub["_byline"].to_numpy()
+                mask = byline
             todo = np.flatnonzero(mask & ~hit)
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
@@ -570,13 +568,19 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
         return flags
     para = pl.col("_para")
     words = paras["_words"].to_numpy()
-    literal = (
-        paras.select(para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True))
-        .to_series()
+    n = paras.height
+    # Literals matter on lines of at most 40 words, and on longer ones only when they end
+    # like a credit: looked for there only.
+    text = paras["_para"]
+    ends = (text.str.ends_with(")") | text.str.ends_with(").")).fill_null(False).to_numpy()
+    look = np.flatnonzero((words <= 40) | ends)
+    literal = np.zeros(n, dtype=bool)
+    literal[look] = (
+        text.gather(look)
+        .str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
         .fill_null(False)
         .to_numpy()
     )
-    n = paras.height
     credit, form, forecast = (np.zeros(n, dtype=bool) for _ in range(3))
     tiny = words <= 8
     weak = words <= 3
