@@ -536,7 +536,13 @@ def _starts_with_any(data: Arr, i: int, hi: int, phrases: Arr, lengths: Arr) -> 
 
 @njit(nogil=True, cache=True)
 def split_paragraphs(
-    data: Arr, offsets: Arr, skip: Arr, max_words: int, tails: Arr, tail_lengths: Arr
+    data: Arr,
+    offsets: Arr,
+    skip: Arr,
+    max_words: int,
+    tails: Arr,
+    tail_lengths: Arr,
+    every_line: bool,
 ) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """Paragraphs of every text: ``(doc, words, key, story, text bytes, text offsets)``.
 
@@ -547,7 +553,9 @@ def split_paragraphs(
     computed for paragraphs of at most ``max_words`` words and for each text's longest
     paragraph (0 for the others: they are never compared by key); ``story``: the key of
     the text's longest paragraph (first on ties). A line starting with one of ``tails``
-    (an aggregator's "See the original post") ends the text there."""
+    (an aggregator's "See the original post") ends the text there. ``every_line``: every
+    line break ends a paragraph, blank lines or not (what ``normalize.one_line_paragraphs``
+    makes of the text first, without rewriting it)."""
     ndocs = len(offsets) - 1
     breaks = ndocs + 1
     for i in range(len(data)):
@@ -586,7 +594,7 @@ def split_paragraphs(
                 runs[nruns, 0], runs[nruns, 1], runs[nruns, 2] = run_start, i, lines
                 nruns += 1
                 most = max(most, lines)
-        need = 2 if most >= 2 else 1
+        need = 2 if most >= 2 and not every_line else 1
         start = lo
         for r in range(nruns + 1):
             if r < nruns and runs[r, 2] < need:

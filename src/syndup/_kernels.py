@@ -101,12 +101,22 @@ def shingle_sets(
 
 
 def split_paragraphs(
-    data: Arr, offsets: Arr, skip: Arr, max_words: int, tails: Arr, tail_lengths: Arr
+    data: Arr,
+    offsets: Arr,
+    skip: Arr,
+    max_words: int,
+    tails: Arr,
+    tail_lengths: Arr,
+    every_line: bool = False,
 ) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """See ``_jit.split_paragraphs``; no bytes: no paragraphs."""
     if len(data) or "syndup._jit" in sys.modules:
         return _jit().split_paragraphs(
-            *map(_ro, (data, offsets, skip)), max_words, _ro(tails), _ro(tail_lengths)
+            *map(_ro, (data, offsets, skip)),
+            max_words,
+            _ro(tails),
+            _ro(tail_lengths),
+            bool(every_line),
         )
     return (
         np.zeros(0, dtype=np.uint32),

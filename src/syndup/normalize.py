@@ -225,15 +225,16 @@ def _paragraphs(
     from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
-    body = one_line_paragraphs(strip_markup(df[body_col]))
+    body = strip_markup(df[body_col])
     tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
-    # One compiled pass: split, strip, count words, and key each paragraph on its
+    # One compiled pass: split at every line break (``one_line_paragraphs``, done by the
+    # kernel without rewriting the text), strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
     # copies do not make a paragraph look like a different one); each document's longest
     # paragraph stands for "which story this is".
     data, offsets = text_bytes(body)
     doc, words, keys, story, text, text_offsets = split_paragraphs(
-        data, offsets, _KEY_SKIP, config.boilerplate_max_words, _TAILS, tails
+        data, offsets, _KEY_SKIP, config.boilerplate_max_words, _TAILS, tails, every_line=True
     )
     para = pa.LargeStringArray.from_buffers(
         len(doc), pa.py_buffer(text_offsets), pa.py_buffer(text)
