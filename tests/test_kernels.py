@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from syndup import _jit, _kernels
 from syndup.lsh import _BAND_MULT, _BAND_SEED
-from syndup.normalize import _KEY_SKIP, _TAIL_LENGTHS, _TAILS
+from syndup.normalize import _KEY_SKIP, _TAIL_LENGTHS, _TAILS, one_line_paragraphs
 from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, fold_table, text_bytes
 from syndup.signature import EMPTY, permutations
 
@@ -74,14 +74,46 @@ def test_row_agreement_and_containment_small_equal_compiled(n: int, pairs: int, 
     )
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(0, 60), st.integers(0, 2**31))
+def test_figures_changed_small_equals_compiled(n: int, pairs: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    figs = np.zeros((n, 13), dtype=np.uint32)
+    for row in figs:  # distinct nonzero figures first, zeros after, then the whole flag
+        k = int(rng.integers(0, 13))
+        row[:k] = rng.choice(np.arange(1, 16, dtype=np.uint32), size=k, replace=False)
+        row[12] = rng.integers(0, 2)
+    a = rng.integers(0, n, pairs).astype(np.int64)
+    b = rng.integers(0, n, pairs).astype(np.int64)
+    same(_kernels._figures_changed_small(figs, a, b), _jit.figures_changed(figs, a, b))
+
+
+_LINE_TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet=st.sampled_from(list("ab Se the original post\n\r\t\u00a0\"'")), max_size=60),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LINE_TEXT, max_size=6))
+def test_every_line_split_equals_one_line_paragraphs_first(texts: list[str | None]) -> None:
+    body = pl.Series(texts, dtype=pl.String)
+    got = _jit.split_paragraphs(*text_bytes(body), _KEY_SKIP, 5, _TAILS, _TAIL_LENGTHS, True)
+    want = _jit.split_paragraphs(
+        *text_bytes(one_line_paragraphs(body)), _KEY_SKIP, 5, _TAILS, _TAIL_LENGTHS, False
+    )
+    for x, y in zip(got, want):
+        same(x, y)
+
+
 def test_empty_text_paths_equal_compiled() -> None:
     texts = pl.Series([None, "", None], dtype=pl.String)
     data, offsets = text_bytes(texts)
     assert len(data) == 0
     skip, tails, lengths = _KEY_SKIP, _TAILS, _TAIL_LENGTHS
     for got, want in zip(
-        _kernels.split_paragraphs(data, offsets, skip, 60, tails, lengths),
-        _jit.split_paragraphs(data, offsets, skip, 60, tails, lengths),
+        _kernels.split_paragraphs(data, offsets, skip, 60, tails, lengths, True),
+        _jit.split_paragraphs(data, offsets, skip, 60, tails, lengths, True),
     ):
         same(got, want)
     for unquoted in (False, True):

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syndup.config import NormalizeConfig
-from syndup.normalize import clean_bodies, clean_headlines, normalize_series, normalize_text
+from syndup.normalize import (
+    _BOILERPLATE_RES,
+    clean_bodies,
+    clean_headlines,
+    literal_groups,
+    normalize_series,
+    normalize_text,
+)
 
 CFG = NormalizeConfig()
 
@@ -214,3 +224,17 @@ def test_a_page_of_only_template_keeps_its_longest_line() -> None:
     bodies.append(page)
     kept = clean(bodies, ["Site A"] * 6)
     assert "cookies" in kept[-1]
+
+
+_GROUPS = [lits for _, lits in _BOILERPLATE_RES if lits]
+_PIECES = [*sorted({lit for lits in _GROUPS for lit in lits}), "SHARE", "Copy", "(C)", "x", " "]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join), max_size=12))
+def test_literal_groups_equal_one_contains_any_per_group(texts: list[str]) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    held = literal_groups(series, _GROUPS)
+    for k, lits in enumerate(_GROUPS):
+        want = series.str.contains_any(lits, ascii_case_insensitive=True).to_numpy()
+        np.testing.assert_array_equal((held >> k) & 1 == 1, want)

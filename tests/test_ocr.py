@@ -10,13 +10,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import syndup
 from syndup import Config
 from syndup.config import VerifyConfig
 from syndup.io import read_corpus
 from syndup.normalize import clean_bodies
-from syndup.ocr import figure_sets, figures_changed_ocr, fold_bytes
+from syndup.ocr import figure_sets, figures_changed_ocr, fold_bytes, gram_sets, gram_sets_reference
 from syndup.prepare import prepare
 from syndup.verify import apply_rules, pair_features
 
@@ -172,6 +174,25 @@ def test_fold_merges_lookalikes_spaces_and_case() -> None:
     text = bytes(data).decode()
     first, second = text[offsets[0] : offsets[1]], text[offsets[1] : offsets[2]]
     assert first == second and " " not in first.replace(" ", "") and offsets[2] == offsets[3]
+
+
+# Texts rich in what the fold treats specially: pairs ("rn", "vv", any case, runs such as
+# "vvv" and "rnn"), look-alikes, spaces, punctuation, non-ASCII letters, empty and null texts.
+_OCR_TEXT = st.one_of(
+    st.none(),
+    st.text(
+        alphabet=st.sampled_from(list("rRnNvVwWmM l1I|!o0aS5b8hecuftz2g9q.,-é’\n")), max_size=40
+    ),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_OCR_TEXT, max_size=8), st.integers(1, 8))
+def test_gram_sets_equal_their_two_step_definition(texts: list[str | None], n: int) -> None:
+    series = pl.Series(texts, dtype=pl.String)
+    for got, want in zip(gram_sets(series, n=n), gram_sets_reference(series, n=n)):
+        assert got.dtype == want.dtype and got.shape == want.shape
+        np.testing.assert_array_equal(got, want)
 
 
 def test_ocr_figures_read_lookalikes_and_tolerate_one_misread_digit() -> None:

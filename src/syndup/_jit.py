@@ -326,6 +326,59 @@ def shingle_sets(
     return values[:pos].copy(), out_off, wide
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _ocr_pair(first: int, second: int) -> int:
+    """The folded glyph of an OCR pair ("rn" -> "m", "vv" -> "w", either case), else 0."""
+    first |= 0x20
+    second |= 0x20
+    if first == 114 and second == 110:  # r n
+        return 109  # m
+    if first == 118 and second == 118:  # v v
+        return 119  # w
+    return 0
+
+
+@njit(nogil=True, cache=True)
+def ocr_gram_sets(data: Arr, offsets: Arr, fold: Arr, mult: Arr, n: int) -> tuple[Arr, Arr]:
+    """Sorted distinct hashes of OCR-folded character ``n``-grams per text: the values of
+    ``shingle_sets(*ocr.fold_bytes(texts), CLASSES_PLAIN, ...)`` in one pass, without the
+    spaced byte array. A byte is folded by ``fold`` (0: dropped); the first byte of a pair
+    ("rn", "vv") becomes the pair's glyph and the second is dropped, pairs found on the raw
+    bytes and never across texts (a byte that ends one pair is dropped even if it starts
+    another: "vvv" -> "w"). Each folded byte is a one-byte token."""
+    ndocs = len(offsets) - 1
+    maxlen = _longest(offsets)
+    tok = np.empty(maxlen + 1, dtype=np.uint32)
+    sh = np.empty(maxlen + 1, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        total += offsets[d + 1] - offsets[d] + 1
+    values = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    pos = 0
+    for d in range(ndocs):
+        lo, hi = offsets[d], offsets[d + 1]
+        nt = 0
+        for i in range(lo, hi):
+            if i > lo and _ocr_pair(data[i - 1], data[i]):
+                continue  # the second byte of a pair
+            f = _ocr_pair(data[i], data[i + 1]) if i + 1 < hi else 0
+            if f == 0:
+                f = fold[data[i]]
+                if f == 0:
+                    continue
+            tok[nt] = _mix64to32(np.uint64(f))
+            nt += 1
+        ns = _shingles(tok, nt, mult, n, sh)
+        part = np.sort(sh[:ns])
+        for s in range(ns):
+            if s == 0 or part[s] != part[s - 1]:
+                values[pos] = part[s]
+                pos += 1
+        out_off[d + 1] = pos
+    return values[:pos].copy(), out_off
+
+
 @njit(nogil=True, cache=True)
 def containment(values: Arr, offsets: Arr, ia: Arr, ib: Arr) -> Arr:
     """``|A & B| / min(|A|, |B|)`` for each pair of sorted sets ``(ia[k], ib[k])``."""
@@ -483,7 +536,13 @@ def _starts_with_any(data: Arr, i: int, hi: int, phrases: Arr, lengths: Arr) -> 
 
 @njit(nogil=True, cache=True)
 def split_paragraphs(
-    data: Arr, offsets: Arr, skip: Arr, max_words: int, tails: Arr, tail_lengths: Arr
+    data: Arr,
+    offsets: Arr,
+    skip: Arr,
+    max_words: int,
+    tails: Arr,
+    tail_lengths: Arr,
+    every_line: bool,
 ) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """Paragraphs of every text: ``(doc, words, key, story, text bytes, text offsets)``.
 
@@ -494,7 +553,9 @@ def split_paragraphs(
     computed for paragraphs of at most ``max_words`` words and for each text's longest
     paragraph (0 for the others: they are never compared by key); ``story``: the key of
     the text's longest paragraph (first on ties). A line starting with one of ``tails``
-    (an aggregator's "See the original post") ends the text there."""
+    (an aggregator's "See the original post") ends the text there. ``every_line``: every
+    line break ends a paragraph, blank lines or not (what ``normalize.one_line_paragraphs``
+    makes of the text first, without rewriting it)."""
     ndocs = len(offsets) - 1
     breaks = ndocs + 1
     for i in range(len(data)):
@@ -533,7 +594,7 @@ def split_paragraphs(
                 runs[nruns, 0], runs[nruns, 1], runs[nruns, 2] = run_start, i, lines
                 nruns += 1
                 most = max(most, lines)
-        need = 2 if most >= 2 else 1
+        need = 2 if most >= 2 and not every_line else 1
         start = lo
         for r in range(nruns + 1):
             if r < nruns and runs[r, 2] < need:
@@ -595,6 +656,32 @@ def split_paragraphs(
         story[first:last] = keys[best]
         first = last
     return seg_doc[:total].copy(), words, keys, story, text, text_off
+
+
+@njit(nogil=True, cache=True)
+def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
+    """``verify.figures_changed`` per pair ``(a[p], b[p])`` of rows of ``figs`` (distinct
+    nonzero figure hashes, then a whole-body flag column)."""
+    k = figs.shape[1] - 1
+    out = np.zeros(len(a), dtype=np.int8)
+    for p in range(len(a)):
+        fa, fb = figs[a[p]], figs[b[p]]
+        na, nb, common = 0, 0, 0
+        for i in range(k):
+            na += fa[i] != 0
+            nb += fb[i] != 0
+        for i in range(k):
+            if fa[i] == 0:
+                continue
+            for j in range(k):
+                if fb[j] == fa[i]:
+                    common += 1
+                    break
+        fewer = min(na, nb)
+        whole = fa[k] == 1 and fb[k] == 1
+        if fewer > 0 and (common < 0.5 * fewer or (whole and common < fewer)):
+            out[p] = 1
+    return out
 
 
 @njit(nogil=True, cache=True)

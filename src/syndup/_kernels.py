@@ -101,12 +101,22 @@ def shingle_sets(
 
 
 def split_paragraphs(
-    data: Arr, offsets: Arr, skip: Arr, max_words: int, tails: Arr, tail_lengths: Arr
+    data: Arr,
+    offsets: Arr,
+    skip: Arr,
+    max_words: int,
+    tails: Arr,
+    tail_lengths: Arr,
+    every_line: bool = False,
 ) -> tuple[Arr, Arr, Arr, Arr, Arr, Arr]:
     """See ``_jit.split_paragraphs``; no bytes: no paragraphs."""
     if len(data) or "syndup._jit" in sys.modules:
         return _jit().split_paragraphs(
-            *map(_ro, (data, offsets, skip)), max_words, _ro(tails), _ro(tail_lengths)
+            *map(_ro, (data, offsets, skip)),
+            max_words,
+            _ro(tails),
+            _ro(tail_lengths),
+            bool(every_line),
         )
     return (
         np.zeros(0, dtype=np.uint32),
@@ -116,6 +126,13 @@ def split_paragraphs(
         np.zeros(0, dtype=np.uint8),
         np.zeros(1, dtype=np.int64),
     )
+
+
+def ocr_gram_sets(data: Arr, offsets: Arr, fold: Arr, mult: Arr, n: int) -> tuple[Arr, Arr]:
+    """See ``_jit.ocr_gram_sets``; no bytes: every set is empty."""
+    if len(data) or "syndup._jit" in sys.modules:
+        return _jit().ocr_gram_sets(*map(_ro, (data, offsets, fold, mult)), n)
+    return np.zeros(0, dtype=np.uint32), np.zeros(len(offsets), dtype=np.int64)
 
 
 def containment(values: Arr, offsets: Arr, ia: Arr, ib: Arr) -> Arr:
@@ -201,6 +218,29 @@ def _bucket_pairs_small(
                 codes.append(anchor << 32 | member)
         start = stop
     return np.array(codes, dtype=np.uint64), big, largest
+
+
+def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
+    """Per pair, 1 if the figure rows disagree (``verify.figures_changed``), else 0."""
+    if _use_jit(len(a) * figs.shape[1]):
+        return _jit().figures_changed(*map(_ro, (figs, a, b)))
+    return _figures_changed_small(figs, a, b)
+
+
+def _figures_changed_small(figs: Arr, a: Arr, b: Arr) -> Arr:
+    out = np.zeros(len(a), dtype=np.int8)
+    for start in range(0, len(a), 50_000):
+        fa, fb = figs[a[start : start + 50_000]], figs[b[start : start + 50_000]]
+        whole = (fa[:, -1] == 1) & (fb[:, -1] == 1)
+        fa, fb = fa[:, :-1], fb[:, :-1]
+        na, nb = (fa != 0).sum(1), (fb != 0).sum(1)
+        common = ((fa[:, :, None] == fb[:, None, :]) & (fa[:, :, None] != 0)).any(2).sum(1)
+        fewer = np.minimum(na, nb)
+        # Two short bodies read whole must agree on every figure of the one with fewer.
+        out[start : start + 50_000] = (fewer > 0) & (
+            (common < 0.5 * fewer) | (whole & (common < fewer))
+        )
+    return out
 
 
 def row_agreement(sig: Arr, a: Arr, b: Arr, empty: np.uint32) -> Arr:

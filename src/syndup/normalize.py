@@ -225,15 +225,16 @@ def _paragraphs(
     from syndup._kernels import split_paragraphs
     from syndup.shingle import text_bytes
 
-    body = one_line_paragraphs(strip_markup(df[body_col]))
+    body = strip_markup(df[body_col])
     tails = _TAIL_LENGTHS if config.strip_aggregator_tails else _TAIL_LENGTHS[:0]
-    # One compiled pass: split, strip, count words, and key each paragraph on its
+    # One compiled pass: split at every line break (``one_line_paragraphs``, done by the
+    # kernel without rewriting the text), strip, count words, and key each paragraph on its
     # ASCII-lowercased text without quotes and apostrophes (so the usual quote edits between
     # copies do not make a paragraph look like a different one); each document's longest
     # paragraph stands for "which story this is".
     data, offsets = text_bytes(body)
     doc, words, keys, story, text, text_offsets = split_paragraphs(
-        data, offsets, _KEY_SKIP, config.boilerplate_max_words, _TAILS, tails
+        data, offsets, _KEY_SKIP, config.boilerplate_max_words, _TAILS, tails, every_line=True
     )
     para = pa.LargeStringArray.from_buffers(
         len(doc), pa.py_buffer(text_offsets), pa.py_buffer(text)
@@ -455,6 +456,26 @@ def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl
     return _learn(paras, config)
 
 
+def literal_groups(texts: pl.Series, groups: list[list[str]]) -> np.ndarray:
+    """Per text, bit ``k`` set when it holds a literal of ``groups[k]`` (ASCII
+    case-insensitive, as ``str.contains_any(groups[k], ascii_case_insensitive=True)``): one
+    overlapping Aho-Corasick pass over every literal instead of one pass per group. Literals
+    must be lowercase (a match differs from its literal in ASCII case only)."""
+    literals = sorted({lit for lits in groups for lit in lits})
+    out = np.zeros(texts.len(), dtype=np.int64)
+    if not literals or not texts.len():
+        return out
+    bits = {lit: sum(1 << k for k, lits in enumerate(groups) if lit in lits) for lit in literals}
+    found = texts.str.extract_many(literals, ascii_case_insensitive=True, overlapping=True)
+    lengths = found.list.len().fill_null(0).to_numpy()
+    matched = found.explode().drop_nulls()  # an empty list explodes to one null
+    if not matched.len():
+        return out
+    codes = matched.str.to_lowercase().replace_strict(bits, return_dtype=pl.Int64).to_numpy()
+    np.bitwise_or.at(out, np.repeat(np.arange(texts.len()), lengths), codes)
+    return out
+
+
 def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
     """Paragraphs the fixed patterns mark as boilerplate. Boilerplate is short, so each
     regex runs only on the short paragraphs holding one of its literals (and tiny ones),
@@ -466,29 +487,26 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
         checks.append((_BYLINE_RE, None))  # None: paragraphs starting "By " or "BY "
     flags = np.zeros(paras.height, dtype=bool)
     if checks and paras.height:
-        para = pl.col("_para")
-        size = para.str.len_bytes()
         literals = sorted({lit for _, lits in checks if lits for lit in lits})
-        byline = para.str.starts_with("By ") | para.str.starts_with("BY ")
-        suspect = (size <= _TINY_BYTES) | (
-            (size <= _SHORT_BYTES)
-            & (para.str.contains_any(literals, ascii_case_insensitive=True) | byline)
-        )
-        rows = np.flatnonzero(paras.select(suspect).to_series().to_numpy())
-        sub = paras[rows].select(
-            "_para",
-            (size <= _TINY_BYTES).alias("_tiny"),
-            byline.alias("_byline"),
-            *(
-                para.str.contains_any(lits, ascii_case_insensitive=True).alias(f"_{k}")
-                for k, (_, lits) in enumerate(checks)
-                if lits
-            ),
-        )
-        tiny, text = sub["_tiny"].to_numpy(), sub["_para"]
+        size = paras["_para"].str.len_bytes().to_numpy()
+        # Literals are looked for in short paragraphs only (gathered first: story
+        # paragraphs hold most of the bytes and can never match).
+        short = np.flatnonzero(size <= _SHORT_BYTES)
+        text = paras["_para"].gather(short)
+        byline = (text.str.starts_with("By ") | text.str.starts_with("BY ")).to_numpy()
+        holds = text.str.contains_any(literals, ascii_case_insensitive=True).to_numpy()
+        suspect = (size[short] <= _TINY_BYTES) | holds | byline
+        rows, text = short[suspect], text.filter(pl.Series(suspect))
+        tiny, byline = size[rows] <= _TINY_BYTES, byline[suspect]
+        held = literal_groups(text, [lits for _, lits in checks if lits])
         hit = np.zeros(len(rows), dtype=bool)
-        for k, (regex, lits) in enumerate(checks):
-            mask = sub[f"_{k}"].to_numpy() | tiny if lits else sub["_byline"].to_numpy()
+        group = 0
+        for regex, lits in checks:
+            if lits:
+                mask = ((held >> np.int64(group)) & 1).astype(bool) | tiny
+                group += 1
+            else:
+                mask = byline
             todo = np.flatnonzero(mask & ~hit)
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
@@ -551,13 +569,19 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
         return flags
     para = pl.col("_para")
     words = paras["_words"].to_numpy()
-    literal = (
-        paras.select(para.str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True))
-        .to_series()
+    n = paras.height
+    # Literals matter on lines of at most 40 words, and on longer ones only when they end
+    # like a credit: looked for there only.
+    text = paras["_para"]
+    ends = (text.str.ends_with(")") | text.str.ends_with(").")).fill_null(False).to_numpy()
+    look = np.flatnonzero((words <= 40) | ends)
+    literal = np.zeros(n, dtype=bool)
+    literal[look] = (
+        text.gather(look)
+        .str.contains_any(_FURNITURE_LITERALS, ascii_case_insensitive=True)
         .fill_null(False)
         .to_numpy()
     )
-    n = paras.height
     credit, form, forecast = (np.zeros(n, dtype=bool) for _ in range(3))
     tiny = words <= 8
     weak = words <= 3

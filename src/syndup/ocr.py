@@ -92,7 +92,18 @@ def fold_bytes(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def gram_sets(texts: pl.Series, *, n: int = GRAM) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct hashes of OCR-folded character ``n``-grams per text, as
-    ``(values, offsets)`` (the layout ``_kernels.containment`` reads)."""
+    ``(values, offsets)`` (the layout ``_kernels.containment`` reads): the word-shingle sets
+    of ``fold_bytes(texts)``, computed in one compiled pass over the raw bytes
+    (``_kernels.ocr_gram_sets``; ``gram_sets_reference`` is the two-step definition)."""
+    from syndup._kernels import ocr_gram_sets
+
+    data, offsets = text_bytes(texts)
+    return ocr_gram_sets(data, offsets, _FOLD, _MULT, n)
+
+
+def gram_sets_reference(texts: pl.Series, *, n: int = GRAM) -> tuple[np.ndarray, np.ndarray]:
+    """``gram_sets`` as its definition: ``fold_bytes``, then the word-shingle kernel on the
+    folded characters (one token each)."""
     from syndup._kernels import shingle_sets as kernel
 
     data, offsets = fold_bytes(texts)
@@ -148,5 +159,9 @@ def figures_changed_ocr(fa: set[str], fb: set[str], *, whole: bool = False) -> b
     if not fa or not fb:
         return False
     small, big = (fa, fb) if len(fa) <= len(fb) else (fb, fa)
-    found = sum(_near(f, big) for f in small)
-    return found < len(small) if whole else found < 0.5 * len(small)
+    need = len(small) if whole else 0.5 * len(small)
+    found = len(small & big)  # exact agreements; near ones are looked for only if needed
+    if found >= need:
+        return False
+    found += sum(_near(f, big) for f in small - big)
+    return found < need

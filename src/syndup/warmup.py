@@ -20,11 +20,12 @@ def warm() -> float:
     import polars as pl
 
     from syndup import _jit  # noqa: F401 - loaded first: the stage calls below then use it
-    from syndup._kernels import containment
+    from syndup._kernels import containment, figures_changed
     from syndup.cluster import components
     from syndup.config import Config
     from syndup.lsh import signature_candidates
     from syndup.normalize import paragraphs
+    from syndup.ocr import gram_sets
     from syndup.shingle import shingle_sets
     from syndup.signature import pair_jaccard, sign_texts
 
@@ -45,8 +46,10 @@ def warm() -> float:
     )  # fmt: skip
     for unquoted in (False, True):
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)
+    gram_sets(texts)
     pairs = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
     containment(values, offsets, *pairs)
+    figures_changed(np.zeros((3, 13), dtype=np.uint32), *pairs)
     pair_jaccard(sig, *pairs)
     signature_candidates(sig, bands=8, rows=2, anchors=2, only=np.array([True, False, True]))
     signature_candidates(sig, bands=8, rows=2, anchors=2)
