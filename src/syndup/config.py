@@ -209,15 +209,18 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.08",
                 "shared_shingles >= 25",
                 "multi_story == 0",
-                "refiled == 0",
                 "template_refill == 0",
+                "dateline_differs == 0",
+                "day_apart == 0",
             ),
             "versions of one story under the same specific headline (wire version tags "
-            "removed), filed within a day and a half, still sharing more than a sentence of "
+            "removed), filed within a day, still sharing more than a sentence of "
             "narrative outside quotations: each write-through keeps the headline while the "
             "top changes, so versions several write-throughs apart share little text; "
-            "independent stories of one event write their own headline, and a refilled "
-            "template (same headline every day) is told by its figures",
+            "independent stories of one event write their own headline. A new top brings "
+            "new figures, so changed figures alone do not part them: a refilled template "
+            "(same headline every day) is told by masking its figures (template_refill), "
+            "another date in its dateline, or a day between the filings",
         ),
         Rule(
             "write_through_wire",
@@ -238,14 +241,17 @@ def _default_rules() -> tuple[Rule, ...]:
             (
                 "body_containment >= 0.3",
                 "unquoted_containment >= 0.2",
-                "shared_shingles >= 50",
+                "shared_shingles >= 40",
                 "same_wire == 1",
                 "hours_apart <= 24",
-                "figures_changed == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
             ),
             "versions of one wire story a few write-throughs apart: the same wire's "
-            "dateline, filed within a day, two or more paragraphs of narrative and the "
-            "story's figures still in common",
+            "dateline, filed within a day, a paragraph or more of narrative in common. The "
+            "openings' figures may differ (each write-through's new top brings new figures); "
+            "a template refilled with other figures is told by masking them "
+            "(template_refill), another filing by its dateline's date",
         ),
         Rule(
             "write_through_narrative",
