@@ -419,7 +419,9 @@ class ClusterConfig:
     bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
     at most ``story_days`` (copies of one filing lie within days, templated notices recur
     for months), and a templated series (members that are one template refilled with other
-    figures) at most ``series_days``: each filing's copies lie within hours. Canonical
+    figures) at most ``series_days``: each filing's copies lie within hours. A headline-only
+    record reaching bodies whose figures differ and that share under ``same_filing`` of
+    their text (several filings under one headline) joins none of them. Canonical
     rules are tried in order; the first that separates the best member from the runner-up
     is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
@@ -430,6 +432,7 @@ class ClusterConfig:
     foreign_headline: float = 60.0
     shared_lead: float = 0.2
     same_story: float = 0.05  # groups whose representatives share more are one story
+    same_filing: float = 0.5  # bodies with other figures sharing less are other filings
     copy_jaccard: float = 0.6
     held_share: float = 0.5
     max_days_apart: float = 7.0
@@ -494,6 +497,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "foreign_headline": (0, 100),
     "shared_lead": (0, 1),
     "same_story": (0, 1),
+    "same_filing": (0, 1),
     "copy_jaccard": (0, 1),
     "held_share": (0, 1),
     "max_days_apart": (0, None),
