@@ -261,3 +261,40 @@ def test_headline_only_record_under_two_filings_joins_neither() -> None:
     why = explain(df, "flash", "f0-0")
     assert not why.same_cluster
     assert any("several filings" in s.get("reason", "") for s in why.path)
+
+
+def test_wire_versions_under_one_headline_match_without_shared_text() -> None:
+    """A trimmed copy of a new top shares no paragraph with the earlier version; the same
+    wire's dateline and specific headline within a day still make them one story."""
+    rng = np.random.default_rng(11)
+    vocab = _vocab(rng)
+
+    def body() -> str:
+        paras = [" ".join(rng.choice(vocab, 30)) + "." for _ in range(4)]
+        return "WASHINGTON (AP) — " + "\n\n".join(paras)
+
+    headline = "Senate passes the flood relief bill after a late night session"
+    rows = [
+        {"id": "v1", "headline": headline, "published": "2025-04-01T08:00:00Z"},
+        {"id": "v2", "headline": headline, "published": "2025-04-01T13:00:00Z"},
+        {"id": "later", "headline": headline, "published": "2025-04-02T15:00:00Z"},
+        {
+            "id": "other",
+            "headline": "Storm moves up the coast",
+            "published": "2025-04-01T09:00:00Z",
+        },
+    ]
+    df = pl.DataFrame([r | {"outlet": f"Paper {r['id']}", "body": body()} for r in rows])
+    result = Detector().run(df)
+    pairs = result.pairs.with_columns(
+        key=pl.concat_str([pl.col("id_a"), pl.col("id_b")], separator="-")
+    )
+
+    def rule(x: str, y: str) -> str | None:
+        hit = pairs.filter(pl.col("key").is_in([f"{x}-{y}", f"{y}-{x}"]))
+        return hit["rule"].item() if hit.height else None
+
+    assert rule("v1", "v2") == "write_through_wire_headline"
+    assert rule("v2", "later") is None and rule("v1", "other") is None  # a day on; another headline
+    v1, v2, later, other = _cluster_of(result, "v1", "v2", "later", "other")
+    assert v1 == v2 and later != v1 and other != v1

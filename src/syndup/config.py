@@ -155,8 +155,8 @@ def _default_rules() -> tuple[Rule, ...]:
         Rule(
             "contained_teaser",
             (
-                "body_containment >= 0.8",
-                "unquoted_containment >= 0.6",
+                "body_containment >= 0.6",
+                "unquoted_containment >= 0.5",
                 "shorter_shingles >= 10",
                 "figures_changed == 0",
                 "refiled == 0",
@@ -164,8 +164,9 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),
-            "a short excerpt (a teaser of a sentence or two) inside the longer body, under "
-            "the same specific headline",
+            "a short excerpt (a teaser of a sentence or two) mostly inside the longer body "
+            "(a trim may end mid-sentence or keep a line of page furniture), under the same "
+            "specific headline",
         ),
         Rule(
             "write_through",
@@ -252,6 +253,28 @@ def _default_rules() -> tuple[Rule, ...]:
             "openings' figures may differ (each write-through's new top brings new figures); "
             "a template refilled with other figures is told by masking them "
             "(template_refill), another filing by its dateline's date",
+        ),
+        Rule(
+            "write_through_wire_headline",
+            (
+                "same_wire == 1",
+                "headline_ratio >= 95",
+                "headline_words >= 5",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "hours_apart <= 24",
+                "multi_story == 0",
+                "figures_changed == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "recurring == 0",
+            ),
+            "versions of one wire story: the same wire's dateline or byline and the same "
+            "specific headline, filed within a day. A wire keeps a story's headline while "
+            "each write-through writes a new top, so a trimmed copy of one version may share "
+            "no paragraph with another; a wire does not file two stories under one specific "
+            "headline on one day, and a daily notice under one headline is told by its "
+            "figures, its dateline's date or its outlet's recurring item",
         ),
         Rule(
             "write_through_narrative",
