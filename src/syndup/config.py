@@ -101,6 +101,8 @@ class LSHConfig:
     warn_bucket: int = 2000
 
 
+# The write-through rules describe versions of one story: none holds for a page of several
+# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained).
 def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
@@ -177,6 +179,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
+                "multi_story == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -193,6 +196,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -233,6 +237,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 36",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
@@ -247,6 +252,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 24",
                 "template_refill == 0",
                 "dateline_differs == 0",
+                "multi_story == 0",
             ),
             "versions of one wire story a few write-throughs apart: the same wire's "
             "dateline, filed within a day, a paragraph or more of narrative in common. The "
@@ -286,6 +292,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "days_apart <= 3",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -301,6 +308,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
                 "dateline_differs == 0",
+                "multi_story == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
