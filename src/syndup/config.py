@@ -249,16 +249,32 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.2",
                 "shared_shingles >= 40",
                 "same_wire == 1",
+                "same_outlet == 0",
                 "hours_apart <= 24",
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "multi_story == 0",
             ),
-            "versions of one wire story a few write-throughs apart: the same wire's "
-            "dateline, filed within a day, a paragraph or more of narrative in common. The "
-            "openings' figures may differ (each write-through's new top brings new figures); "
-            "a template refilled with other figures is told by masking them "
-            "(template_refill), another filing by its dateline's date",
+            "versions of one wire story a few write-throughs apart, printed by two outlets: "
+            "the same wire's dateline, filed within a day, a paragraph or more of narrative "
+            "in common. The openings' figures may differ (each write-through's new top "
+            "brings new figures); a template refilled with other figures is told by masking "
+            "them (template_refill), another filing by its dateline's date",
+        ),
+        Rule(
+            "write_through_version_same_outlet",
+            (
+                "body_containment >= 0.3",
+                "unquoted_containment >= 0.2",
+                "shared_shingles >= 50",
+                "same_wire == 1",
+                "hours_apart <= 24",
+                "figures_changed == 0",
+                "multi_story == 0",
+            ),
+            "one outlet's pages of the same wire story a few write-throughs apart (the "
+            "wire's own feed): an outlet's pages share its page furniture and the wire's "
+            "byline, so two or more paragraphs and the story's figures must agree",
         ),
         Rule(
             "write_through_wire_headline",
