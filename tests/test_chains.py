@@ -223,3 +223,78 @@ def test_headline_only_records_of_one_outlet_or_days_apart() -> None:
     assert a1 != a2  # one outlet's two items under one headline are two filings
     assert b1 not in (a1, a2)  # a short label two days later is another filing
     assert l1 == l2  # a sentence-long wire headline is printed for days
+
+
+def test_headline_only_record_under_two_filings_joins_neither() -> None:
+    """Two publishers file the same notice on one day with other figures, each printed by
+    two outlets; a headline-only flash under the notice's headline cannot say which."""
+    headline = "Fed adds reserves via customer repurchases"
+    rows = []
+    for s, (x, y) in enumerate((("1.5", "6-3/16"), ("2.0", "6-1/4"))):
+        for k in range(2):
+            rows.append(
+                {
+                    "id": f"f{s}-{k}",
+                    "outlet": f"Outlet {s}-{k}",
+                    "headline": headline,
+                    "published": f"2025-03-03T{10 + 2 * s + k:02d}:15:00Z",
+                    "body": _notice(3, x, y),
+                }
+            )
+    rows.append(
+        {
+            "id": "flash",
+            "outlet": "Flash desk",
+            "headline": headline,
+            "published": "2025-03-03T12:40:00Z",
+            "body": "",
+        }
+    )
+    df = pl.DataFrame(rows)
+    det = Detector()
+    result = det.run(df)
+    f00, f01, f10, f11, flash = _cluster_of(result, "f0-0", "f0-1", "f1-0", "f1-1", "flash")
+    assert f00 == f01 and f10 == f11  # each filing's copies stay together
+    assert f00 != f10 and flash not in (f00, f10)
+    by_headline = result.pairs.filter(pl.col("id_a").eq("flash") | pl.col("id_b").eq("flash"))
+    assert by_headline["matched"].sum() >= 2  # matched on its headline, then cut
+    why = explain(df, "flash", "f0-0")
+    assert not why.same_cluster
+    assert any("several filings" in s.get("reason", "") for s in why.path)
+
+
+def test_wire_versions_under_one_headline_match_without_shared_text() -> None:
+    """A trimmed copy of a new top shares no paragraph with the earlier version; the same
+    wire's dateline and specific headline within a day still make them one story."""
+    rng = np.random.default_rng(11)
+    vocab = _vocab(rng)
+
+    def body() -> str:
+        paras = [" ".join(rng.choice(vocab, 30)) + "." for _ in range(4)]
+        return "WASHINGTON (AP) — " + "\n\n".join(paras)
+
+    headline = "Senate passes the flood relief bill after a late night session"
+    rows = [
+        {"id": "v1", "headline": headline, "published": "2025-04-01T08:00:00Z"},
+        {"id": "v2", "headline": headline, "published": "2025-04-01T13:00:00Z"},
+        {"id": "later", "headline": headline, "published": "2025-04-02T15:00:00Z"},
+        {
+            "id": "other",
+            "headline": "Storm moves up the coast",
+            "published": "2025-04-01T09:00:00Z",
+        },
+    ]
+    df = pl.DataFrame([r | {"outlet": f"Paper {r['id']}", "body": body()} for r in rows])
+    result = Detector().run(df)
+    pairs = result.pairs.with_columns(
+        key=pl.concat_str([pl.col("id_a"), pl.col("id_b")], separator="-")
+    )
+
+    def rule(x: str, y: str) -> str | None:
+        hit = pairs.filter(pl.col("key").is_in([f"{x}-{y}", f"{y}-{x}"]))
+        return hit["rule"].item() if hit.height else None
+
+    assert rule("v1", "v2") == "write_through_wire_headline"
+    assert rule("v2", "later") is None and rule("v1", "other") is None  # a day on; another headline
+    v1, v2, later, other = _cluster_of(result, "v1", "v2", "later", "other")
+    assert v1 == v2 and later != v1 and other != v1

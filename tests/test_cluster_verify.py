@@ -129,7 +129,7 @@ def test_roundup_never_joins_the_stories_it_contains(wire_corpus) -> None:
 def _chain(seed: int, versions: int) -> list[dict]:
     """A wire story re-filed ``versions`` times: each version a new three-paragraph top
     plus 60% of the previous version's paragraphs, in order, each printed by the wire and
-    by one station."""
+    by one station; the wire rewrites the headline every third version."""
     rng = np.random.default_rng(seed)
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
     vocab = ["".join(rng.choice(letters, 6)) for _ in range(3000)]
@@ -149,7 +149,11 @@ def _chain(seed: int, versions: int) -> list[dict]:
                 {
                     "id": f"chain-{v}-{outlet[:3]}",
                     "outlet": outlet,
-                    "headline": f"Storm live version {'abcdefgh'[v]} moves up the coast",
+                    "headline": (
+                        "Storm moves up the coast",
+                        "Coastal towns brace as the storm strengthens overnight",
+                        "Thousands without power after storm makes landfall",
+                    )[v // 3 % 3],
                     "published": f"2025-04-01T{v * 3:02d}:00:00Z",
                     "body": body,
                 }

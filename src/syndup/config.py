@@ -101,6 +101,8 @@ class LSHConfig:
     warn_bucket: int = 2000
 
 
+# The write-through rules describe versions of one story: none holds for a page of several
+# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained).
 def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
@@ -155,8 +157,8 @@ def _default_rules() -> tuple[Rule, ...]:
         Rule(
             "contained_teaser",
             (
-                "body_containment >= 0.8",
-                "unquoted_containment >= 0.6",
+                "body_containment >= 0.6",
+                "unquoted_containment >= 0.5",
                 "shorter_shingles >= 10",
                 "figures_changed == 0",
                 "refiled == 0",
@@ -164,8 +166,9 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),
-            "a short excerpt (a teaser of a sentence or two) inside the longer body, under "
-            "the same specific headline",
+            "a short excerpt (a teaser of a sentence or two) mostly inside the longer body "
+            "(a trim may end mid-sentence or keep a line of page furniture), under the same "
+            "specific headline",
         ),
         Rule(
             "write_through",
@@ -176,6 +179,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
+                "multi_story == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -192,6 +196,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -209,15 +214,18 @@ def _default_rules() -> tuple[Rule, ...]:
                 "unquoted_containment >= 0.08",
                 "shared_shingles >= 25",
                 "multi_story == 0",
-                "refiled == 0",
                 "template_refill == 0",
+                "dateline_differs == 0",
+                "day_apart == 0",
             ),
             "versions of one story under the same specific headline (wire version tags "
-            "removed), filed within a day and a half, still sharing more than a sentence of "
+            "removed), filed within a day, still sharing more than a sentence of "
             "narrative outside quotations: each write-through keeps the headline while the "
             "top changes, so versions several write-throughs apart share little text; "
-            "independent stories of one event write their own headline, and a refilled "
-            "template (same headline every day) is told by its figures",
+            "independent stories of one event write their own headline. A new top brings "
+            "new figures, so changed figures alone do not part them: a refilled template "
+            "(same headline every day) is told by masking its figures (template_refill), "
+            "another date in its dateline, or a day between the filings",
         ),
         Rule(
             "write_through_wire",
@@ -229,6 +237,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 36",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
@@ -238,14 +247,56 @@ def _default_rules() -> tuple[Rule, ...]:
             (
                 "body_containment >= 0.3",
                 "unquoted_containment >= 0.2",
+                "shared_shingles >= 40",
+                "same_wire == 1",
+                "same_outlet == 0",
+                "hours_apart <= 24",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "multi_story == 0",
+            ),
+            "versions of one wire story a few write-throughs apart, printed by two outlets: "
+            "the same wire's dateline, filed within a day, a paragraph or more of narrative "
+            "in common. The openings' figures may differ (each write-through's new top "
+            "brings new figures); a template refilled with other figures is told by masking "
+            "them (template_refill), another filing by its dateline's date",
+        ),
+        Rule(
+            "write_through_version_same_outlet",
+            (
+                "body_containment >= 0.3",
+                "unquoted_containment >= 0.2",
                 "shared_shingles >= 50",
                 "same_wire == 1",
                 "hours_apart <= 24",
                 "figures_changed == 0",
+                "multi_story == 0",
             ),
-            "versions of one wire story a few write-throughs apart: the same wire's "
-            "dateline, filed within a day, two or more paragraphs of narrative and the "
-            "story's figures still in common",
+            "one outlet's pages of the same wire story a few write-throughs apart (the "
+            "wire's own feed): an outlet's pages share its page furniture and the wire's "
+            "byline, so two or more paragraphs and the story's figures must agree",
+        ),
+        Rule(
+            "write_through_wire_headline",
+            (
+                "same_wire == 1",
+                "headline_ratio >= 95",
+                "headline_words >= 5",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "hours_apart <= 24",
+                "multi_story == 0",
+                "figures_changed == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "recurring == 0",
+            ),
+            "versions of one wire story: the same wire's dateline or byline and the same "
+            "specific headline, filed within a day. A wire keeps a story's headline while "
+            "each write-through writes a new top, so a trimmed copy of one version may share "
+            "no paragraph with another; a wire does not file two stories under one specific "
+            "headline on one day, and a daily notice under one headline is told by its "
+            "figures, its dateline's date or its outlet's recurring item",
         ),
         Rule(
             "write_through_narrative",
@@ -257,6 +308,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "days_apart <= 3",
                 "refiled == 0",
                 "template_refill == 0",
+                "multi_story == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -272,6 +324,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
                 "dateline_differs == 0",
+                "multi_story == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
             "their own background paragraphs in follow-ups, so this needs more)",
@@ -413,7 +466,9 @@ class ClusterConfig:
     bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans
     at most ``story_days`` (copies of one filing lie within days, templated notices recur
     for months), and a templated series (members that are one template refilled with other
-    figures) at most ``series_days``: each filing's copies lie within hours. Canonical
+    figures) at most ``series_days``: each filing's copies lie within hours. A headline-only
+    record reaching bodies whose figures differ and that share under ``same_filing`` of
+    their text (several filings under one headline) joins none of them. Canonical
     rules are tried in order; the first that separates the best member from the runner-up
     is recorded as the deciding rule. ``has_body`` first keeps a
     headline-only link from standing for a story whose full text is in the cluster.
@@ -424,6 +479,7 @@ class ClusterConfig:
     foreign_headline: float = 60.0
     shared_lead: float = 0.2
     same_story: float = 0.05  # groups whose representatives share more are one story
+    same_filing: float = 0.5  # bodies with other figures sharing less are other filings
     copy_jaccard: float = 0.6
     held_share: float = 0.5
     max_days_apart: float = 7.0
@@ -488,6 +544,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "foreign_headline": (0, 100),
     "shared_lead": (0, 1),
     "same_story": (0, 1),
+    "same_filing": (0, 1),
     "copy_jaccard": (0, 1),
     "held_share": (0, 1),
     "max_days_apart": (0, None),
