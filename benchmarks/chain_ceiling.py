@@ -30,8 +30,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import accuracy_classes as ac
-from syndup.cluster import components
 from syndup.config import Config
+from syndup.graph_cuts import components
 from syndup.pipeline import Detector
 from syndup.shingle import word_shingles
 

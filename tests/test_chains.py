@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from syndup.cluster import story_graph
 from syndup.explain import explain
+from syndup.graph_cuts import story_graph
 from syndup.pipeline import Detector
 from syndup.shingle import shingle_sets
 

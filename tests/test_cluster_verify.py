@@ -9,9 +9,10 @@ import polars as pl
 import pytest
 
 from syndup import Config, ConfigError, Rule
-from syndup.cluster import choose_canonical, story_graph
+from syndup.cluster import choose_canonical
 from syndup.config import ClusterConfig, VerifyConfig
 from syndup.explain import explain
+from syndup.graph_cuts import story_graph
 from syndup.io import read_corpus
 from syndup.pipeline import Detector
 from syndup.prepare import prepare
@@ -278,7 +279,7 @@ def test_components_number_like_scipy() -> None:
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    from syndup.cluster import components
+    from syndup.graph_cuts import components
 
     rng = np.random.default_rng(5)
     for n, m in [(1, 0), (10, 3), (500, 300), (2000, 2500)]:

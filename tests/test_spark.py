@@ -136,8 +136,8 @@ def test_cli_engine_spark_writes_parquet(spark, tmp_path) -> None:
 
 @needs_spark
 def test_components_match_union_find(spark) -> None:
-    from syndup.cluster import components
     from syndup.engines.spark_frames import components as _components
+    from syndup.graph_cuts import components
 
     rng = np.random.default_rng(5)
     n = 3000

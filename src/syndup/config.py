@@ -460,7 +460,7 @@ class VerifyConfig:
 class ClusterConfig:
     """Clustering and canonical choice.
 
-    Story graph (see ``syndup.cluster.story_graph``): a page holding a story that is
+    Story graph (see ``syndup.graph_cuts.story_graph``): a page holding a story that is
     printed elsewhere under another headline (containment >= ``contained``, the story at
     most ``smaller_share`` of the page, headline ratio < ``foreign_headline``) may not
     bridge stories; pairs more than ``max_days_apart`` apart never join, and a story spans

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.cluster import story_graph
 from syndup.config import Config
 from syndup.errors import InputError
+from syndup.graph_cuts import story_graph
 from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
 from syndup.prepare import Prepared

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.cluster import build_clusters, similarity_to
+from syndup.cluster import build_clusters
 from syndup.config import Config
+from syndup.graph_cuts import similarity_to
 from syndup.prepare import Prepared
 from syndup.titles import article_context
 from syndup.verify import evidence_expr

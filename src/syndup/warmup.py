@@ -21,8 +21,8 @@ def warm() -> float:
 
     from syndup import _jit  # noqa: F401 - loaded first: the stage calls below then use it
     from syndup._kernels import containment, figures_changed
-    from syndup.cluster import components
     from syndup.config import Config
+    from syndup.graph_cuts import components
     from syndup.lsh import signature_candidates
     from syndup.normalize import paragraphs
     from syndup.ocr import gram_sets

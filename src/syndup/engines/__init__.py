@@ -1,6 +1,6 @@
 """Engines: who executes the pipeline. The pipeline is described once, by the stage modules
-(``normalize``, ``shingle``, ``signature``, ``lsh``, ``verify``, ``cluster``, ``prepare``)
-and ``Detector``; an engine only decides where the stage functions run.
+(``normalize``, ``shingle``, ``signature``, ``lsh``, ``verify``, ``graph_cuts``, ``cluster``,
+``prepare``) and ``Detector``; an engine only decides where the stage functions run.
 
 * ``local`` (default): in this process, polars + numpy + compiled kernels (``Detector``).
 * ``spark``: the same stage functions on Apache Spark, in ``mapInArrow`` /

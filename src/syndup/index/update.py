@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.cluster import build_clusters, components
+from syndup.cluster import build_clusters
 from syndup.config import Config
+from syndup.graph_cuts import components
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
