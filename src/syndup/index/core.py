@@ -143,6 +143,7 @@ class Index(Reads):
                     now=now,
                     bands=self._bands,
                     layout=self._layout,
+                    write=write,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())

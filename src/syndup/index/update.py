@@ -46,7 +46,7 @@ from syndup.index.store import (
 from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
 from syndup.prepare import Prepared
-from syndup.result import assemble
+from syndup.result import assignment_table
 from syndup.verify import apply_rules, feature_scopes, pair_features
 
 
@@ -95,9 +95,11 @@ def plan_add(
     now: float,
     bands: BandRuns,
     layout: list[tuple[str, str]],
+    write: bool = True,
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
-    ``bands``: the stored band runs, synced with the store."""
+    ``bands``: the stored band runs, synced with the store. ``write=False`` (a query): the
+    plan holds the assignments only, not the rows a write would store."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
@@ -142,9 +144,10 @@ def plan_add(
         counters=counters,
         now=now,
     )
-    plan.articles = to_rows(new, new_docs, batch=counters.batch, added=now)
-    plan.edges = new_edges
-    plan.buckets = {name: bucket_entries(matrix, new_docs) for name, matrix in keys.items()}
+    if write:
+        plan.articles = to_rows(new, new_docs, batch=counters.batch, added=now)
+        plan.edges = new_edges
+        plan.buckets = {name: bucket_entries(matrix, new_docs) for name, matrix in keys.items()}
     counters.doc += n_new
     return plan
 
@@ -217,8 +220,7 @@ def recluster(
         pl.lit(True).alias("matched"),
     )
     built = build_clusters(sub, graph, config.cluster)
-    result = assemble(sub, graph, config, {}, clusters=built)
-    asg = result.assignments
+    asg = assignment_table(sub, graph, built)
     local = asg["cluster_id"].to_numpy()
     comp_label = components(n, a, b)
     comp_min = np.full(int(comp_label.max()) + 1 if n else 0, np.iinfo(np.int64).max)
@@ -235,7 +237,9 @@ def recluster(
     stable, merged_into, plan_events = _stable_ids(
         local, old_cluster, sub_docs, canon_row, old_canon, counters
     )
-    decided = dict(zip(result.clusters["cluster_id"].to_list(), result.clusters["decided_by"]))
+    # The first separating rule of each cluster, by its canonical row (as ``assemble``'s
+    # cluster table has it).
+    decided = dict(zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list()))
     members = pl.DataFrame(
         {
             "doc": sub_docs,
@@ -259,7 +263,7 @@ def recluster(
                 "cluster": cid,
                 "size": int(sizes[i]),
                 "canonical": int(sub_docs[canon_row[i]]),
-                "decided_by": decided.get(local[i]),
+                "decided_by": decided.get(int(canon_row[i])),
                 "founded": founded.get(cid, now),
                 "updated": now,
                 "merged_into": None,
