@@ -562,8 +562,9 @@ def _requires_missing_body(rule: Rule) -> bool:
     return False
 
 
-def condition_expr(condition: str) -> pl.Expr:
-    """``"body_jaccard >= 0.6"`` -> a polars boolean expression (null compares false)."""
+def parse_condition(condition: str) -> tuple[str, str, float]:
+    """``"body_jaccard >= 0.6"`` -> ``("body_jaccard", ">=", 0.6)``; ConfigError when the
+    text is not a condition on a known feature (what a config is checked with)."""
     match = _COND.match(condition)
     if not match:
         raise ConfigError(f"cannot read rule condition {condition!r}: use 'feature >= number'")
@@ -572,7 +573,14 @@ def condition_expr(condition: str) -> pl.Expr:
         raise ConfigError(
             f"unknown feature {name!r} in rule condition; known: {', '.join(FEATURES)}"
         )
-    col, value = pl.col(name), float(raw)
+    return name, op, float(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def condition_expr(condition: str) -> pl.Expr:
+    """``"body_jaccard >= 0.6"`` -> a polars boolean expression (null compares false)."""
+    name, op, value = parse_condition(condition)
+    col = pl.col(name)
     expr = {
         ">=": col >= value,
         "<=": col <= value,
