@@ -144,6 +144,7 @@ class Index(Reads):
                     bands=self._bands,
                     layout=self._layout,
                     write=write,
+                    all_live=write and not removed,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())

@@ -96,10 +96,12 @@ def plan_add(
     bands: BandRuns,
     layout: list[tuple[str, str]],
     write: bool = True,
+    all_live: bool = False,
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
     ``bands``: the stored band runs, synced with the store. ``write=False`` (a query): the
-    plan holds the assignments only, not the rows a write would store."""
+    plan holds the assignments only, not the rows a write would store. ``all_live``: no
+    article was ever removed, so every doc in the runs is stored (not looked up)."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
@@ -108,7 +110,7 @@ def plan_add(
     for name, matrix in keys.items():
         hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
     seen = unique(np.concatenate([d for _, d in hits.values()]))
-    live = store.live_docs(seen) if len(seen) else seen
+    live = store.live_docs(seen) if len(seen) and not all_live else seen
     found = [first_live(k, d, live, anchors) for k, d in hits.values()]
     old_docs = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
     old_docs, old = read_prepared(store, old_docs, config, layout)
