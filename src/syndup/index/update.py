@@ -32,6 +32,7 @@ import polars as pl
 
 from syndup.cluster import build_clusters, components
 from syndup.config import Config
+from syndup.index.anchors import step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
@@ -44,7 +45,6 @@ from syndup.index.store import (
     unique,
 )
 from syndup.lsh import band_keys, band_params
-from syndup.pipeline import Detector
 from syndup.prepare import Prepared
 from syndup.result import assignment_table
 from syndup.verify import apply_rules, feature_scopes, pair_features
@@ -111,12 +111,10 @@ def plan_add(
         hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
     seen = unique(np.concatenate([d for _, d in hits.values()]))
     live = store.live_docs(seen) if len(seen) and not all_live else seen
-    found = [first_live(k, d, live, anchors) for k, d in hits.values()]
-    old_docs = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    old_docs, old = read_prepared(store, old_docs, config, layout)
+    found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
+    old_docs, old, pairs = step_candidates(store, found, new, config, layout)
     both = concat([old, new], config)
     n_old = len(old_docs)
-    pairs = Detector(config).candidates(both).filter(pl.col("b") >= n_old)
     feats = pair_features(
         pairs,
         both,
