@@ -261,6 +261,14 @@ class RedisStore(Store):
         rows = [(d, *json.loads(v)) for d, v in pairs]
         return frame(rows, MEMBER_SCHEMA)
 
+    def live_docs(self, docs: np.ndarray) -> np.ndarray:
+        """Which ``docs`` have a member row: existence only (no member row decoded)."""
+        docs = unique(np.asarray(docs, dtype=np.int64))
+        if not len(docs):
+            return docs
+        values = self.r.hmget(self._k("m"), docs.tolist())
+        return docs[np.array([v is not None for v in values], dtype=bool)]
+
     def component_docs(self, components: np.ndarray) -> np.ndarray:
         pipe = self.r.pipeline(transaction=False)
         for c in unique(components).tolist():
