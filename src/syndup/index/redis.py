@@ -218,6 +218,12 @@ class RedisStore(Store):
     def segment_ids(self, index: str) -> list[int]:
         return sorted(int(x) for x in self.r.smembers(self._k("runs", index)))
 
+    def segment_ids_of(self, indexes: tuple[str, ...]) -> dict[str, list[int]]:
+        pipe = self.r.pipeline(transaction=False)
+        for name in indexes:
+            pipe.smembers(self._k("runs", name))
+        return {n: sorted(int(x) for x in got) for n, got in zip(indexes, pipe.execute())}
+
     def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
         keys, docs = self.r.mget([self._k("rk", index, seg), self._k("rd", index, seg)])
         if keys is None or docs is None:
