@@ -86,3 +86,39 @@ def test_a_commit_after_another_writers_is_refused(server):
     assert client.get("watched:lock") is None  # released
     index.add(df.slice(20, 20))  # the index is still usable
     assert index.check() == [] and index.stats()["articles"] == 40
+
+
+def test_expire_on_redis_matches_sqlite_and_frees_the_keys(tmp_path, server):
+    """``expire`` on a real redis-server: the same articles go as on SQLite, in one atomic
+    step (check passes), their keys are deleted, and the band runs drop them at the next
+    merge, so later articles are matched against the live ones only."""
+    from datetime import timezone
+
+    import redis
+
+    df = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl")
+    on_redis = Index.open(server + "?prefix=expiring")
+    on_sqlite = Index.open(tmp_path / "expiring.db")
+    head, tail = df.head(300), df.slice(300)
+    for start in range(0, head.height, 100):
+        on_redis.add(head.slice(start, 100))
+        on_sqlite.add(head.slice(start, 100))
+    cutoff = head["published"].drop_nulls().sort()[head.height // 2]
+    now = cutoff.replace(tzinfo=timezone.utc)
+    gone = on_redis.expire(older_than="1d", now=now)
+    assert gone == on_sqlite.expire(older_than="1d", now=now)
+    assert 0 < gone < head.height
+    assert on_redis.check() == [] and on_sqlite.check() == []
+    assert on_redis.assignments().sort("id").equals(on_sqlite.assignments().sort("id"))
+    client = redis.Redis.from_url(server)
+    articles = [k for k in client.scan_iter("expiring:a:*")]
+    assert len(articles) == head.height - gone == client.hlen("expiring:ids")
+    left = set(on_redis.assignments()["id"].to_list())
+    expired = set(head["id"].to_list()) - left
+    assert len(expired) == gone
+    # Later articles join live clusters only: no assignment names an expired article.
+    for start in range(0, tail.height, 50):
+        a = on_redis.add(tail.slice(start, 50))
+        assert a.equals(on_sqlite.add(tail.slice(start, 50)))
+        assert not set(a["canonical_id"].drop_nulls().to_list()) & expired
+    assert on_redis.check() == []

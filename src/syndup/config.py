@@ -568,14 +568,14 @@ def _check_section(where: str, section: Any) -> None:
             f"[signature] scheme must be one of {', '.join(SCHEMES)}, got {section.scheme!r}"
         )
     if where == "verify":
-        from syndup.verify import condition_expr
+        from syndup.verify import parse_condition
 
         for rule in section.rules:
             if not rule.when:
                 raise ConfigError(f"[verify.rules] rule {rule.name!r} has no conditions")
             for condition in rule.when:
                 try:
-                    condition_expr(condition)
+                    parse_condition(condition)
                 except ConfigError as exc:
                     raise ConfigError(f"[verify.rules] rule {rule.name!r}: {exc}") from None
     if where == "cluster":

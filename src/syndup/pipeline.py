@@ -173,9 +173,12 @@ class Detector:
 
         # The indexes are independent and their kernels release the GIL: run them side by
         # side on the configured threads.
-        with ThreadPoolExecutor(max(1, self.config.signature.workers)) as pool:
+        # A few thousand articles (an index step) are searched on the calling thread.
+        workers = self.config.signature.workers if prepared.docs.height >= 4096 else 1
+        with ThreadPoolExecutor(max(1, workers)) as pool:
+            mapper = pool.map if workers > 1 else map
             found = []
-            for done, codes in enumerate(pool.map(search, indexes), 1):
+            for done, codes in enumerate(mapper(search, indexes), 1):
                 found.append(codes)
                 if self.progress:
                     self.progress("candidates", done, len(indexes))

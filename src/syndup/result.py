@@ -110,13 +110,36 @@ def assemble(
     """Result tables from verified pairs: clusters, canonical records, why each joined.
 
     ``clusters``: ``build_clusters`` of ``feats``' matched edges if already computed."""
-    docs = prepared.docs
-    n = docs.height
-    usable = docs["usable"].to_numpy()
     edges = feats.filter(pl.col("matched"))
     if clusters is None:
         clusters = build_clusters(prepared, edges, config.cluster)
-    labels, canon_row, canon = clusters
+    asg = assignment_table(prepared, edges, clusters)
+    canon = clusters[2]
+    ids = prepared.docs["id"].to_numpy()
+    context = article_context(prepared.source, prepared.bodies)
+    clusters_table = _cluster_table(prepared, asg, canon, context)
+    rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
+    pairs = feats.with_columns(
+        pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
+        pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),
+    )
+    pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
+    stats["clusters"] = clusters_table.height
+    outlets = prepared.docs.select("id", "outlet")
+    return Result(asg, clusters_table, pairs, rejects, stats, config, outlets, context)
+
+
+def assignment_table(
+    prepared: Prepared,
+    edges: pl.DataFrame,
+    clusters: tuple[np.ndarray, np.ndarray, pl.DataFrame],
+) -> pl.DataFrame:
+    """The ``assignments`` table of ``assemble`` alone (one row per article): what the
+    index needs of a step, without the cluster table and display headlines."""
+    docs = prepared.docs
+    n = docs.height
+    usable = docs["usable"].to_numpy()
+    labels, canon_row, _ = clusters
     ids = docs["id"].to_numpy()
     rows = np.arange(n)
     sim = np.ones(n)
@@ -201,21 +224,10 @@ def assemble(
     )
     # Rows with no usable text stay (input rows = output rows), with no cluster and a reason.
     no_text = pl.lit(pl.Series(~usable))
-    asg = asg.with_columns(
+    return asg.with_columns(
         pl.when(no_text).then(None).otherwise(pl.exclude("id")).name.keep(),
         pl.when(no_text).then(pl.lit(NO_TEXT)).alias("reason"),
     )
-    context = article_context(prepared.source, prepared.bodies)
-    clusters = _cluster_table(prepared, asg, canon, context)
-    rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
-    pairs = feats.with_columns(
-        pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
-        pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),
-    )
-    pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
-    stats["clusters"] = clusters.height
-    outlets = docs.select("id", "outlet")
-    return Result(asg, clusters, pairs, rejects, stats, config, outlets, context)
 
 
 def _cluster_table(

@@ -64,8 +64,8 @@ MinHash estimate is ambiguous.
 
 from __future__ import annotations
 
+import functools
 import re
-from functools import lru_cache
 
 import numpy as np
 import polars as pl
@@ -257,10 +257,7 @@ def pair_features(
         band = both_bodies & (cont >= OCR_BAND)
         word_rules = [r for r in rules if not _rule_features(r) & _OCR_FEATURES]
         if word_rules:  # only where no word-level rule decides
-            decided = pl.lit(False)
-            for rule in word_rules:
-                decided = decided | rule_expr(rule)
-            band &= ~frame.select(decided).to_series().to_numpy()
+            band &= ~frame.select(_any_expr(_key(word_rules))).to_series().to_numpy()
         else:  # without the rules: where the clean-copy evidence does not settle it
             settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
             vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
@@ -371,9 +368,13 @@ def read_whole(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (figs[a, -1] == 1) & (figs[b, -1] == 1)
 
 
+SMALL = 2048  # pairs below this are scored on the calling thread (a pool costs more)
+
+
 def _cpdist(x: np.ndarray, y: np.ndarray, scorer: object, workers: int) -> np.ndarray:
     if len(x) == 0:
         return np.zeros(0)
+    workers = 1 if len(x) < SMALL else workers
     return process.cpdist(list(x), list(y), scorer=scorer, workers=workers).astype(np.float64)
 
 
@@ -500,8 +501,11 @@ def _shingle_sets(
 
     groups = store.groups(rows)
     workers = max(1, min(prepared.config.signature.workers, len(groups)))
-    with ThreadPoolExecutor(workers) as pool:
-        parts = list(pool.map(build, groups))
+    if workers == 1 or len(rows) < SMALL:
+        parts = [build(g) for g in groups]
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(build, groups))
 
     def join(vi: int, oi: int) -> tuple[np.ndarray, np.ndarray]:
         values = np.concatenate([p[vi] for p in parts])
@@ -549,10 +553,9 @@ def _requires_missing_body(rule: Rule) -> bool:
     return False
 
 
-@lru_cache(maxsize=4096)
-def condition_expr(condition: str) -> pl.Expr:
-    """``"body_jaccard >= 0.6"`` -> a polars boolean expression (null compares false).
-    Cached: building an expression costs ~0.2 ms, and every batch of pairs reads them all."""
+def parse_condition(condition: str) -> tuple[str, str, float]:
+    """``"body_jaccard >= 0.6"`` -> ``("body_jaccard", ">=", 0.6)``; ConfigError when the
+    text is not a condition on a known feature (what a config is checked with)."""
     match = _COND.match(condition)
     if not match:
         raise ConfigError(f"cannot read rule condition {condition!r}: use 'feature >= number'")
@@ -561,7 +564,14 @@ def condition_expr(condition: str) -> pl.Expr:
         raise ConfigError(
             f"unknown feature {name!r} in rule condition; known: {', '.join(FEATURES)}"
         )
-    col, value = pl.col(name), float(raw)
+    return name, op, float(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def condition_expr(condition: str) -> pl.Expr:
+    """``"body_jaccard >= 0.6"`` -> a polars boolean expression (null compares false)."""
+    name, op, value = parse_condition(condition)
+    col = pl.col(name)
     expr = {
         ">=": col >= value,
         "<=": col <= value,
@@ -574,25 +584,47 @@ def condition_expr(condition: str) -> pl.Expr:
 
 
 def rule_expr(rule: Rule) -> pl.Expr:
+    """The rule's conditions as one polars expression."""
     return _conjunction(tuple(rule.when))
 
 
-@lru_cache(maxsize=1024)
-def _conjunction(conditions: tuple[str, ...]) -> pl.Expr:
+# Expressions are built once per set of conditions: building those of the default rules
+# costs ~30 ms, more than applying them to the few pairs of an incremental step.
+@functools.lru_cache(maxsize=512)
+def _conjunction(when: tuple[str, ...]) -> pl.Expr:
     expr = pl.lit(True)
-    for condition in conditions:
+    for condition in when:
         expr = expr & condition_expr(condition)
     return expr
+
+
+def _key(rules: tuple[Rule, ...] | list[Rule]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((r.name, tuple(r.when)) for r in rules)
+
+
+@functools.lru_cache(maxsize=16)
+def _chosen_expr(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Expr:
+    """The first matching rule's name (null when none holds), as one expression."""
+    chosen: pl.Expr = pl.lit(None, dtype=pl.String)
+    for name, when in reversed(rules):
+        chosen = pl.when(_conjunction(when)).then(pl.lit(name)).otherwise(chosen)
+    return chosen.cast(pl.Categorical).alias("rule")
+
+
+@functools.lru_cache(maxsize=16)
+def _any_expr(rules: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Expr:
+    """Whether any of ``rules`` holds."""
+    decided = pl.lit(False)
+    for _, when in rules:
+        decided = decided | _conjunction(when)
+    return decided
 
 
 def apply_rules(features: pl.DataFrame, config: VerifyConfig) -> pl.DataFrame:
     """Add ``rule`` (first matching rule's name, or null) and ``matched``."""
     if not config.rules:
         raise ConfigError("verify.rules is empty: no pair could ever match")
-    chosen: pl.Expr = pl.lit(None, dtype=pl.String)
-    for rule in reversed(config.rules):
-        chosen = pl.when(rule_expr(rule)).then(pl.lit(rule.name)).otherwise(chosen)
-    return features.with_columns(chosen.cast(pl.Categorical).alias("rule")).with_columns(
+    return features.with_columns(_chosen_expr(_key(config.rules))).with_columns(
         pl.col("rule").is_not_null().alias("matched")
     )
 

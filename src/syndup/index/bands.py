@@ -41,8 +41,9 @@ class BandRuns:
     runs: dict[str, list[Run]] = field(default_factory=lambda: {n: [] for n in INDEXES})
 
     def sync(self, store: Store) -> None:
+        every = store.segment_ids_of(INDEXES)
         for name in INDEXES:
-            ids = store.segment_ids(name)
+            ids = every[name]
             have = {r.seg: r for r in self.runs[name]}
             fresh = []
             for seg in ids:

@@ -143,6 +143,8 @@ class Index(Reads):
                     now=now,
                     bands=self._bands,
                     layout=self._layout,
+                    write=write,
+                    all_live=write and not removed,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())

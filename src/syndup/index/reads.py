@@ -37,6 +37,19 @@ ASSIGNMENT_COLUMNS = (
 )
 
 
+_ASSIGNMENT_SCHEMA = {
+    "id": pl.String,
+    "cluster_id": pl.String,
+    "cluster_size": pl.Int64,
+    "canonical_id": pl.String,
+    "is_canonical": pl.Boolean,
+    "similarity": pl.Float64,
+    "rule": pl.String,
+    "evidence": pl.String,
+    "action": pl.String,
+}
+
+
 class Reads:
     """Read methods of ``Index`` (which sets ``_store``, ``config`` and ``_layout``)."""
 
@@ -66,6 +79,8 @@ class Reads:
         if exclude is not None:
             for i in exclude.to_list():
                 docs.pop(i, None)
+        if not docs:  # every article is new (a query's usual case): nothing to read
+            return pl.DataFrame(schema={"doc": pl.Int64, **_ASSIGNMENT_SCHEMA})
         return self._rows_of(np.array(sorted(docs.values()), dtype=np.int64))
 
     def _rows_of(self, docs: np.ndarray) -> pl.DataFrame:

@@ -218,6 +218,12 @@ class RedisStore(Store):
     def segment_ids(self, index: str) -> list[int]:
         return sorted(int(x) for x in self.r.smembers(self._k("runs", index)))
 
+    def segment_ids_of(self, indexes: tuple[str, ...]) -> dict[str, list[int]]:
+        pipe = self.r.pipeline(transaction=False)
+        for name in indexes:
+            pipe.smembers(self._k("runs", name))
+        return {n: sorted(int(x) for x in got) for n, got in zip(indexes, pipe.execute())}
+
     def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
         keys, docs = self.r.mget([self._k("rk", index, seg), self._k("rd", index, seg)])
         if keys is None or docs is None:
@@ -260,6 +266,14 @@ class RedisStore(Store):
             pairs = [(d, v) for d, v in zip(docs, values) if v is not None]
         rows = [(d, *json.loads(v)) for d, v in pairs]
         return frame(rows, MEMBER_SCHEMA)
+
+    def live_docs(self, docs: np.ndarray) -> np.ndarray:
+        """Which ``docs`` have a member row: existence only (no member row decoded)."""
+        docs = unique(np.asarray(docs, dtype=np.int64))
+        if not len(docs):
+            return docs
+        values = self.r.hmget(self._k("m"), docs.tolist())
+        return docs[np.array([v is not None for v in values], dtype=bool)]
 
     def component_docs(self, components: np.ndarray) -> np.ndarray:
         pipe = self.r.pipeline(transaction=False)

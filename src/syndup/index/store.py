@@ -172,6 +172,10 @@ class Store(ABC):
     def segment_ids(self, index: str) -> list[int]:
         """Ids of the stored band runs of one LSH index, ascending (see ``bands``)."""
 
+    def segment_ids_of(self, indexes: tuple[str, ...]) -> dict[str, list[int]]:
+        """``segment_ids`` of several LSH indexes (one round trip where the store can)."""
+        return {name: self.segment_ids(name) for name in indexes}
+
     @abstractmethod
     def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
         """One run: raw uint64 keys and uint32 docs (little-endian)."""

@@ -33,6 +33,7 @@ import polars as pl
 from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.graph_cuts import components
+from syndup.index.anchors import step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
@@ -45,9 +46,8 @@ from syndup.index.store import (
     unique,
 )
 from syndup.lsh import band_keys, band_params
-from syndup.pipeline import Detector
 from syndup.prepare import Prepared
-from syndup.result import assemble
+from syndup.result import assignment_table
 from syndup.verify import apply_rules, feature_scopes, pair_features
 
 
@@ -96,9 +96,13 @@ def plan_add(
     now: float,
     bands: BandRuns,
     layout: list[tuple[str, str]],
+    write: bool = True,
+    all_live: bool = False,
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
-    ``bands``: the stored band runs, synced with the store."""
+    ``bands``: the stored band runs, synced with the store. ``write=False`` (a query): the
+    plan holds the assignments only, not the rows a write would store. ``all_live``: no
+    article was ever removed, so every doc in the runs is stored (not looked up)."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
@@ -107,13 +111,11 @@ def plan_add(
     for name, matrix in keys.items():
         hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
     seen = unique(np.concatenate([d for _, d in hits.values()]))
-    live = store.live_docs(seen) if len(seen) else seen
-    found = [first_live(k, d, live, anchors) for k, d in hits.values()]
-    old_docs = unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
-    old_docs, old = read_prepared(store, old_docs, config, layout)
+    live = store.live_docs(seen) if len(seen) and not all_live else seen
+    found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
+    old_docs, old, pairs = step_candidates(store, found, new, config, layout)
     both = concat([old, new], config)
     n_old = len(old_docs)
-    pairs = Detector(config).candidates(both).filter(pl.col("b") >= n_old)
     feats = pair_features(
         pairs,
         both,
@@ -143,9 +145,10 @@ def plan_add(
         counters=counters,
         now=now,
     )
-    plan.articles = to_rows(new, new_docs, batch=counters.batch, added=now)
-    plan.edges = new_edges
-    plan.buckets = {name: bucket_entries(matrix, new_docs) for name, matrix in keys.items()}
+    if write:
+        plan.articles = to_rows(new, new_docs, batch=counters.batch, added=now)
+        plan.edges = new_edges
+        plan.buckets = {name: bucket_entries(matrix, new_docs) for name, matrix in keys.items()}
     counters.doc += n_new
     return plan
 
@@ -218,8 +221,7 @@ def recluster(
         pl.lit(True).alias("matched"),
     )
     built = build_clusters(sub, graph, config.cluster)
-    result = assemble(sub, graph, config, {}, clusters=built)
-    asg = result.assignments
+    asg = assignment_table(sub, graph, built)
     local = asg["cluster_id"].to_numpy()
     comp_label = components(n, a, b)
     comp_min = np.full(int(comp_label.max()) + 1 if n else 0, np.iinfo(np.int64).max)
@@ -236,7 +238,9 @@ def recluster(
     stable, merged_into, plan_events = _stable_ids(
         local, old_cluster, sub_docs, canon_row, old_canon, counters
     )
-    decided = dict(zip(result.clusters["cluster_id"].to_list(), result.clusters["decided_by"]))
+    # The first separating rule of each cluster, by its canonical row (as ``assemble``'s
+    # cluster table has it).
+    decided = dict(zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list()))
     members = pl.DataFrame(
         {
             "doc": sub_docs,
@@ -260,7 +264,7 @@ def recluster(
                 "cluster": cid,
                 "size": int(sizes[i]),
                 "canonical": int(sub_docs[canon_row[i]]),
-                "decided_by": decided.get(local[i]),
+                "decided_by": decided.get(int(canon_row[i])),
                 "founded": founded.get(cid, now),
                 "updated": now,
                 "merged_into": None,
