@@ -213,3 +213,33 @@ def test_stream_parquet_leaves_other_inputs_to_the_usual_reader(tmp_path) -> Non
     assert stream_parquet(jsonl, **opts) is None
     result = Detector().run(malformed / "null_ids.parquet", on_error="reject")
     assert result.rejects.filter(pl.col("action") == "rejected")["raw"].null_count() == 0
+
+
+def test_prepare_releases_signed_raw_bodies_but_keeps_the_rejected_ones() -> None:
+    """``release_raw``: once a batch is signed, its raw bodies are dropped from the store
+    except those of rows with no usable text, which ``rejected`` still gives in full."""
+    from syndup.prepare import offload_bodies, prepare
+
+    corpus = pl.read_ndjson(REPO / "data" / "wire_1916.jsonl").head(60)
+    blank = corpus.head(2).with_columns(
+        pl.Series("id", ["blank-1", "blank-2"]),
+        pl.lit("").alias("headline"),
+        pl.lit(" ").alias("body"),
+    )
+    df = pl.concat([corpus, blank], how="diagonal_relaxed").with_columns(
+        pl.col("id").cast(pl.String)
+    )
+    config = Config.from_dict({"signature": {"batch_size": 16, "compress_text_above_mb": 0}})
+    kept, raw = offload_bodies(df, config)
+    assert raw is not None
+    plain = prepare(df, config)
+    released = prepare(kept, config, raw_bodies=raw, release_raw=True)
+    left = raw.get(np.arange(df.height))
+    usable = released.docs["usable"].to_numpy()
+    assert left.filter(pl.Series(usable)).null_count() == int(usable.sum()) > 50
+    assert left.filter(pl.Series(~usable)).to_list() == [" ", " "]
+    assert released.rejected["body"].to_list() == [" ", " "]
+    cols = sorted(plain.rejected.columns)  # the store path lists the standard columns first
+    assert released.rejected.select(cols).equals(plain.rejected.select(cols))
+    assert released.docs.equals(plain.docs)
+    assert np.array_equal(released.body_sig, plain.body_sig)

@@ -123,13 +123,17 @@ class Detector:
             if streamed is not None:  # the bodies are in ``raw`` already
                 del streamed
                 df = df.drop("body")
-                return prepare(df, self.config, progress=tick, raw_bodies=raw, order=order)
+                return prepare(
+                    df, self.config, progress=tick, raw_bodies=raw, order=order, release_raw=True
+                )
             if isinstance(data, pl.DataFrame):  # the caller holds it: nothing to free
                 return prepare(df, self.config, progress=tick, order=order)
             # A large corpus's raw bodies move to a compressed store; dropping our only
             # reference to the strings frees them for the rest of the run.
             df, raw = offload_bodies(df, self.config)
-            return prepare(df, self.config, progress=tick, raw_bodies=raw, order=order)
+            return prepare(
+                df, self.config, progress=tick, raw_bodies=raw, order=order, release_raw=True
+            )
 
     def candidates(self, prepared: Prepared) -> pl.DataFrame:
         """Distinct candidate pairs from the body, lead and headline LSH indexes.

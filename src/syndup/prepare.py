@@ -203,6 +203,7 @@ def prepare(
     progress: Callable[[int], None] | None = None,
     raw_bodies: TextStore | None = None,
     order: np.ndarray | None = None,
+    release_raw: bool = False,
 ) -> Prepared:
     """Normalise and sign every article. ``progress(n)`` is called as batches finish.
 
@@ -212,7 +213,10 @@ def prepare(
 
     ``raw_bodies``: the input bodies held in a ``TextStore`` (blocks of ``batch_size``
     rows, see ``offload_bodies``) when ``df`` has no body column, so a large corpus's raw
-    text is not held as strings for the whole stage.
+    text is not held as strings for the whole stage. ``release_raw``: the caller gives the
+    store up; each block then keeps only its rows with no usable text (the ``rejected``
+    table's) once signed, so raw and cleaned text are not both held whole at the stage's
+    end (``raw_bodies`` is changed in place).
 
     ``order``: the rows of ``df`` in the order ``Prepared`` lists them (row ``i`` of the
     result is ``df`` row ``order[i]``; the Detector passes id order). Batches are read in
@@ -274,9 +278,9 @@ def prepare(
         learn_df = df.with_columns(raw_bodies.get(np.arange(n)).alias("body"))
     learn_starts = list(range(0, learn_df.height, size))
 
-    def split(start: int) -> pl.DataFrame:
+    def split(frame: pl.DataFrame, start: int) -> pl.DataFrame:
         # Only what learning needs, without the text: memory stays small.
-        paras = paragraphs(learn_df.slice(start, size), config=ncfg)
+        paras = paragraphs(frame.slice(start, size), config=ncfg)
         return learning_view(paras, config=ncfg).with_columns(pl.col("_doc") + start)
 
     def run(start: int) -> int:
@@ -287,6 +291,15 @@ def prepare(
         )
         body_sig[start:stop], lead_sig[start:stop], head_sig[start:stop], figures[start:stop] = sigs
         bodies.put(start, part["body_clean"])
+        if release_raw and raw_bodies is not None:  # only ``_rejected`` reads them again
+            unusable = (words[start:stop] == 0) & (part["headline_words"].to_numpy() == 0)
+            body = batch["body"].cast(pl.String)
+            raw_bodies.put(
+                start,
+                body.zip_with(
+                    pl.Series(unusable), pl.repeat(None, len(body), dtype=pl.String, eager=True)
+                ),
+            )
         parts[start] = part.drop("body_clean")
         return stop - start
 
@@ -295,9 +308,12 @@ def prepare(
     try:
         learned = None
         if ncfg.learn_boilerplate and learn_starts:
-            views = list(mapper(split, learn_starts))
+            views = list(mapper(split, [learn_df] * len(learn_starts), learn_starts))
             learned = learn_from_paragraphs(pl.concat(views), config=ncfg)
             del views
+        # The learning sample's raw bodies (~100 per outlet) are not read again: drop them
+        # before the signing pass's batches are alive.
+        del learn_df
         for done in mapper(run, starts):
             if progress:
                 progress(done)
