@@ -77,13 +77,17 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        under its own headline and is a part of the page. A page reaching two stories
        (and no generic headline) is a two-story page: it keeps the group it shares most
        shingles with. Trade-off: a two-story page matched to a full-length version of
-       its second story (a peer, not a part) keeps that story too. A page reaching three or more is left
-       joined: roundups are cut by their headline (``roundup``) and by ``held_share``
-       (each item is at most half of the page), while a write-through chain with its
-       suspects removed falls into pieces several versions apart that share nothing (on
-       the realistic 100k set that verdict cut 952 same-story edges and no edge between
-       stories). Trade-off: an unmarked page holding three or more stories, each more
-       than half of it, is not cut.
+       its second story (a peer, not a part) keeps that story too.
+       A page reaching three or more is left joined: roundups are cut by their
+       headline (``roundup``) and by ``held_share`` (each item is at most half of the
+       page), while a write-through chain with its suspects removed falls into pieces
+       several versions apart that share nothing (on the realistic 100k set that verdict
+       cut 952 same-story edges and no edge between stories). Trade-off: an unmarked page
+       holding three or more stories, each more than half of it, is not cut.
+       The ``held_share`` cut spares an edge of one wire within 24 hours whose held page
+       is at least a quarter of the holding one: a write-through version holding its
+       earlier (trimmed) version lower down under a new headline. Trade-off: an unmarked
+       wire roundup whose item is a quarter of it stays joined to that item.
     1b. **Headline-only records** reaching several filings of one template under their
        headline keep none of those edges (``_cut_shared_headlines``).
     2. **Story time window.** Edges between articles more than ``max_days_apart`` apart
@@ -178,7 +182,14 @@ def _cut_multi_story(
     # "Morning Briefing:") is never a copy of a page that does not; nor is a page that
     # holds a story under another headline when that story is at most half of it.
     roundup = prepared.arrays["roundup"]
-    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1))
+    # A later version of the same wire, hours on, holding the earlier one (a roundup's
+    # items are each a small part of it): not a page holding a story among others.
+    wire_version = (
+        (col("same_wire") == 1)
+        & (col("hours_apart") <= 24)
+        & (nsh[small] >= 0.25 * np.maximum(nsh[big], 1))
+    )
+    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1)) & ~wire_version
     for mask, why in (
         (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
         (keep & holds, "the page holds this story among other material under its own headline"),
