@@ -322,3 +322,89 @@ def test_explain_command_prints_the_joining_path(tmp_path) -> None:
     assert out.exit_code == 0, out.output
     assert "Joined through matched edges: chain-0-Ass" in out.output
     assert out.output.count("→") >= 2
+
+
+def test_a_version_holding_an_earlier_one_keeps_its_own_trimmed_copy() -> None:
+    """A write-through version that holds an earlier, trimmed version under another headline
+    is a suspect multi-story page; with it removed, its trimmed copy (its own headline and
+    lead) and the next version (about its length, the narrative partly shared) fall into
+    groups that share nothing. Both reach the page as the page's own story, so neither is
+    a second story to cut."""
+    rng = np.random.default_rng(11)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocab = ["".join(rng.choice(letters, 6)) for _ in range(3000)]
+
+    def paras(k: int) -> list[str]:
+        return [" ".join(rng.choice(vocab, 28)) + "." for _ in range(k)]
+
+    top, lower, new_top = paras(3), paras(8), paras(3)
+    pages = {
+        "earlier": ("Storm moves up the coast", 0, "Associated Press", lower[2:6]),
+        "version": ("Thousands without power after storm makes landfall", 3, "AP", top + lower),
+        "trimmed": ("Thousands without power after storm makes landfall", 4, "Station", top),
+        "next": (
+            "Coastal towns count the damage",
+            6,
+            "Associated Press",
+            new_top + lower[:2] + lower[4:],
+        ),
+    }
+    df = pl.DataFrame(
+        [
+            {
+                "id": id_,
+                "outlet": outlet,
+                "headline": head,
+                "published": f"2025-04-01T{hour:02d}:00:00Z",
+                "body": "WASHINGTON (AP) — " + "\n\n".join(body),
+            }
+            for id_, (head, hour, outlet, body) in pages.items()
+        ]
+    )
+    det = Detector()
+    result = det.run(df)
+    version, trimmed, nxt = _cluster_of(result, "version", "trimmed", "next")
+    assert version == trimmed == nxt
+    graph = story_graph(det.last_prepared, _edges(det, result), det.config.cluster)
+    assert not graph.cuts["reason"].str.starts_with("two-story").any()
+
+
+def test_a_wire_version_holding_its_earlier_version_stays_joined() -> None:
+    """A later version from the same wire, hours on, holds the earlier (trimmed) version
+    lower down under a new headline: a version of one story, not a page that holds this
+    story among others (a roundup item is a small part of its page)."""
+    rng = np.random.default_rng(12)
+    letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))
+    vocab = ["".join(rng.choice(letters, 6)) for _ in range(3000)]
+    paras = [" ".join(rng.choice(vocab, 28)) + "." for _ in range(10)]
+    pages = {
+        "earlier": ("Storm moves up the coast", 0, "Station", paras[6:]),
+        "later": ("Thousands without power after storm makes landfall", 5, "AP", paras),
+    }
+    df = pl.DataFrame(
+        [
+            {
+                "id": id_,
+                "outlet": outlet,
+                "headline": head,
+                "published": f"2025-04-01T{hour:02d}:00:00Z",
+                "body": "WASHINGTON (AP) — " + "\n\n".join(body),
+            }
+            for id_, (head, hour, outlet, body) in pages.items()
+        ]
+    )
+    result = Detector().run(df)
+    assert result.pairs["matched"].all()
+    assert len(set(_cluster_of(result, "earlier", "later"))) == 1
+    late = df.with_columns(
+        pl.when(pl.col("id") == "later")
+        .then(pl.lit("2025-04-03T05:00:00Z"))
+        .otherwise(pl.col("published"))
+        .alias("published")
+    )
+    det = Detector()
+    apart = det.run(late)  # two days on: no version, the page holds the story
+    assert apart.pairs["matched"].all()
+    assert len(set(_cluster_of(apart, "earlier", "later"))) == 2
+    cuts = story_graph(det.last_prepared, _edges(det, apart), det.config.cluster).cuts
+    assert cuts["reason"].str.starts_with("the page holds").all() and cuts.height == 1

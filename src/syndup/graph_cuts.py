@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process
 from syndup.config import ClusterConfig
 from syndup.prepare import Prepared
 from syndup.signature import pair_jaccard
+from syndup.story_window import cut_story_window, template_series
 
 MAX_STORIES = 3  # stories told apart per multi-story page (more count as "many")
 
@@ -69,15 +70,24 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        ``smaller_share`` of the page, headline ratio below ``foreign_headline``) is a
        suspect; suspects joined to each other (copies of one roundup) form a unit. With
        the suspects removed, the rest of the graph falls into groups; a unit whose edges
-       reach two or more groups links stories that do not match each other. A page
-       reaching two such groups (and no generic headline) is a two-story page: it keeps
-       the group it shares most shingles with. A page reaching three or more is left
-       joined: roundups are cut by their headline (``roundup``) and by ``held_share``
-       (each item is at most half of the page), while a write-through chain with its
-       suspects removed falls into pieces several versions apart that share nothing (on
-       the realistic 100k set that verdict cut 952 same-story edges and no edge between
-       stories). Trade-off: an unmarked page holding three or more stories, each more
-       than half of it, is not cut.
+       reach two or more groups links stories that do not match each other. Groups the
+       unit reaches as its *own* story (under its headline, sharing its lead, or through
+       a page of about its length rather than a part of it: a copy or the next version)
+       count as one story however little they share, since a second story is printed
+       under its own headline and is a part of the page. A page reaching two stories
+       (and no generic headline) is a two-story page: it keeps the group it shares most
+       shingles with. Trade-off: a two-story page matched to a full-length version of
+       its second story (a peer, not a part) keeps that story too.
+       A page reaching three or more is left joined: roundups are cut by their
+       headline (``roundup``) and by ``held_share`` (each item is at most half of the
+       page), while a write-through chain with its suspects removed falls into pieces
+       several versions apart that share nothing (on the realistic 100k set that verdict
+       cut 952 same-story edges and no edge between stories). Trade-off: an unmarked page
+       holding three or more stories, each more than half of it, is not cut.
+       The ``held_share`` cut spares an edge of one wire within 24 hours whose held page
+       is at least a quarter of the holding one: a write-through version holding its
+       earlier (trimmed) version lower down under a new headline. Trade-off: an unmarked
+       wire roundup whose item is a quarter of it stays joined to that item.
     1b. **Headline-only records** reaching several filings of one template under their
        headline keep none of those edges (``_cut_shared_headlines``).
     2. **Story time window.** Edges between articles more than ``max_days_apart`` apart
@@ -120,7 +130,7 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     series = template_series(prepared, components(n, a[keep], b[keep]), config.series_days)
     _cut_shared_headlines(prepared, a, b, keep, reason, member, config)
     labels = components(n, a[keep], b[keep])
-    _story_window(prepared, a, b, days, keep, reason, labels, config, series)
+    cut_story_window(prepared, a, b, days, keep, reason, labels, config, series)
     labels = components(n, a[keep], b[keep])
     cut = np.flatnonzero(~keep)
     cuts = pl.DataFrame(
@@ -172,7 +182,14 @@ def _cut_multi_story(
     # "Morning Briefing:") is never a copy of a page that does not; nor is a page that
     # holds a story under another headline when that story is at most half of it.
     roundup = prepared.arrays["roundup"]
-    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1))
+    # A later version of the same wire, hours on, holding the earlier one (a roundup's
+    # items are each a small part of it): not a page holding a story among others.
+    wire_version = (
+        (col("same_wire") == 1)
+        & (col("hours_apart") <= 24)
+        & (nsh[small] >= 0.25 * np.maximum(nsh[big], 1))
+    )
+    holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1)) & ~wire_version
     for mask, why in (
         (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
         (keep & holds, "the page holds this story among other material under its own headline"),
@@ -217,6 +234,8 @@ def _cut_multi_story(
             "target": group[o_end],
             "shared": shared[cross],
             "generic": generic[u_end].astype(bool),
+            # Under the page's own headline or sharing its lead: a copy of the page itself.
+            "own": ~elsewhere[cross],
         }
     )
     # Per (unit, target): the strongest edge; its far end stands for the target's story.
@@ -224,7 +243,12 @@ def _cut_multi_story(
         frame.with_columns(pl.Series("rep", o_end))
         .sort(["unit", "target", "shared", "rep"], descending=[False, False, True, False])
         .group_by("unit", "target", maintain_order=True)
-        .agg(pl.col("shared").first(), pl.col("rep").first(), pl.col("generic").any())
+        .agg(
+            pl.col("shared").first(),
+            pl.col("rep").first(),
+            pl.col("generic").any(),
+            pl.col("own").any(),
+        )
         .sort(["unit", "shared", "target"], descending=[False, True, False])
         .with_columns(pl.len().over("unit").alias("targets"))
         .filter(pl.col("targets") >= 2)
@@ -253,12 +277,22 @@ def _cut_multi_story(
                 sim = similarity_to(prepared, reps[rest], np.full(len(rest), reps[anchor]))
                 story[rest[sim >= config.same_story]] = k
         story[lo:hi][story[lo:hi] < 0] = MAX_STORIES
-    per_target = per_target.with_columns(pl.Series("story", story))
+    # Groups the page reaches under its own headline or lead are copies of the page, so
+    # one story however little their representatives share: a write-through version's
+    # trimmed copies and its full copies fall into separate groups once the version is a
+    # suspect (it holds an earlier version under another headline), and the second story
+    # of a two-story page is printed under that story's headline, never the page's.
+    per_target = per_target.with_columns(pl.Series("story", story)).with_columns(
+        pl.when(pl.col("own"))
+        .then(pl.col("story").filter(pl.col("own")).min().over("unit"))
+        .otherwise(pl.col("story"))
+        .alias("story")
+    )
     per_unit = per_target.group_by("unit").agg(
-        pl.col("story").max().alias("stories"), pl.col("generic").any()
+        (pl.col("story").n_unique() - 1).alias("stories"), pl.col("generic").any()
     )
     decided = (
-        frame.drop("generic")
+        frame.drop("generic", "own")
         .join(per_target.select("unit", "target", "story"), on=["unit", "target"])
         .join(per_unit, on="unit")
         .filter((pl.col("stories") == 1) & ~pl.col("generic"))
@@ -345,92 +379,3 @@ def _cut_shared_headlines(
     keep[rows] = False
     member[rows] = np.where(bare[a[rows]], a[rows], b[rows])
     reason[rows] = "headline only: its headline heads several filings that do not match"
-
-
-def _story_window(
-    prepared: Prepared,
-    a: np.ndarray,
-    b: np.ndarray,
-    days: np.ndarray,
-    keep: np.ndarray,
-    reason: np.ndarray,
-    labels: np.ndarray,
-    config: ClusterConfig,
-    series: np.ndarray,
-) -> None:
-    """Step 2 of ``story_graph``: drop the longest-spanning edges of any component whose
-    members span more than ``story_days`` (``series_days`` when it holds a ``series``
-    row; ties cut together), until none does."""
-    published = prepared.arrays["published"] / 86_400e6
-    known = ~np.isnan(published)
-    if not known.any() or not len(a):
-        return
-    for _ in range(64):
-        span = _span(labels, published, known)
-        limit_of = np.full(len(span), config.story_days)
-        limit_of[np.unique(labels[series])] = config.series_days
-        wide = span > limit_of
-        if not wide.any():
-            return
-        inside = keep & wide[labels[a]] & ~np.isnan(days)
-        if not inside.any():
-            return
-        longest = pl.DataFrame({"label": labels[a[inside]], "days": days[inside]})
-        top = longest.group_by("label").agg(pl.col("days").max())
-        limit = np.full(labels.max() + 1, np.inf)
-        limit[top["label"].to_numpy()] = top["days"].to_numpy()
-        cut = inside & (days >= limit[labels[a]])
-        keep[cut] = False
-        reason[cut] = np.where(
-            series[a[cut]] | series[b[cut]] | (limit_of[labels[a[cut]]] < config.story_days),
-            "a templated series: each filing's copies lie within series_days",
-            "the story would span more than story_days",
-        )
-        labels[:] = components(len(labels), a[keep], b[keep])
-
-
-def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:
-    """Rows of components spanning more than ``days`` that hold one template refilled with
-    other figures (``verify.template_refill``): each member with a body against its
-    component's first such member (earliest published, then row), read where their
-    figures differ or their bodies are near-identical; the flag then covers every member
-    (headline-only flashes too).
-
-    Approximation: only pairs with the first member are read, so a series is found when
-    some filing differs in figures from the component's first one."""
-    from syndup.verify import _estimates, figures_changed, template_refill
-
-    published = prepared.arrays["published"] / 86_400e6
-    known = ~np.isnan(published)
-    out = np.zeros(len(labels), dtype=bool)
-    if not known.any() or not len(labels):
-        return out
-    wide = _span(labels, published, known) > days
-    rows = np.flatnonzero(wide[labels] & known & (prepared.arrays["shingles"] > 0))
-    if not len(rows):
-        return out
-    order = rows[np.lexsort((rows, published[rows], labels[rows]))]
-    first = np.full(labels.max() + 1, -1, dtype=np.int64)
-    lab = labels[order]
-    starts = np.r_[True, lab[1:] != lab[:-1]]
-    first[lab[starts]] = order[starts]
-    anchor = first[labels[rows]]
-    pick = rows != anchor
-    rows, anchor = rows[pick], anchor[pick]
-    # Read where the openings' figures differ, or where the bodies are near-identical
-    # (a table of figures refilled keeps most of its figures: only masking tells).
-    changed = figures_changed(prepared, rows, anchor).astype(bool)
-    _, _, _, cont = _estimates(prepared, rows, anchor)
-    read = changed | (cont >= 0.5)
-    refill = template_refill(prepared, rows, anchor, read, cont).astype(bool)
-    out[np.isin(labels, np.unique(labels[rows[refill]]))] = True
-    return out
-
-
-def _span(labels: np.ndarray, published: np.ndarray, known: np.ndarray) -> np.ndarray:
-    size = labels.max() + 1
-    lo = np.full(size, np.inf)
-    hi = np.full(size, -np.inf)
-    np.minimum.at(lo, labels[known], published[known])
-    np.maximum.at(hi, labels[known], published[known])
-    return np.where(hi >= lo, hi - lo, 0.0)
