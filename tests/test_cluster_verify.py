@@ -324,6 +324,22 @@ def test_explain_command_prints_the_joining_path(tmp_path) -> None:
     assert out.output.count("→") >= 2
 
 
+def _wire_pages(pages: dict[str, tuple[str, int, str, list[str]]]) -> pl.DataFrame:
+    """Pages of one day's AP story: id -> (headline, hour, outlet, paragraphs)."""
+    return pl.DataFrame(
+        [
+            {
+                "id": id_,
+                "outlet": outlet,
+                "headline": head,
+                "published": f"2025-04-01T{hour:02d}:00:00Z",
+                "body": "WASHINGTON (AP) — " + "\n\n".join(body),
+            }
+            for id_, (head, hour, outlet, body) in pages.items()
+        ]
+    )
+
+
 def test_a_version_holding_an_earlier_one_keeps_its_own_trimmed_copy() -> None:
     """A write-through version that holds an earlier, trimmed version under another headline
     is a suspect multi-story page; with it removed, its trimmed copy (its own headline and
@@ -349,18 +365,7 @@ def test_a_version_holding_an_earlier_one_keeps_its_own_trimmed_copy() -> None:
             new_top + lower[:2] + lower[4:],
         ),
     }
-    df = pl.DataFrame(
-        [
-            {
-                "id": id_,
-                "outlet": outlet,
-                "headline": head,
-                "published": f"2025-04-01T{hour:02d}:00:00Z",
-                "body": "WASHINGTON (AP) — " + "\n\n".join(body),
-            }
-            for id_, (head, hour, outlet, body) in pages.items()
-        ]
-    )
+    df = _wire_pages(pages)
     det = Detector()
     result = det.run(df)
     version, trimmed, nxt = _cluster_of(result, "version", "trimmed", "next")
@@ -381,18 +386,7 @@ def test_a_wire_version_holding_its_earlier_version_stays_joined() -> None:
         "earlier": ("Storm moves up the coast", 0, "Station", paras[6:]),
         "later": ("Thousands without power after storm makes landfall", 5, "AP", paras),
     }
-    df = pl.DataFrame(
-        [
-            {
-                "id": id_,
-                "outlet": outlet,
-                "headline": head,
-                "published": f"2025-04-01T{hour:02d}:00:00Z",
-                "body": "WASHINGTON (AP) — " + "\n\n".join(body),
-            }
-            for id_, (head, hour, outlet, body) in pages.items()
-        ]
-    )
+    df = _wire_pages(pages)
     result = Detector().run(df)
     assert result.pairs["matched"].all()
     assert len(set(_cluster_of(result, "earlier", "later"))) == 1

@@ -145,6 +145,12 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     return Graph(labels, keep, cuts)
 
 
+def _ends(side: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each edge's end on the flagged ``side`` and its other end."""
+    on = side[a]
+    return np.where(on, a, b), np.where(on, b, a)
+
+
 def _cut_multi_story(
     prepared: Prepared,
     a: np.ndarray,
@@ -225,8 +231,7 @@ def _cut_multi_story(
     cross = np.flatnonzero(keep & (suspect[a] != suspect[b]))
     if not len(cross):
         return
-    u_end = np.where(suspect[a[cross]], a[cross], b[cross])
-    o_end = np.where(suspect[a[cross]], b[cross], a[cross])
+    u_end, o_end = _ends(suspect, a[cross], b[cross])
     frame = pl.DataFrame(
         {
             "edge": cross,
@@ -341,8 +346,7 @@ def _cut_shared_headlines(
     rest = keep & ~bare[a] & ~bare[b]
     unit = components(n, a[inner], b[inner])
     group = components(n, a[rest], b[rest])
-    u_end = np.where(bare[a[cross]], a[cross], b[cross])
-    o_end = np.where(bare[a[cross]], b[cross], a[cross])
+    u_end, o_end = _ends(bare, a[cross], b[cross])
     frame = pl.DataFrame(
         {
             "edge": cross,
