@@ -21,7 +21,7 @@ import os
 import random
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -380,26 +380,39 @@ def iter_corpus(
             yield _render(*state[:2], lo, hi, *state[2:])
         return
     _load_sources(key)  # parse + cache once, before the workers start
+    yield from render_in_pool(
+        chunks, workers=workers, initializer=_init_worker, initargs=args, render=_render_piece
+    )
+
+
+def render_in_pool(
+    chunks: list[tuple[int, int]],
+    *,
+    workers: int,
+    initializer: Callable[..., None],
+    initargs: tuple,
+    render: Callable[[int, int], pl.DataFrame],
+) -> Iterator[pl.DataFrame]:
+    """Each chunk ``(lo, hi)`` rendered as 10k-row pieces by ``render`` in ``workers`` spawned
+    processes, at most 2 x workers pieces in flight, yielded whole and in order."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     step = 10_000
     pieces = [
-        (c, lo2, min(hi, lo2 + step))
-        for c, (lo, hi) in enumerate(chunks)
-        for lo2 in range(lo, hi, step)
+        (c, a, min(hi, a + step)) for c, (lo, hi) in enumerate(chunks) for a in range(lo, hi, step)
     ]
     with ProcessPoolExecutor(
-        workers, mp_context=mp.get_context("spawn"), initializer=_init_worker, initargs=args
+        workers, mp_context=mp.get_context("spawn"), initializer=initializer, initargs=initargs
     ) as ex:
         todo, pending, parts = iter(pieces), [], []
         for c, lo, hi in itertools.islice(todo, 2 * workers):
-            pending.append((c, ex.submit(_render_piece, lo, hi)))
+            pending.append((c, ex.submit(render, lo, hi)))
         while pending:
             c, fut = pending.pop(0)
             parts.append(fut.result())
             for c2, lo, hi in itertools.islice(todo, 1):
-                pending.append((c2, ex.submit(_render_piece, lo, hi)))
+                pending.append((c2, ex.submit(render, lo, hi)))
             if not pending or pending[0][0] != c:
                 yield pl.concat(parts)
                 parts = []

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
-import itertools
 import os
 import random
 import re
@@ -375,28 +374,13 @@ def iter_pages(
             yield _render(state, lo, hi)
         return
     gen._load_sources(key)  # parse + cache once, before the workers start
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor
-
-    step = 10_000
-    pieces = [
-        (c, a, min(hi, a + step)) for c, (lo, hi) in enumerate(chunks) for a in range(lo, hi, step)
-    ]
-    ctx = mp.get_context("spawn")
-    with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_init_worker, initargs=(key, n, seed)
-    ) as ex:
-        todo, pending, parts = iter(pieces), [], []
-        for c, a, b in itertools.islice(todo, 2 * workers):
-            pending.append((c, ex.submit(_render_piece, a, b)))
-        while pending:
-            c, fut = pending.pop(0)
-            parts.append(fut.result())
-            for c2, a, b in itertools.islice(todo, 1):
-                pending.append((c2, ex.submit(_render_piece, a, b)))
-            if not pending or pending[0][0] != c:
-                yield pl.concat(parts)
-                parts = []
+    yield from gen.render_in_pool(
+        chunks,
+        workers=workers,
+        initializer=_init_worker,
+        initargs=(key, n, seed),
+        render=_render_piece,
+    )
 
 
 def generate_pages(n: int, *, seed: int = 0, data_dir: Path | None = None) -> pl.DataFrame:

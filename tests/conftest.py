@@ -168,6 +168,14 @@ def build_corpus() -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides={"headline": pl.String, "body": pl.String})
 
 
+@pytest.fixture(scope="module")
+def sample_only(tmp_path_factory: pytest.TempPathFactory):
+    """The generators read the bundled sample, not ../shared/data (as in CI), for a module."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SYNDUP_SHARED_DATA", str(tmp_path_factory.mktemp("x") / "missing"))
+        yield
+
+
 @pytest.fixture(scope="session")
 def wire_corpus() -> pl.DataFrame:
     return build_corpus()

@@ -35,11 +35,7 @@ CLASSIC_400_S11 = "03d4a3967009235b"  # sha1 prefix of generate_corpus(400, seed
 WIRES = {w[0] for w in se.WIRES}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _sample_only(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SYNDUP_SHARED_DATA", str(tmp_path_factory.mktemp("x") / "missing"))
-        yield
+pytestmark = pytest.mark.usefixtures("sample_only")  # generators read the bundled sample
 
 
 @pytest.fixture(scope="module")

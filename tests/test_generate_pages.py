@@ -25,11 +25,7 @@ from benchmarks import scale_report as sr  # noqa: E402
 N = 1200
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _sample_only(tmp_path_factory: pytest.TempPathFactory):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SYNDUP_SHARED_DATA", str(tmp_path_factory.mktemp("x") / "missing"))
-        yield
+pytestmark = pytest.mark.usefixtures("sample_only")  # generators read the bundled sample
 
 
 @pytest.fixture(scope="module")

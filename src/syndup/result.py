@@ -24,6 +24,18 @@ EVIDENCE = (
     "headline_ratio",
 )
 
+#: Where each record went: the leading columns of every engine's and the index's assignments.
+ASSIGNED = (
+    "id",
+    "cluster_id",
+    "cluster_size",
+    "canonical_id",
+    "is_canonical",
+    "similarity",
+    "rule",
+    "evidence",
+)
+
 NO_TEXT = "no usable text (headline and body empty after cleanup)"
 
 
@@ -207,17 +219,7 @@ def assignment_table(
             .alias("rule"),
         )
         .sort("row")
-        .select(
-            "id",
-            "cluster_id",
-            "cluster_size",
-            "canonical_id",
-            "is_canonical",
-            "similarity",
-            "rule",
-            "evidence",
-            *EVIDENCE,
-        )
+        .select(*ASSIGNED, *EVIDENCE)
     )
     asg = asg.with_columns(
         pl.when(pl.col("cluster_size") == 1).then(None).otherwise(pl.col("rule")).alias("rule")

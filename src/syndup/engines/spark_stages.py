@@ -14,7 +14,7 @@ import pyarrow as pa
 from syndup.config import Config
 from syndup.engines import spark_frames as S
 from syndup.engines import tasks as T
-from syndup.result import EVIDENCE, NO_TEXT
+from syndup.result import ASSIGNED, EVIDENCE, NO_TEXT
 from syndup.verify import FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -259,18 +259,7 @@ def clusters(
         ),
     )
     labelled = built.join(numbered, "canonical_id")
-    columns = [
-        "id",
-        "cluster_id",
-        "cluster_size",
-        "canonical_id",
-        "is_canonical",
-        "similarity",
-        "rule",
-        "evidence",
-        *EVIDENCE,
-        "reason",
-    ]
+    columns = [*ASSIGNED, *EVIDENCE, "reason"]
     no_text = docs.filter(~F.col("usable")).select(
         "id",
         *[F.lit(None).cast(labelled.schema[c].dataType).alias(c) for c in columns[1:-1]],

@@ -20,21 +20,12 @@ from syndup.config import Config
 from syndup.errors import InputError
 from syndup.index.articles import UTC, to_prepared
 from syndup.index.store import SCALAR_COLUMNS, Counters, Retry, Store, StoreError, unique
+from syndup.result import ASSIGNED
 
 if TYPE_CHECKING:
     from syndup.explain import Explanation
 
-ASSIGNMENT_COLUMNS = (
-    "id",
-    "cluster_id",
-    "cluster_size",
-    "canonical_id",
-    "is_canonical",
-    "similarity",
-    "rule",
-    "evidence",
-    "action",
-)
+ASSIGNMENT_COLUMNS = (*ASSIGNED, "action")
 
 
 _ASSIGNMENT_SCHEMA = {
