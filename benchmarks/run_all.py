@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     rc = 0
     if not a.skip_accuracy:
         rc |= step("accuracy", acc, timings)
+        rc |= step(
+            "sts_headlines", [py, str(HERE / "sts_headlines.py"), "--out-dir", str(out)], timings
+        )
     rc |= step("scale", scale, timings)
     if (out / "scale.json").is_file():
         rc |= step(

@@ -402,3 +402,52 @@ def test_a_wire_version_holding_its_earlier_version_stays_joined() -> None:
     assert len(set(_cluster_of(apart, "earlier", "later"))) == 2
     cuts = story_graph(det.last_prepared, _edges(det, apart), det.config.cluster).cuts
     assert cuts["reason"].str.starts_with("the page holds").all() and cuts.height == 1
+
+
+def test_headline_only_records_extend_a_headline_but_never_swap_its_names() -> None:
+    """A headline contained in another's is a copy when it adds words or rewords common ones,
+    not when it swaps a place, a party or a count (real headline pairs, STS news set)."""
+    from syndup.pipeline import cluster
+
+    pairs = [
+        (
+            "Pakistan condemns US drone strike in Shawal Area",
+            "Pakistan condemns US drone strike in Miranshah",
+            False,
+        ),
+        (
+            "FAA lifts ban on U.S. flights to Tel Aviv",
+            "FAA lifts ban on U.S. flights to Israel",
+            False,
+        ),
+        (
+            "Annan to visit Syrian refugees in Turkey Tuesday",
+            "Annan to visit Syrian refugees in Turkey before Iran",
+            False,
+        ),
+        (
+            "Marc Maron Amits Progressives Are a Buzzkill in HBO Special Trailer",
+            "Marc Maron Admits Progressives Are a Buzzkill in HBO Special Trailer: We Annoyed "
+            "the Average American Into Fascism",
+            True,
+        ),
+        (
+            "Algerian president in France for medical tests",
+            "Algerian president in France for medical tests after minor stroke",
+            True,
+        ),
+        (
+            "Chinese court upholds death penalties for Mekong murderers",
+            "Court upholds death sentences for Mekong murderers",
+            True,
+        ),
+    ]
+    records = [
+        {"id": f"{side}{i}", "headline": h, "outlet": f"Outlet {side}", "published": "2013-05-01"}
+        for i, (ha, hb, _) in enumerate(pairs)
+        for side, h in (("a", ha), ("b", hb))
+    ]
+    got = dict(cluster(pl.DataFrame(records)).assignments.select("id", "cluster_id").iter_rows())
+    for i, (ha, _, copy) in enumerate(pairs):
+        same = got[f"a{i}"] is not None and got[f"a{i}"] == got[f"b{i}"]
+        assert same == copy, ha

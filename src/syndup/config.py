@@ -380,6 +380,7 @@ def _default_rules() -> tuple[Rule, ...]:
             (
                 "body_missing >= 1",
                 "headline_partial >= 92",
+                "headline_swapped == 0",
                 "headline_words >= 7",
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
@@ -387,8 +388,9 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "day_apart == 0",
             ),
-            "headline-only record whose headline is contained in the other's from another outlet "
-            "within a day (an outlet's second item under one headline is another filing)",
+            "headline-only record whose headline is contained in the other's (it adds words, "
+            "swaps no name or figure) from another outlet within a day (an outlet's second item "
+            "under one headline is another filing)",
         ),
         Rule(
             "ocr_copy",

@@ -118,11 +118,14 @@ _TAIL_LENGTHS = np.array([len(p) for p in _TAIL_PHRASES], dtype=np.int64)
 
 # Headline decorations that outlets add to a wire headline, and the wires' own version
 # tags ("UPDATE 3-", "REFILE-", "CORRECTED-"): every version of a story keeps its headline.
-_HEADLINE_PREFIX = (
-    r"(?i)^\s*(?:opinion|editorial|analysis|watch|video|report|breaking|exclusive"
+# One decoration ("UPDATE 2-"); ``_HEADLINE_PREFIX`` strips any run of them from the start
+# ("EXCLUSIVE-UPDATE 1-").
+HEADLINE_PREFIX = (
+    r"(?i)\s*(?:opinion|editorial|analysis|watch|video|report|breaking|exclusive"
     r"|(?:update[d]?|refile|corrected|rpt)(?:\s*\d{1,2})?"
     r"|live|photos?|bnn in focus)\s*[:|\-–—]\s*"
 )
+_HEADLINE_PREFIX = f"(?i)^(?:{HEADLINE_PREFIX.removeprefix('(?i)')})+"
 _HEADLINE_SUFFIX = r"(?i)\s*[|\-–—]\s*(?:opinion|editorial|analysis|video|photos?)\s*$"
 
 _APOSTROPHES = "'’‘‛`´′"

@@ -6,6 +6,12 @@ Features per pair (NaN where a side lacks the text; every comparison with NaN is
 headline_ratio                rapidfuzz ``fuzz.ratio`` of normalised headlines (0-100)
 headline_partial              ``fuzz.partial_ratio`` of headlines: the shorter inside the longer
 headline_words                words in the shorter headline
+headline_swapped              names and figures of the headline with fewer words that the
+                              other lacks (not there, nor a near spelling): an extended or
+                              re-worded headline adds words and rewords common ones, another
+                              story's headline swaps a place, a party or a count ("drone
+                              strike in Shawal" vs "in Miranshah"); only where
+                              ``headline_partial`` >= 90 (see ``headline_swapped``)
 headline_generic              1 if either headline is generic ("Weather", "Letters to the editor")
 body_missing                  1 if either side has no body text
 body_jaccard                  MinHash estimate of word-shingle Jaccard
@@ -73,6 +79,7 @@ from rapidfuzz import fuzz, process
 
 from syndup.config import Rule, VerifyConfig
 from syndup.errors import ConfigError
+from syndup.normalize import HEADLINE_PREFIX
 from syndup.prepare import Prepared
 from syndup.shingle import shingle_sets
 from syndup.signature import pair_jaccard
@@ -81,6 +88,7 @@ FEATURES = (
     "headline_ratio",
     "headline_partial",
     "headline_words",
+    "headline_swapped",
     "headline_generic",
     "body_missing",
     "body_jaccard",
@@ -117,6 +125,9 @@ AMBIGUOUS = (0.35, 0.85, 0.6)
 # both bodies at most REFILL[3] shingles (a template is a short filing: a notice, a table).
 REFILL = (0.8, 0.1, 0.2, 800)
 _DIGITS = r"\d+(?:[.,/-]\d+)*"
+_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+_SITE_SUFFIX = re.compile(r"\s+[|\-–—]\s+(?:\S+\s+){0,4}\S+\s*$")
+_DECORATION = re.compile(f"^(?:{HEADLINE_PREFIX.removeprefix('(?i)')})+", re.IGNORECASE)
 # OCR evidence (character grams, ``ocr_features``) only for pairs whose word-shingle
 # containment is at least this and that the clean-copy rules' evidence does not already
 # settle: a copy at 5% OCR damage per word keeps ~2/3 of its word shingles (at 10%, about
@@ -176,6 +187,11 @@ def pair_features(
     rows = scoped("headline_partial")
     h_partial[rows] = _cpdist(heads[a[rows]], heads[b[rows]], fuzz.partial_ratio, workers)
     h_partial = np.where(both_heads, h_partial, np.nan)
+    h_swapped = np.full(len(a), np.nan)
+    rows = np.flatnonzero(h_partial >= 90)
+    if len(rows):
+        raw = prepared.docs["headline"].gather(np.concatenate([a[rows], b[rows]])).to_list()
+        h_swapped[rows] = [headline_swapped(raw[k], raw[k + len(rows)]) for k in range(len(rows))]
 
     unq = cont.copy()
     lead_j = np.where(both_bodies, pair_jaccard(prepared.lead_sig, a, b), np.nan)
@@ -217,6 +233,7 @@ def pair_features(
         pl.Series("headline_ratio", np.round(h_ratio, 1)),
         pl.Series("headline_partial", np.round(h_partial, 1)),
         pl.Series("headline_words", np.minimum(words[a], words[b]).astype(np.int64)),
+        pl.Series("headline_swapped", h_swapped),
         pl.Series("headline_generic", (generic[a] | generic[b]).astype(np.int8)),
         pl.Series("body_missing", (~both_bodies).astype(np.int8)),
         pl.Series("body_jaccard", np.round(jac, 3)),
@@ -270,6 +287,47 @@ def pair_features(
         pl.Series("ocr_jaccard", np.round(ocr[2], 3)),
         pl.Series("ocr_figures_changed", ocr[3]),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+
+
+def headline_swapped(head_a: str | None, head_b: str | None) -> int:
+    """Names and figures in the headline with fewer words that the other headline lacks.
+
+    Words are compared lower-cased, after the decorations ``clean_headlines`` strips, and a
+    word counts as present when it is in the other headline or (4+ letters) a word there
+    scores ``fuzz.ratio`` >= 80 against it (a typo'd "Amits" for "Admits"). Of the absent
+    words only the specific ones count: a word with a digit, an acronym, or a capitalised
+    word after the first in a headline that is not in title case (in "Two UK Soldiers
+    Killed In Afghanistan" every word is capitalised, so only "UK" is a name; in an
+    all-capitals headline only figures count). A site's name after " | " or " - " is not
+    read. Trade-off:
+    a re-headlined copy that names the place differently ("Tel Aviv" for "Israel") is
+    refused on the headline alone; its body, when there is one, decides through the body
+    rules."""
+    wa, wb = _headline_words(head_a or ""), _headline_words(head_b or "")
+    short, long_ = (
+        (wa, wb) if (len(wa), sum(map(len, wa))) <= (len(wb), sum(map(len, wb))) else (wb, wa)
+    )
+    there = {w.lower() for w in long_}
+    near = [u for u in there if len(u) >= 3]
+    title = sum(w[:1].isupper() for w in short if len(w) >= 4) >= 0.8 * max(
+        1, sum(len(w) >= 4 for w in short)
+    )
+    count = 0
+    for pos, word in enumerate(short):
+        low = word.lower()
+        if low in there or (len(low) >= 4 and any(fuzz.ratio(low, u) >= 80 for u in near)):
+            continue
+        acronym = len(word) >= 2 and word.isupper() and word.isalpha()
+        name = pos > 0 and word[:1].isupper() and not title
+        count += bool(any(c.isdigit() for c in word) or acronym or name)
+    return count
+
+
+def _headline_words(headline: str) -> list[str]:
+    """A headline's words in their own case, decorations ("UPDATE 2-", "Opinion |") and a
+    short trailing segment after " | " or " - " (a site's name) off."""
+    words = _WORD.findall(_SITE_SUFFIX.sub("", _DECORATION.sub("", headline)))
+    return [w.lower() for w in words] if headline.isupper() else words
 
 
 def ocr_features(
