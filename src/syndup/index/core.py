@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
+from syndup.index.anchors import ThinRows
 from syndup.index.articles import doc_layout, read_prepared, take
 from syndup.index.bands import BandRuns, append_run
 from syndup.index.meta import check_meta, layouts, parse_duration
@@ -52,6 +53,7 @@ class Index(Reads):
         self._store = store
         self.config = config
         self._bands = BandRuns()
+        self._thin = ThinRows()  # stored rows read thin (immutable: kept across sessions)
         self._layout = doc_layout(config)
 
     # ------------------------------------------------------------------ opening
@@ -145,6 +147,7 @@ class Index(Reads):
                     layout=self._layout,
                     write=write,
                     all_live=write and not removed,
+                    thin=self._thin,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())

@@ -33,7 +33,7 @@ import polars as pl
 from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.graph_cuts import components
-from syndup.index.anchors import step_candidates
+from syndup.index.anchors import ThinRows, step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
 from syndup.index.store import (
@@ -98,11 +98,13 @@ def plan_add(
     layout: list[tuple[str, str]],
     write: bool = True,
     all_live: bool = False,
+    thin: ThinRows | None = None,
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
     ``bands``: the stored band runs, synced with the store. ``write=False`` (a query): the
     plan holds the assignments only, not the rows a write would store. ``all_live``: no
-    article was ever removed, so every doc in the runs is stored (not looked up)."""
+    article was ever removed, so every doc in the runs is stored (not looked up). ``thin``:
+    stored rows the search read thin in earlier steps (kept across steps)."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
@@ -113,7 +115,7 @@ def plan_add(
     seen = unique(np.concatenate([d for _, d in hits.values()]))
     live = store.live_docs(seen) if len(seen) and not all_live else seen
     found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
-    old_docs, old, pairs = step_candidates(store, found, new, config, layout)
+    old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
     both = concat([old, new], config)
     n_old = len(old_docs)
     feats = pair_features(
