@@ -19,7 +19,6 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
-from syndup.index.anchors import ThinRows
 from syndup.index.articles import doc_layout, read_prepared, take
 from syndup.index.bands import BandRuns, append_run
 from syndup.index.meta import check_meta, layouts, parse_duration
@@ -36,6 +35,7 @@ from syndup.index.store import (
 from syndup.io import read_corpus
 
 if TYPE_CHECKING:
+    from syndup.index.anchors import ThinRows
     from syndup.index.update import Plan
 
 
@@ -53,7 +53,7 @@ class Index(Reads):
         self._store = store
         self.config = config
         self._bands = BandRuns()
-        self._thin = ThinRows()  # stored rows read thin (immutable: kept across sessions)
+        self._thin: ThinRows | None = None  # stored rows read thin, kept across sessions
         self._layout = doc_layout(config)
 
     # ------------------------------------------------------------------ opening
@@ -120,8 +120,12 @@ class Index(Reads):
         first = df.select(pl.int_range(pl.len()).over("id") == 0).to_series()
         # In id order, as the batch run takes rows (its anchors and samples follow row order).
         fresh = df.filter(first & ~pl.col("id").is_in(list(known))).sort("id")
+        from syndup.index.anchors import ThinRows
         from syndup.index.update import Plan, plan_add
         from syndup.prepare import prepare
+
+        if self._thin is None:
+            self._thin = ThinRows()
 
         prepared = prepare(fresh, self.config)  # pure: outside the write lock
         session = self._store.writing() if write else self._store.reading()
