@@ -116,23 +116,26 @@ def plan_add(
     live = store.live_docs(seen) if len(seen) and not all_live else seen
     found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
     old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
-    both = concat([old, new], config)
     n_old = len(old_docs)
-    feats = pair_features(
-        pairs,
-        both,
-        body_ngram=config.signature.body_ngram,
-        scopes=feature_scopes(config.verify),
-        rules=config.verify.rules,
-    )
-    feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
     doc_of = np.concatenate([old_docs, new_docs])
-    new_edges = _edge_rows(feats, doc_of)
-    touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
-    comps = store.members(touched)["component"].unique().to_numpy()
-    affected = store.component_docs(comps) if len(comps) else np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    if pairs.height:  # (most one-article queries have no candidate at all)
+        feats = pair_features(
+            pairs,
+            concat([old, new], config),
+            body_ngram=config.signature.body_ngram,
+            scopes=feature_scopes(config.verify),
+            rules=config.verify.rules,
+        )
+        feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
+        new_edges = _edge_rows(feats, doc_of)
+        touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
+    else:
+        new_edges, touched = _empty_edges(), none
+    comps = store.members(touched)["component"].unique().to_numpy() if len(touched) else none
+    affected = store.component_docs(comps) if len(comps) else none
     stored_edges = store.edges(affected) if len(affected) else _empty_edges()
-    members = store.members(affected)
+    members = store.members(affected) if len(affected) else pl.DataFrame(schema=MEMBER_SCHEMA)
     sub = concat([_gather(store, affected, old_docs, old, config, layout), new], config)
     sub_docs = np.concatenate([affected, new_docs])
     plan = recluster(
@@ -222,27 +225,25 @@ def recluster(
         *[pl.col(f).cast(pl.Float32) for f in EDGE_FEATURES],
         pl.lit(True).alias("matched"),
     )
-    built = build_clusters(sub, graph, config.cluster)
-    asg = assignment_table(sub, graph, built)
-    local = asg["cluster_id"].to_numpy()
+    alone = np.ones(n, dtype=bool)
+    alone[a], alone[b] = False, False
+    alone &= old_cluster < 0
+    asg, local, canon_row, decided = _cluster(sub, graph, alone, config)
     comp_label = components(n, a, b)
     comp_min = np.full(int(comp_label.max()) + 1 if n else 0, np.iinfo(np.int64).max)
     np.minimum.at(comp_min, comp_label, sub_docs)
     component = comp_min[comp_label]
     ids = sub.docs["id"].to_numpy()
-    row_of_id = {v: i for i, v in enumerate(ids.tolist())}
-    canon_row = np.array([row_of_id[c] for c in asg["canonical_id"].to_list()], dtype=np.int64)
 
     old_ids = unique(old_cluster[old_cluster >= 0])
-    stored = store.clusters(old_ids).filter(pl.col("merged_into").is_null())
+    stored = (
+        store.clusters(old_ids) if len(old_ids) else pl.DataFrame(schema=CLUSTER_SCHEMA)
+    ).filter(pl.col("merged_into").is_null())
     old_canon = dict(zip(stored["cluster"].to_list(), stored["canonical"].to_list()))
     founded = dict(zip(stored["cluster"].to_list(), stored["founded"].to_list()))
     stable, merged_into, plan_events = _stable_ids(
         local, old_cluster, sub_docs, canon_row, old_canon, counters
     )
-    # The first separating rule of each cluster, by its canonical row (as ``assemble``'s
-    # cluster table has it).
-    decided = dict(zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list()))
     members = pl.DataFrame(
         {
             "doc": sub_docs,
@@ -303,6 +304,83 @@ def recluster(
         events=events,
     )
     return plan
+
+
+_ASG_SCHEMA = {
+    "id": pl.String,
+    "cluster_id": pl.String,
+    "cluster_size": pl.Int64,
+    "canonical_id": pl.String,
+    "is_canonical": pl.Boolean,
+    "similarity": pl.Float64,
+    "rule": pl.String,
+    "evidence": pl.String,
+}
+
+
+def _cluster(
+    sub: Prepared, graph: pl.DataFrame, alone: np.ndarray, config: Config
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[int, Any]]:
+    """``build_clusters`` + ``assignment_table`` over ``sub``: ``(assignments, local
+    cluster label per row, canonical row per row, first separating rule by canonical
+    row)``. Rows ``alone`` (new articles with no edge) are their own clusters; they are
+    left out of the build (components are independent there), so a step of mostly
+    unmatched articles, and a one-article query that matched nothing, builds no frames for
+    them. Their rows are what the build gives a singleton: its own canonical, similarity
+    1, no rule or evidence."""
+    n = sub.docs.height
+    ids = sub.docs["id"].to_numpy()
+    local = np.empty(n, dtype=object)
+    canon_row = np.arange(n, dtype=np.int64)
+    decided: dict[int, Any] = {}
+    keep = np.flatnonzero(~alone)
+    parts = []
+    if len(keep):
+        part = sub if len(keep) == n else take(sub, keep)
+        if len(keep) < n:
+            graph = graph.with_columns(
+                pl.Series("a", np.searchsorted(keep, graph["a"].to_numpy()).astype(np.int64)),
+                pl.Series("b", np.searchsorted(keep, graph["b"].to_numpy()).astype(np.int64)),
+            )
+        built = build_clusters(part, graph, config.cluster)
+        asg = assignment_table(part, graph, built)
+        local[keep] = asg["cluster_id"].to_numpy()
+        row_of_id = {v: int(keep[i]) for i, v in enumerate(ids[keep].tolist())}
+        canon_row[keep] = [row_of_id[c] for c in asg["canonical_id"].to_list()]
+        # The first separating rule of each cluster, by its canonical row (as
+        # ``assemble``'s cluster table has it).
+        decided = {
+            int(keep[c]): d
+            for c, d in zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list())
+        }
+        parts.append(
+            asg.select(pl.col(c).cast(t) for c, t in _ASG_SCHEMA.items()).with_columns(
+                pl.Series("_row", keep)
+            )
+        )
+    single = np.flatnonzero(alone)
+    if len(single):
+        for r in single.tolist():  # labels no build gives ("c0001", ...)
+            local[r] = f"alone:{r}"
+        names = ids[single]
+        parts.append(
+            pl.DataFrame(
+                {
+                    "id": names,
+                    "cluster_id": None,
+                    "cluster_size": 1,
+                    "canonical_id": names,
+                    "is_canonical": True,
+                    "similarity": 1.0,
+                    "rule": None,
+                    "evidence": None,
+                    "_row": single,
+                },
+                schema={**_ASG_SCHEMA, "_row": pl.Int64},
+            )
+        )
+    asg = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_row")
+    return asg.drop("_row"), local, canon_row, decided
 
 
 def _stable_ids(
