@@ -9,10 +9,10 @@ bytes on disk per article or Redis ``used_memory``), one-article ``query`` laten
 first 10 are discarded; articles not in the index) at each ``--checkpoints`` size and at the
 end, then ``syndup index explain`` of one pair end to end (a fresh CLI process, best of 3).
 ``baseline``: one batch ``syndup cluster`` run over the same articles, for scale in the same
-conditions. The machine's load average is recorded next to the
-figures; so are CPU figures (add CPU-s, query CPU ms of the process, explain CPU s of the
-child), which shared load disturbs far less than wall time. Results are merged into ``benchmarks/results/index.json`` (keyed by backend and
-size) and ``index.md``.
+conditions. The machine's load average is recorded next to the figures; so are CPU
+figures (add CPU-s, query CPU ms of the process, explain CPU s of the child), which shared
+load disturbs far less than wall time. Results are merged into
+``benchmarks/results/index.json`` (keyed by backend and size) and ``index.md``.
 """
 
 from __future__ import annotations
