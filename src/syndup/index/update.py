@@ -8,7 +8,7 @@ bucket with them (the first ``LSHConfig.anchors`` of each bucket, as in the batc
 (its stored members and edges re-enter as a ``Prepared``). Components are independent in
 ``build_clusters``, so re-clustering only the touched components gives what a batch run gives
 for them. Stable ids are then mapped onto the new clusters: a cluster keeps its id as it
-grows, a merge keeps the oldest id, a split-off part gets a new one.
+grows, a merge keeps the oldest id, a split-off part gets a new one (``syndup.index.stable``).
 
 Differences from a batch run (measured in the parity tests):
 
@@ -36,6 +36,7 @@ from syndup.graph_cuts import components
 from syndup.index.anchors import ThinRows, step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
+from syndup.index.stable import stable_ids, step_assignments
 from syndup.index.store import (
     CLUSTER_SCHEMA,
     EDGE_FEATURES,
@@ -241,7 +242,7 @@ def recluster(
     ).filter(pl.col("merged_into").is_null())
     old_canon = dict(zip(stored["cluster"].to_list(), stored["canonical"].to_list()))
     founded = dict(zip(stored["cluster"].to_list(), stored["founded"].to_list()))
-    stable, merged_into, plan_events = _stable_ids(
+    stable, merged_into, plan_events = stable_ids(
         local, old_cluster, sub_docs, canon_row, old_canon, counters
     )
     members = pl.DataFrame(
@@ -297,7 +298,7 @@ def recluster(
             }
         )
     plan = Plan(
-        assignments=_assignments(asg, stable, old_cluster, merged_into, plan_events),
+        assignments=step_assignments(asg, stable, old_cluster, merged_into, plan_events),
         members=members,
         clusters=pl.DataFrame(rows, schema=CLUSTER_SCHEMA),
         drop_clusters=drop,
@@ -381,101 +382,3 @@ def _cluster(
         )
     asg = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_row")
     return asg.drop("_row"), local, canon_row, decided
-
-
-def _stable_ids(
-    local: np.ndarray,
-    old_cluster: np.ndarray,
-    sub_docs: np.ndarray,
-    canon_row: np.ndarray,
-    old_canon: dict[int, int],
-    counters: Counters,
-) -> tuple[np.ndarray, dict[int, int], list[tuple[str, int, int | None, Any]]]:
-    """Stable id per row, merges (gone -> kept) and events ``(kind, cluster, row, other)``.
-
-    Each stored id goes to the new cluster holding its old canonical, else to the one holding
-    most of its old members; a new cluster keeps the oldest id it received and records the
-    others as merged into it; a cluster that received none (all new, or split off) gets a new
-    id."""
-    doc_row = dict(zip(sub_docs.tolist(), range(len(sub_docs))))
-    local_l, old_l = local.tolist(), old_cluster.tolist()
-    # Rows per (old id, new cluster), most first, then by new cluster (as before: sorted).
-    tally: dict[int, dict[Any, int]] = {}
-    first_old: dict[int, int] = {}  # first row of each stored id
-    olds_of: dict[Any, set[int]] = {}  # stored ids found in each new cluster
-    for i, (loc, old) in enumerate(zip(local_l, old_l)):
-        if old < 0:
-            continue
-        per = tally.setdefault(old, {})
-        per[loc] = per.get(loc, 0) + 1
-        first_old.setdefault(old, i)
-        olds_of.setdefault(loc, set()).add(old)
-    winner: dict[int, Any] = {}
-    for old_id in sorted(tally):
-        per = tally[old_id]
-        canon = old_canon.get(old_id)
-        where = local_l[doc_row[canon]] if canon in doc_row else None
-        winner[old_id] = where if where in per else min(per, key=lambda loc: (-per[loc], loc))
-    won: dict[Any, list[int]] = {}
-    for old_id, loc in winner.items():
-        won.setdefault(loc, []).append(old_id)
-    stable_of: dict[Any, int] = {}
-    merged_into: dict[int, int] = {}
-    events: list[tuple[str, int, int | None, Any]] = []
-    first_row: dict[Any, int] = {}
-    size_of: dict[Any, int] = {}
-    for i, loc in enumerate(local_l):
-        first_row.setdefault(loc, i)
-        size_of[loc] = size_of.get(loc, 0) + 1
-    for loc in first_row:
-        got = sorted(won.get(loc, []))
-        if got:
-            keep = got[0]
-            for gone in got[1:]:
-                merged_into[gone] = keep
-                events.append(("merged", keep, None, str(gone)))
-        else:
-            keep = counters.cluster
-            counters.cluster += 1
-        stable_of[loc] = keep
-    stable = np.array([stable_of[loc] for loc in local_l], dtype=np.int64)
-    for loc, i in first_row.items():
-        keep = stable_of[loc]
-        canon = int(canon_row[i])
-        if size_of[loc] < 2:
-            continue
-        if not won.get(loc):
-            split = sorted(olds_of.get(loc, ()))
-            events.append(("founded", keep, canon, f"split from {split}" if split else None))
-            continue
-        before = old_canon.get(keep)
-        if before is None:  # the kept id was a singleton's: its article was the canonical
-            before = int(sub_docs[first_old[keep]])
-        if int(sub_docs[canon]) != before:
-            events.append(("canonical_changed", keep, canon, doc_row.get(before)))
-    for i in np.flatnonzero(old_cluster < 0).tolist():
-        loc = local_l[i]
-        if won.get(loc) and size_of[loc] >= 2:
-            events.append(("joined", stable_of[loc], int(i), None))
-    return stable, merged_into, events
-
-
-def _assignments(
-    asg: pl.DataFrame,
-    stable: np.ndarray,
-    old_cluster: np.ndarray,
-    merged_into: dict[int, int],
-    events: list[tuple[str, int, int | None, Any]],
-) -> pl.DataFrame:
-    """Rows of the new articles: the batch columns with stable ids, plus ``action``."""
-    merged_keep = {keep for keep in merged_into.values()}
-    existed = set(old_cluster[old_cluster >= 0].tolist())
-    action = [
-        "merged" if c in merged_keep else "joined" if c in existed else "new"
-        for c in stable.tolist()
-    ]
-    out = asg.with_columns(
-        pl.Series("cluster_id", [f"c{c}" for c in stable.tolist()]),
-        pl.Series("action", action),
-    )
-    return out.filter(pl.Series(old_cluster < 0))
