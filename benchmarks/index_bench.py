@@ -9,9 +9,10 @@ bytes on disk per article or Redis ``used_memory``), one-article ``query`` laten
 first 10 are discarded; articles not in the index) at each ``--checkpoints`` size and at the
 end, then ``syndup index explain`` of one pair end to end (a fresh CLI process, best of 3).
 ``baseline``: one batch ``syndup cluster`` run over the same articles, for scale in the same
-conditions. The machine's load average is recorded next to the
-figures. Results are merged into ``benchmarks/results/index.json`` (keyed by backend and
-size) and ``index.md``.
+conditions. The machine's load average is recorded next to the figures; so are CPU
+figures (add CPU-s, query CPU ms of the process, explain CPU s of the child), which shared
+load disturbs far less than wall time. Results are merged into
+``benchmarks/results/index.json`` (keyed by backend and size) and ``index.md``.
 """
 
 from __future__ import annotations
@@ -111,8 +112,10 @@ def worker(args: argparse.Namespace) -> dict:
         pair = index.get(clusters["cluster_id"][0])["id"].head(2).to_list()
         index.close()
         explain_runs = []
+        explain_cpu = []
         for _ in range(3):
             t = time.perf_counter()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             subprocess.run(
                 [*CLI, "index", "explain", location, *pair, "--format", "json"],
                 check=True,
@@ -120,6 +123,9 @@ def worker(args: argparse.Namespace) -> dict:
                 env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
             )
             explain_runs.append(round(time.perf_counter() - t, 2))
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+            explain_cpu.append(round(used, 2))
         explain_s = min(explain_runs)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return {
@@ -139,9 +145,11 @@ def worker(args: argparse.Namespace) -> dict:
             "clusters": stats["clusters"],
             "query_ms_p50": at_sizes[str(n)]["p50"],
             "query_ms_p99": at_sizes[str(n)]["p99"],
+            "query_cpu_ms_p50": at_sizes[str(n)]["cpu_p50"],
             "queries_at": at_sizes,
             "explain_end_to_end_s": round(explain_s, 2),
             "explain_runs_s": explain_runs,
+            "explain_cpu_s": explain_cpu,
             "load_avg_before": [round(x, 2) for x in load_before],
             "load_avg_after": [round(x, 2) for x in os.getloadavg()],
             "versions": {
@@ -162,15 +170,19 @@ def _queries(index: object, probes: object) -> dict:
     """One-article query latency (ms) over ``probes``, warm: the first 10 are discarded."""
     import numpy as np
 
-    latencies = []
+    latencies, cpu = [], []
     for i in range(probes.height):  # type: ignore[attr-defined]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         index.query(probes.slice(i, 1))  # type: ignore[attr-defined]
         latencies.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
     warm = np.array(latencies[10:])
+    warm_cpu = np.array(cpu[10:])  # CPU ms (all threads): robust under shared load
     return {
         "p50": round(float(np.percentile(warm, 50)), 2),
         "p99": round(float(np.percentile(warm, 99)), 2),
+        "cpu_p50": round(float(np.percentile(warm_cpu, 50)), 2),
+        "cpu_p99": round(float(np.percentile(warm_cpu, 99)), 2),
         "queries": len(warm),
         "load": round(os.getloadavg()[0], 2),
     }
@@ -215,15 +227,16 @@ def write_results(rows: list[dict]) -> None:
         "min) is the machine's, shared with other jobs.",
         "",
         "| backend | articles | add/s (wall) | add/CPU-s | peak RSS MB | bytes/article "
-        "| query p50 / p99 ms (at size) | explain s | load before -> after |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| query p50 / p99 ms (at size) | query CPU p50 ms | explain s (CPU s) "
+        "| load before -> after |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for key in sorted(old):
         r = old[key]
         if "query_ms_p50" not in r:  # the batch baseline: throughput only
             lines.append(
                 f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | | "
-                f"{r['peak_rss_mb']:,} | | | | "
+                f"{r['peak_rss_mb']:,} | | | | | "
                 f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
             )
             continue
@@ -236,7 +249,8 @@ def write_results(rows: list[dict]) -> None:
             f"| {r['backend']} | {r['articles']:,} | {r['articles_per_s']:,} | "
             f"{r.get('articles_per_cpu_s', '')} | "
             f"{r['peak_rss_mb']:,} | {r['bytes_per_article']:,} ({r['bytes_measure']}) | "
-            f"{queries} | {r['explain_end_to_end_s']} | "
+            f"{queries} | {r.get('query_cpu_ms_p50', '')} | {r['explain_end_to_end_s']}"
+            f"{' (' + str(min(r['explain_cpu_s'])) + ')' if r.get('explain_cpu_s') else ''} | "
             f"{r['load_avg_before'][0]} -> {r['load_avg_after'][0]} |"
         )
     md = RESULTS / "index.md"

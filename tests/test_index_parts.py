@@ -1,5 +1,6 @@
 """The index's own building blocks against plain references: band-run merges, the
-sort-based unique, lazily read bodies, the CLI's index-only start-up."""
+sort-based unique, band lookups, thin rows, lazily read bodies, the CLI's index-only
+start-up."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from index_helpers import ROOT
 from syndup.index.articles import LazyBodies, concat, take
-from syndup.index.bands import Run, merge_sorted
+from syndup.index.bands import PER_KEY, BandRuns, Run, merge_sorted
 from syndup.index.store import unique
 
 
@@ -106,3 +107,58 @@ def test_index_commands_do_not_import_the_batch_commands():
     for heavy in ("syndup.cli.cluster_cmd", "syndup.evaluate", "syndup.htmlreport", "syndup._jit"):
         assert heavy not in loaded
     assert "syndup.cli.index_cmd" in loaded
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_band_lookup_equals_a_plain_scan(seed):
+    """Up to PER_KEY docs of each key per run, ordered by key then doc, keys in no run
+    skipped: the searchsorted lookup against a per-key scan of every run."""
+    rng = np.random.default_rng(seed)
+    runs = BandRuns()
+    start = 1
+    for size in (4000, 1500, 300):  # few distinct keys: buckets larger than PER_KEY
+        docs = np.arange(start, start + size)
+        runs.runs["body"].append(_run(rng, docs, 400))
+        start += size
+    keys = unique(rng.integers(1, 800, 300).astype(np.uint64))  # half in no run
+    k, d = runs.lookup("body", keys)
+    ref = []
+    for i, key in enumerate(keys.tolist()):
+        for run in runs.runs["body"]:
+            found = run.docs[run.keys == key][:PER_KEY]
+            ref += [(i, int(x)) for x in found]
+    ref.sort()
+    assert list(zip(k.tolist(), d.tolist())) == ref
+    assert len(ref) and any(n > PER_KEY for n in np.unique(k, return_counts=True)[1])
+
+
+def test_thin_rows_read_once_and_equal_the_store(tmp_path):
+    """Thin rows held across steps are what the store holds; a second read of the same
+    docs comes from memory (no store read); docs not stored are left out."""
+    from index_helpers import feed_corpus
+    from syndup import Index
+    from syndup.index.anchors import ThinRows, headline_rows
+
+    feed = pl.read_ndjson(feed_corpus(tmp_path, n=300))
+    with Index.open(tmp_path / "news.db") as index:
+        index.add(feed)
+        store, config, layout = index._store, index.config, index._layout
+        docs = np.arange(1, 301, 3, dtype=np.int64)
+        ref_docs, ref_counts, ref_heads = headline_rows(store, docs, config, layout)
+        thin = ThinRows()
+        reads = []
+        real = store.articles
+        store.articles = lambda *a, **k: reads.append(1) or real(*a, **k)
+        try:
+            got = thin.get(store, docs, config, layout)
+            again = thin.get(store, docs[::2], config, layout)
+            with_gone = thin.get(store, np.array([docs[0], 10_000]), config, layout)
+        finally:
+            store.articles = real
+    assert np.array_equal(got[0], ref_docs)
+    assert got[1].equals(ref_counts) and np.array_equal(got[2], ref_heads)
+    at = np.searchsorted(ref_docs, docs[::2])
+    assert np.array_equal(again[0], docs[::2]) and again[1].equals(ref_counts[at])
+    assert np.array_equal(again[2], ref_heads[at])
+    assert with_gone[0].tolist() == [docs[0]]
+    assert len(reads) == 2  # the first read and the unknown doc; the second read none

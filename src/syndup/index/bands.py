@@ -60,24 +60,30 @@ class BandRuns:
     def lookup(self, name: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(key_index, doc)`` for up to ``PER_KEY`` docs of each key per run, ordered by key
         then doc (oldest first). ``keys``: unique, ascending."""
-        parts_k, parts_d = [], []
+        parts: list[np.ndarray] = []
         for run in self.runs[name]:
+            if not len(run.keys):
+                continue
+            # One search for every key; the end of a bucket only for the keys that hit
+            # (most of a batch's keys are in no stored bucket).
             lo = np.searchsorted(run.keys, keys, side="left")
-            hi = np.searchsorted(run.keys, keys, side="right")
-            count = np.minimum(hi - lo, PER_KEY)
-            hit = np.flatnonzero(count)
+            hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == keys)
             if not len(hit):
                 continue
-            count = count[hit]
-            starts = np.repeat(lo[hit], count)
+            lo = lo[hit]
+            hi = np.searchsorted(run.keys, keys[hit], side="right")
+            count = np.minimum(hi - lo, PER_KEY)
+            starts = np.repeat(lo, count)
             offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-            parts_k.append(np.repeat(hit, count))
-            parts_d.append(run.docs[starts + offsets].astype(np.int64))
-        if not parts_k:
+            docs = run.docs[starts + offsets].astype(np.uint64)
+            parts.append(np.repeat(hit.astype(np.uint64), count) << np.uint64(32) | docs)
+        if not parts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        k, d = np.concatenate(parts_k), np.concatenate(parts_d)
-        order = np.lexsort((d, k))
-        return k[order], d[order]
+        # One sort of ``key_index << 32 | doc`` codes: by key, then doc.
+        codes = np.sort(np.concatenate(parts))
+        k = (codes >> np.uint64(32)).astype(np.int64)
+        d = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        return k, d
 
 
 def first_live(

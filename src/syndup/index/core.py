@@ -35,6 +35,7 @@ from syndup.index.store import (
 from syndup.io import read_corpus
 
 if TYPE_CHECKING:
+    from syndup.index.anchors import ThinRows
     from syndup.index.update import Plan
 
 
@@ -52,6 +53,7 @@ class Index(Reads):
         self._store = store
         self.config = config
         self._bands = BandRuns()
+        self._thin: ThinRows | None = None  # stored rows read thin, kept across sessions
         self._layout = doc_layout(config)
 
     # ------------------------------------------------------------------ opening
@@ -118,8 +120,12 @@ class Index(Reads):
         first = df.select(pl.int_range(pl.len()).over("id") == 0).to_series()
         # In id order, as the batch run takes rows (its anchors and samples follow row order).
         fresh = df.filter(first & ~pl.col("id").is_in(list(known))).sort("id")
+        from syndup.index.anchors import ThinRows
         from syndup.index.update import Plan, plan_add
         from syndup.prepare import prepare
+
+        if self._thin is None:
+            self._thin = ThinRows()
 
         prepared = prepare(fresh, self.config)  # pure: outside the write lock
         session = self._store.writing() if write else self._store.reading()
@@ -145,6 +151,7 @@ class Index(Reads):
                     layout=self._layout,
                     write=write,
                     all_live=write and not removed,
+                    thin=self._thin,
                 )
                 if new.docs.height
                 else Plan(assignments=pl.DataFrame())

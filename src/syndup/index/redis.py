@@ -324,11 +324,17 @@ class RedisStore(Store):
     def put_articles(self, rows: pl.DataFrame) -> None:
         scalars = [c for c in SCALAR_COLUMNS if c != "doc"]
         ids = {}
-        for row in rows.iter_rows(named=True):
-            fields = {"m": json.dumps({c: row[c] for c in scalars})}
-            fields.update({short: row[c] for c, short in _BLOBS.items()})
-            self.w.hset(self._k("a", row["doc"]), mapping=fields)
-            ids[row["id"]] = row["doc"]
+        blobs = list(_BLOBS)
+        for doc, id_, meta, blob in zip(
+            rows["doc"].to_list(),
+            rows["id"].to_list(),
+            rows.select(scalars).rows(),
+            rows.select(blobs).rows(),
+        ):
+            fields = {"m": json.dumps(dict(zip(scalars, meta)))}
+            fields.update(zip(_BLOBS.values(), blob))
+            self.w.hset(self._k("a", doc), mapping=fields)
+            ids[id_] = doc
         if ids:
             self.w.hset(self._k("ids"), mapping=ids)
         self.refresh_lock()
@@ -339,13 +345,19 @@ class RedisStore(Store):
         old = self.members(rows["doc"].to_numpy())
         before = dict(zip(old["doc"].to_list(), old["component"].to_list()))
         values = {}
-        for row in rows.iter_rows(named=True):
-            d, comp = row["doc"], row["component"]
-            values[d] = json.dumps([row[c] for c in _MEMBER])
+        gone: dict[int, list[int]] = {}  # component -> docs leaving it
+        came: dict[int, list[int]] = {}  # component -> docs joining it
+        docs, comps = rows["doc"].to_list(), rows["component"].to_list()
+        for d, comp, r in zip(docs, comps, rows.select(_MEMBER).rows()):
+            values[d] = json.dumps(list(r))
             if before.get(d) != comp:
                 if d in before:
-                    self.w.srem(self._k("k", before[d]), d)
-                self.w.sadd(self._k("k", comp), d)
+                    gone.setdefault(before[d], []).append(d)
+                came.setdefault(comp, []).append(d)
+        for comp, moved in gone.items():  # a doc that moves leaves and joins different sets
+            self.w.srem(self._k("k", comp), *moved)
+        for comp, moved in came.items():
+            self.w.sadd(self._k("k", comp), *moved)
         self.w.hset(self._k("m"), mapping=values)
 
     def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None:
@@ -358,10 +370,14 @@ class RedisStore(Store):
         self.w.srem(self._k("runs", index), seg)
 
     def put_edges(self, rows: pl.DataFrame) -> None:
-        for row in rows.iter_rows(named=True):
-            value = json.dumps([row[c] for c in _EDGE])
-            self.w.hset(self._k("e", row["a"]), row["b"], value)
-            self.w.hset(self._k("e", row["b"]), row["a"], value)
+        # One HSET per article with all its new edges (not two commands per edge).
+        per: dict[int, dict[int, str]] = {}
+        values = (json.dumps(list(r)) for r in rows.select(_EDGE).rows())
+        for a, b, value in zip(rows["a"].to_list(), rows["b"].to_list(), values):
+            per.setdefault(a, {})[b] = value
+            per.setdefault(b, {})[a] = value
+        for d, mapping in per.items():
+            self.w.hset(self._k("e", d), mapping=mapping)
 
     def delete_docs(self, docs: np.ndarray) -> None:
         docs = unique(np.asarray(docs, dtype=np.int64))

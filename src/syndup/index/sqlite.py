@@ -255,7 +255,8 @@ class SQLiteStore(Store):
         cols = rows.columns
         verb = "INSERT OR REPLACE" if replace else "INSERT"
         sql = f"{verb} INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-        self.db.executemany(sql, rows.iter_rows())
+        # Columns to Python lists once, zipped into rows (about half the cost of iter_rows).
+        self.db.executemany(sql, zip(*(rows[c].to_list() for c in cols)))
 
     def put_meta(self, values: dict[str, str]) -> None:
         self.db.executemany(

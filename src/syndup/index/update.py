@@ -8,7 +8,7 @@ bucket with them (the first ``LSHConfig.anchors`` of each bucket, as in the batc
 (its stored members and edges re-enter as a ``Prepared``). Components are independent in
 ``build_clusters``, so re-clustering only the touched components gives what a batch run gives
 for them. Stable ids are then mapped onto the new clusters: a cluster keeps its id as it
-grows, a merge keeps the oldest id, a split-off part gets a new one.
+grows, a merge keeps the oldest id, a split-off part gets a new one (``syndup.index.stable``).
 
 Differences from a batch run (measured in the parity tests):
 
@@ -33,9 +33,10 @@ import polars as pl
 from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.graph_cuts import components
-from syndup.index.anchors import step_candidates
+from syndup.index.anchors import ThinRows, step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
 from syndup.index.bands import BandRuns, first_live
+from syndup.index.stable import stable_ids, step_assignments
 from syndup.index.store import (
     CLUSTER_SCHEMA,
     EDGE_FEATURES,
@@ -98,11 +99,13 @@ def plan_add(
     layout: list[tuple[str, str]],
     write: bool = True,
     all_live: bool = False,
+    thin: ThinRows | None = None,
 ) -> Plan:
     """The step that adds ``new`` (usable articles not yet stored) to the index.
     ``bands``: the stored band runs, synced with the store. ``write=False`` (a query): the
     plan holds the assignments only, not the rows a write would store. ``all_live``: no
-    article was ever removed, so every doc in the runs is stored (not looked up)."""
+    article was ever removed, so every doc in the runs is stored (not looked up). ``thin``:
+    stored rows the search read thin in earlier steps (kept across steps)."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys = index_keys(new, config)
@@ -113,24 +116,27 @@ def plan_add(
     seen = unique(np.concatenate([d for _, d in hits.values()]))
     live = store.live_docs(seen) if len(seen) and not all_live else seen
     found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
-    old_docs, old, pairs = step_candidates(store, found, new, config, layout)
-    both = concat([old, new], config)
+    old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
     n_old = len(old_docs)
-    feats = pair_features(
-        pairs,
-        both,
-        body_ngram=config.signature.body_ngram,
-        scopes=feature_scopes(config.verify),
-        rules=config.verify.rules,
-    )
-    feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
     doc_of = np.concatenate([old_docs, new_docs])
-    new_edges = _edge_rows(feats, doc_of)
-    touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
-    comps = store.members(touched)["component"].unique().to_numpy()
-    affected = store.component_docs(comps) if len(comps) else np.zeros(0, dtype=np.int64)
+    none = np.zeros(0, dtype=np.int64)
+    if pairs.height:  # (most one-article queries have no candidate at all)
+        feats = pair_features(
+            pairs,
+            concat([old, new], config),
+            body_ngram=config.signature.body_ngram,
+            scopes=feature_scopes(config.verify),
+            rules=config.verify.rules,
+        )
+        feats = apply_rules(feats, config.verify).filter(pl.col("matched"))
+        new_edges = _edge_rows(feats, doc_of)
+        touched = unique(doc_of[feats["a"].to_numpy()[feats["a"].to_numpy() < n_old]])
+    else:
+        new_edges, touched = _empty_edges(), none
+    comps = store.members(touched)["component"].unique().to_numpy() if len(touched) else none
+    affected = store.component_docs(comps) if len(comps) else none
     stored_edges = store.edges(affected) if len(affected) else _empty_edges()
-    members = store.members(affected)
+    members = store.members(affected) if len(affected) else pl.DataFrame(schema=MEMBER_SCHEMA)
     sub = concat([_gather(store, affected, old_docs, old, config, layout), new], config)
     sub_docs = np.concatenate([affected, new_docs])
     plan = recluster(
@@ -220,27 +226,25 @@ def recluster(
         *[pl.col(f).cast(pl.Float32) for f in EDGE_FEATURES],
         pl.lit(True).alias("matched"),
     )
-    built = build_clusters(sub, graph, config.cluster)
-    asg = assignment_table(sub, graph, built)
-    local = asg["cluster_id"].to_numpy()
+    alone = np.ones(n, dtype=bool)
+    alone[a], alone[b] = False, False
+    alone &= old_cluster < 0
+    asg, local, canon_row, decided = _cluster(sub, graph, alone, config)
     comp_label = components(n, a, b)
     comp_min = np.full(int(comp_label.max()) + 1 if n else 0, np.iinfo(np.int64).max)
     np.minimum.at(comp_min, comp_label, sub_docs)
     component = comp_min[comp_label]
     ids = sub.docs["id"].to_numpy()
-    row_of_id = {v: i for i, v in enumerate(ids.tolist())}
-    canon_row = np.array([row_of_id[c] for c in asg["canonical_id"].to_list()], dtype=np.int64)
 
     old_ids = unique(old_cluster[old_cluster >= 0])
-    stored = store.clusters(old_ids).filter(pl.col("merged_into").is_null())
+    stored = (
+        store.clusters(old_ids) if len(old_ids) else pl.DataFrame(schema=CLUSTER_SCHEMA)
+    ).filter(pl.col("merged_into").is_null())
     old_canon = dict(zip(stored["cluster"].to_list(), stored["canonical"].to_list()))
     founded = dict(zip(stored["cluster"].to_list(), stored["founded"].to_list()))
-    stable, merged_into, plan_events = _stable_ids(
+    stable, merged_into, plan_events = stable_ids(
         local, old_cluster, sub_docs, canon_row, old_canon, counters
     )
-    # The first separating rule of each cluster, by its canonical row (as ``assemble``'s
-    # cluster table has it).
-    decided = dict(zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list()))
     members = pl.DataFrame(
         {
             "doc": sub_docs,
@@ -294,7 +298,7 @@ def recluster(
             }
         )
     plan = Plan(
-        assignments=_assignments(asg, stable, old_cluster, merged_into, plan_events),
+        assignments=step_assignments(asg, stable, old_cluster, merged_into, plan_events),
         members=members,
         clusters=pl.DataFrame(rows, schema=CLUSTER_SCHEMA),
         drop_clusters=drop,
@@ -303,99 +307,78 @@ def recluster(
     return plan
 
 
-def _stable_ids(
-    local: np.ndarray,
-    old_cluster: np.ndarray,
-    sub_docs: np.ndarray,
-    canon_row: np.ndarray,
-    old_canon: dict[int, int],
-    counters: Counters,
-) -> tuple[np.ndarray, dict[int, int], list[tuple[str, int, int | None, Any]]]:
-    """Stable id per row, merges (gone -> kept) and events ``(kind, cluster, row, other)``.
-
-    Each stored id goes to the new cluster holding its old canonical, else to the one holding
-    most of its old members; a new cluster keeps the oldest id it received and records the
-    others as merged into it; a cluster that received none (all new, or split off) gets a new
-    id."""
-    doc_row = dict(zip(sub_docs.tolist(), range(len(sub_docs))))
-    local_l, old_l = local.tolist(), old_cluster.tolist()
-    # Rows per (old id, new cluster), most first, then by new cluster (as before: sorted).
-    tally: dict[int, dict[Any, int]] = {}
-    first_old: dict[int, int] = {}  # first row of each stored id
-    olds_of: dict[Any, set[int]] = {}  # stored ids found in each new cluster
-    for i, (loc, old) in enumerate(zip(local_l, old_l)):
-        if old < 0:
-            continue
-        per = tally.setdefault(old, {})
-        per[loc] = per.get(loc, 0) + 1
-        first_old.setdefault(old, i)
-        olds_of.setdefault(loc, set()).add(old)
-    winner: dict[int, Any] = {}
-    for old_id in sorted(tally):
-        per = tally[old_id]
-        canon = old_canon.get(old_id)
-        where = local_l[doc_row[canon]] if canon in doc_row else None
-        winner[old_id] = where if where in per else min(per, key=lambda loc: (-per[loc], loc))
-    won: dict[Any, list[int]] = {}
-    for old_id, loc in winner.items():
-        won.setdefault(loc, []).append(old_id)
-    stable_of: dict[Any, int] = {}
-    merged_into: dict[int, int] = {}
-    events: list[tuple[str, int, int | None, Any]] = []
-    first_row: dict[Any, int] = {}
-    size_of: dict[Any, int] = {}
-    for i, loc in enumerate(local_l):
-        first_row.setdefault(loc, i)
-        size_of[loc] = size_of.get(loc, 0) + 1
-    for loc in first_row:
-        got = sorted(won.get(loc, []))
-        if got:
-            keep = got[0]
-            for gone in got[1:]:
-                merged_into[gone] = keep
-                events.append(("merged", keep, None, str(gone)))
-        else:
-            keep = counters.cluster
-            counters.cluster += 1
-        stable_of[loc] = keep
-    stable = np.array([stable_of[loc] for loc in local_l], dtype=np.int64)
-    for loc, i in first_row.items():
-        keep = stable_of[loc]
-        canon = int(canon_row[i])
-        if size_of[loc] < 2:
-            continue
-        if not won.get(loc):
-            split = sorted(olds_of.get(loc, ()))
-            events.append(("founded", keep, canon, f"split from {split}" if split else None))
-            continue
-        before = old_canon.get(keep)
-        if before is None:  # the kept id was a singleton's: its article was the canonical
-            before = int(sub_docs[first_old[keep]])
-        if int(sub_docs[canon]) != before:
-            events.append(("canonical_changed", keep, canon, doc_row.get(before)))
-    for i in np.flatnonzero(old_cluster < 0).tolist():
-        loc = local_l[i]
-        if won.get(loc) and size_of[loc] >= 2:
-            events.append(("joined", stable_of[loc], int(i), None))
-    return stable, merged_into, events
+_ASG_SCHEMA = {
+    "id": pl.String,
+    "cluster_id": pl.String,
+    "cluster_size": pl.Int64,
+    "canonical_id": pl.String,
+    "is_canonical": pl.Boolean,
+    "similarity": pl.Float64,
+    "rule": pl.String,
+    "evidence": pl.String,
+}
 
 
-def _assignments(
-    asg: pl.DataFrame,
-    stable: np.ndarray,
-    old_cluster: np.ndarray,
-    merged_into: dict[int, int],
-    events: list[tuple[str, int, int | None, Any]],
-) -> pl.DataFrame:
-    """Rows of the new articles: the batch columns with stable ids, plus ``action``."""
-    merged_keep = {keep for keep in merged_into.values()}
-    existed = set(old_cluster[old_cluster >= 0].tolist())
-    action = [
-        "merged" if c in merged_keep else "joined" if c in existed else "new"
-        for c in stable.tolist()
-    ]
-    out = asg.with_columns(
-        pl.Series("cluster_id", [f"c{c}" for c in stable.tolist()]),
-        pl.Series("action", action),
-    )
-    return out.filter(pl.Series(old_cluster < 0))
+def _cluster(
+    sub: Prepared, graph: pl.DataFrame, alone: np.ndarray, config: Config
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[int, Any]]:
+    """``build_clusters`` + ``assignment_table`` over ``sub``: ``(assignments, local
+    cluster label per row, canonical row per row, first separating rule by canonical
+    row)``. Rows ``alone`` (new articles with no edge) are their own clusters; they are
+    left out of the build (components are independent there), so a step of mostly
+    unmatched articles, and a one-article query that matched nothing, builds no frames for
+    them. Their rows are what the build gives a singleton: its own canonical, similarity
+    1, no rule or evidence."""
+    n = sub.docs.height
+    ids = sub.docs["id"].to_numpy()
+    local = np.empty(n, dtype=object)
+    canon_row = np.arange(n, dtype=np.int64)
+    decided: dict[int, Any] = {}
+    keep = np.flatnonzero(~alone)
+    parts = []
+    if len(keep):
+        part = sub if len(keep) == n else take(sub, keep)
+        if len(keep) < n:
+            graph = graph.with_columns(
+                pl.Series("a", np.searchsorted(keep, graph["a"].to_numpy()).astype(np.int64)),
+                pl.Series("b", np.searchsorted(keep, graph["b"].to_numpy()).astype(np.int64)),
+            )
+        built = build_clusters(part, graph, config.cluster)
+        asg = assignment_table(part, graph, built)
+        local[keep] = asg["cluster_id"].to_numpy()
+        row_of_id = {v: int(keep[i]) for i, v in enumerate(ids[keep].tolist())}
+        canon_row[keep] = [row_of_id[c] for c in asg["canonical_id"].to_list()]
+        # The first separating rule of each cluster, by its canonical row (as
+        # ``assemble``'s cluster table has it).
+        decided = {
+            int(keep[c]): d
+            for c, d in zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list())
+        }
+        parts.append(
+            asg.select(pl.col(c).cast(t) for c, t in _ASG_SCHEMA.items()).with_columns(
+                pl.Series("_row", keep)
+            )
+        )
+    single = np.flatnonzero(alone)
+    if len(single):
+        for r in single.tolist():  # labels no build gives ("c0001", ...)
+            local[r] = f"alone:{r}"
+        names = ids[single]
+        parts.append(
+            pl.DataFrame(
+                {
+                    "id": names,
+                    "cluster_id": None,
+                    "cluster_size": 1,
+                    "canonical_id": names,
+                    "is_canonical": True,
+                    "similarity": 1.0,
+                    "rule": None,
+                    "evidence": None,
+                    "_row": single,
+                },
+                schema={**_ASG_SCHEMA, "_row": pl.Int64},
+            )
+        )
+    asg = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_row")
+    return asg.drop("_row"), local, canon_row, decided
