@@ -102,7 +102,10 @@ class LSHConfig:
 
 
 # The write-through rules describe versions of one story: none holds for a page of several
-# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained).
+# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained),
+# nor for another day's filing (``other_day_filing``: a wire dateline dated otherwise, a day
+# or more on; a version filed after midnight carries the next date but lies hours away).
+# Trade-off: a chain re-filed for more than a day under dated datelines parts at that point.
 def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
@@ -180,6 +183,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -197,6 +201,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -238,6 +243,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
@@ -271,6 +277,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 24",
                 "figures_changed == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "one outlet's pages of the same wire story a few write-throughs apart (the "
             "wire's own feed): an outlet's pages share its page furniture and the wire's "
@@ -309,6 +316,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -370,10 +378,13 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "recurring == 0",
                 "same_outlet == 0",
+                "headline_figures == 0",
             ),
             "headline-only record with the same sentence-long (10+ words) headline, on any "
             "day: outlets print a wire headline for days, while a recurring item's headline "
-            "is a short label refiled every day",
+            "is a short label refiled every day; a headline holding figures reports one "
+            "day's figures (an auction's rate), which another day's filing may repeat by "
+            "chance, so such a headline alone does not join across days",
         ),
         Rule(
             "headline_extended",
