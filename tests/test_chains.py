@@ -154,6 +154,27 @@ def test_notice_refiled_on_three_days_is_three_stories() -> None:
     assert not d34["matched"].any()
 
 
+def test_same_notice_text_on_two_days_is_two_filings() -> None:
+    # Days 3 and 5 carry the same figures and no other filing changes them: only the
+    # datelines (each the day it was printed) tell the two filings apart.
+    rows = [r for r in _notice_rows() if not r["id"].startswith("fed-4")]
+    result = Detector().run(pl.DataFrame(rows))
+    day3 = _cluster_of(result, *(f"fed-3-{k}" for k in (0, 1, 2)))
+    day5 = _cluster_of(result, *(f"fed-5-{k}" for k in (0, 1, 2)))
+    assert len(set(day3)) == 1 and len(set(day5)) == 1
+    assert day3[0] != day5[0]
+
+
+def test_late_reprint_keeping_the_old_dateline_stays_with_its_story() -> None:
+    # A weekly prints day 3's filing on day 6, dateline and all: a copy of one filing.
+    rows = [r for r in _notice_rows() if r["id"].startswith("fed-3")]
+    late = dict(rows[0], id="fed-3-weekly", outlet="County Weekly")
+    late["published"] = "2025-03-06T09:00:00Z"
+    result = Detector().run(pl.DataFrame([*rows, late]))
+    c = _cluster_of(result, "fed-3-0", "fed-3-1", "fed-3-2", "fed-3-weekly")
+    assert len(set(c)) == 1
+
+
 def test_a_series_is_cut_with_its_reason() -> None:
     rows = _notice_rows()
     det = Detector()

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from syndup.config import ClusterConfig
 from syndup.prepare import Prepared
 from syndup.signature import pair_jaccard
-from syndup.story_window import cut_story_window, template_series
+from syndup.story_window import cut_story_window, dated_series, template_series
 
 MAX_STORIES = 3  # stories told apart per multi-story page (more count as "many")
 
@@ -98,7 +98,8 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        result) is a series of filings, not one story: it is cut the same way until it
        spans at most ``series_days`` (each filing's copies lie within hours). Trade-off:
        a series whose figures never change (the same notice text every day) is seen only
-       when some filing changes them.
+       when some filing changes them or when two members' datelines carry dates a day or
+       more apart (``dated_series``: two filings of different days).
 
     Chains of version-to-version edges are kept whole: nothing requires a member to
     resemble the canonical (write-through versions 1 and 20 may share little). Trade-offs:
@@ -127,7 +128,8 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     _cut_multi_story(prepared, a, b, col, keep, reason, member, config)
     # Series are read before headline-only links are cut: a headline that heads several
     # filings is what shows them to be one template refilled.
-    series = template_series(prepared, components(n, a[keep], b[keep]), config.series_days)
+    before = components(n, a[keep], b[keep])
+    series = template_series(prepared, before, config.series_days) | dated_series(prepared, before)
     _cut_shared_headlines(prepared, a, b, keep, reason, member, config)
     labels = components(n, a[keep], b[keep])
     cut_story_window(prepared, a, b, days, keep, reason, labels, config, series)
