@@ -319,3 +319,48 @@ def test_wire_versions_under_one_headline_match_without_shared_text() -> None:
     assert rule("v2", "later") is None and rule("v1", "other") is None  # a day on; another headline
     v1, v2, later, other = _cluster_of(result, "v1", "v2", "later", "other")
     assert v1 == v2 and later != v1 and other != v1
+
+
+def _trim_and_version(opening_figures: tuple[str, str]) -> list[dict]:
+    """A trim of one AP version (its lead and one narrative paragraph) and a later version
+    by another outlet with a new top that keeps only that narrative paragraph."""
+    rng = np.random.default_rng(11)
+    vocab = _vocab(rng)
+
+    def para(n: int) -> str:
+        return " ".join(rng.choice(vocab, n)) + "."
+
+    kept = para(36)
+    x, y = opening_figures
+    trim = f"WASHINGTON (AP) - {para(8)} {x} people {para(6)}\n\n{kept}"
+    later = (
+        f"WASHINGTON (AP) - {para(10)} {y} people {para(10)}\n\n{para(30)}\n\n{kept}\n\n{para(30)}"
+    )
+    return [
+        {
+            "id": "trim",
+            "outlet": "Valley Post",
+            "headline": f"{para(6)[:-1]}",
+            "published": "2025-03-04T08:00:00Z",
+            "body": trim,
+        },
+        {
+            "id": "later",
+            "outlet": "Coast Herald",
+            "headline": f"{para(7)[:-1]}",
+            "published": "2025-03-04T13:00:00Z",
+            "body": later,
+        },
+    ]
+
+
+def test_trim_of_a_wire_version_joins_a_later_version() -> None:
+    why = explain(pl.DataFrame(_trim_and_version(("12", "12"))), "trim", "later")
+    assert why.features["shared_shingles"] < 40  # one paragraph: write_through_version's 40
+    assert why.rule == "write_through_version_trim"
+
+
+def test_trim_with_other_figures_needs_more_than_a_paragraph() -> None:
+    why = explain(pl.DataFrame(_trim_and_version(("12", "15"))), "trim", "later")
+    assert why.features["figures_changed"] == 1
+    assert why.rule is None

@@ -268,6 +268,26 @@ def _default_rules() -> tuple[Rule, ...]:
             "them (template_refill), another filing by its dateline's date",
         ),
         Rule(
+            "write_through_version_trim",
+            (
+                "body_containment >= 0.5",
+                "unquoted_containment >= 0.35",
+                "shared_shingles >= 20",
+                "same_wire == 1",
+                "same_outlet == 0",
+                "hours_apart <= 24",
+                "figures_changed == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "multi_story == 0",
+            ),
+            "a trimmed copy of one wire version and another version of the story, printed "
+            "by two outlets within a day under the wire's dateline: a paragraph of "
+            "narrative (not only quotations) in common and the figures agreeing. Where the "
+            "figures differ (a new top, or a template refilled) write_through_version asks "
+            "for two paragraphs",
+        ),
+        Rule(
             "write_through_version_same_outlet",
             (
                 "body_containment >= 0.3",
