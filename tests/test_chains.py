@@ -364,3 +364,41 @@ def test_trim_with_other_figures_needs_more_than_a_paragraph() -> None:
     why = explain(pl.DataFrame(_trim_and_version(("12", "15"))), "trim", "later")
     assert why.features["figures_changed"] == 1
     assert why.rule is None
+
+
+def _same_headline_pages(city_b: str) -> list[dict]:
+    """Two AP pages under one specific headline, hours apart, sharing no paragraph: the
+    second a new top of the story (same dateline city) or another story (another city)."""
+    rng = np.random.default_rng(5)
+    vocab = _vocab(rng)
+
+    def body(city: str) -> str:
+        paras = [" ".join(rng.choice(vocab, 30)) + "." for _ in range(4)]
+        return f"{city} (AP) — " + "\n\n".join(paras)
+
+    headline = "Storm closes the harbor bridge for a second day running"
+    return [
+        {
+            "id": "first",
+            "outlet": "Lakeside Times",
+            "headline": headline,
+            "published": "2025-03-04T08:00:00Z",
+            "body": body("DETROIT"),
+        },
+        {
+            "id": "second",
+            "outlet": "Hill Gazette",
+            "headline": headline,
+            "published": "2025-03-04T15:00:00Z",
+            "body": body(city_b),
+        },
+    ]
+
+
+def test_new_top_under_the_wire_headline_keeps_its_dateline_city() -> None:
+    same = explain(pl.DataFrame(_same_headline_pages("DETROIT")), "first", "second")
+    assert same.features["shared_shingles"] == 0
+    assert same.rule == "write_through_wire_headline"
+    other = explain(pl.DataFrame(_same_headline_pages("ATLANTA")), "first", "second")
+    assert other.features["dateline_city_differs"] == 1
+    assert other.rule is None

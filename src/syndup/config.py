@@ -106,6 +106,9 @@ class LSHConfig:
 # nor for another day's filing (``other_day_filing``: a wire dateline dated otherwise, a day
 # or more on; a version filed after midnight carries the next date but lies hours away).
 # Trade-off: a chain re-filed for more than a day under dated datelines parts at that point.
+# A wire's versions keep the story's dateline city while each new top is written, so the
+# version rules veto another city (``dateline_city_differs``); ``write_through`` does not,
+# since it needs the kept lead instead (outlets re-dateline a rewrite from their own city).
 def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
@@ -201,6 +204,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "other_day_filing == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
@@ -243,6 +247,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "other_day_filing == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
@@ -260,6 +265,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
             ),
             "versions of one wire story a few write-throughs apart, printed by two outlets: "
             "the same wire's dateline, filed within a day, a paragraph or more of narrative "
@@ -280,6 +286,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
             ),
             "a trimmed copy of one wire version and another version of the story, printed "
             "by two outlets within a day under the wire's dateline: a paragraph of "
@@ -297,6 +304,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 24",
                 "figures_changed == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "other_day_filing == 0",
             ),
             "one outlet's pages of the same wire story a few write-throughs apart (the "
@@ -313,13 +321,16 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "hours_apart <= 24",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "figures_changed == 0",
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "recurring == 0",
             ),
-            "versions of one wire story: the same wire's dateline or byline and the same "
-            "specific headline, filed within a day. A wire keeps a story's headline while "
+            "versions of one wire story: the same wire's dateline or byline, the same "
+            "dateline city where both name one (the body's evidence: a new top keeps the "
+            "dateline) and the same specific headline, filed within a day. A wire keeps a "
+            "story's headline while "
             "each write-through writes a new top, so a trimmed copy of one version may share "
             "no paragraph with another; a wire does not file two stories under one specific "
             "headline on one day, and a daily notice under one headline is told by its "
@@ -336,6 +347,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "other_day_filing == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "

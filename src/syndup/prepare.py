@@ -77,6 +77,7 @@ class Prepared:
         return {
             "wire": code("wire"),
             "dateline_date": code("dateline_date"),
+            "dateline_city": code("dateline_city"),
             "headline_figures": code("headline_figures"),
             "headline": d["headline_norm"].to_numpy(),
             "headline_words": d["headline_words"].to_numpy(),
@@ -116,6 +117,19 @@ ROUNDUP_HEADLINE = (
 DATELINE_DATE = (
     r"(?m)^\s*[A-Z][A-Za-z .'’\-]{1,40},\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"[a-z]*\.?\s+\d{1,2})\b"
+)
+
+# A wire's own dated dateline ("WASHINGTON, Jan 5 (Reuters) -"): the city in capitals and the
+# wire's tag after the date, so a page's date stamp ("Sat, Mar 2, 2019") is not one.
+WIRE_DATELINE_DATE = (
+    r"(?m)^\s*[A-Z][A-Z .'’\-]{1,40},\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2})\s*\((?:AP|Reuters|AFP|UPI)\)"
+)
+# The city of a wire dateline ("DETROIT (AP) —", "WASHINGTON, Jan 5 (Reuters) -"): a wire's
+# versions of one story keep it while each new top is written.
+DATELINE_CITY = (
+    r"(?m)^\s*([A-Z][A-Z .'’\-]{1,30}[A-Z])(?:,[^\n(—–]{0,30})?\s*"
+    r"(?:\((?:AP|Reuters|AFP|UPI)\)|—|–|-)"
 )
 
 
@@ -169,6 +183,21 @@ def normalize_corpus(
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")
         .alias("dateline_date"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(DATELINE_CITY, 1)
+        .str.to_lowercase()
+        .fill_null("")
+        .alias("dateline_city"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(WIRE_DATELINE_DATE, 1)
+        .str.to_lowercase()
+        .str.replace_all(r"[.\s]+", " ")
+        .fill_null("")
+        .alias("wire_dateline_date"),
         "boilerplate_paras",
         pl.when(pl.col("headline").is_null())
         .then(pl.col("body").str.slice(0, 80))

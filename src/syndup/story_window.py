@@ -94,7 +94,8 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
 
 def dated_series(prepared: Prepared, labels: np.ndarray) -> np.ndarray:
     """Rows of components holding two filings of different days: members whose wire
-    datelines carry different dates ("WASHINGTON, Feb 12" and "Feb 15") and that were
+    datelines carry different dates ("WASHINGTON, Feb 12 (Reuters)" and "Feb 15"; a page's
+    date stamp is not a dateline: ``prepare.WIRE_DATELINE_DATE``) and that were
     published a day or more apart. A story is a copy of one filing; a notice refiled in the
     same words on another day (its figures the same by chance) is told apart only by the
     date its dateline carries, so such a component is cut to ``series_days`` like a
@@ -108,15 +109,17 @@ def dated_series(prepared: Prepared, labels: np.ndarray) -> np.ndarray:
     more than a day under dated datelines is cut to pieces of at most ``series_days``."""
     out = np.zeros(len(labels), dtype=bool)
     published = prepared.arrays["published"] / 86_400e6
-    own = _dated_on_own_day(prepared)
-    dated = np.flatnonzero(~np.isnan(published) & (prepared.arrays["dateline_date"] != 0) & own)
+    date = prepared.docs["wire_dateline_date"]
+    own = _dated_on_own_day(prepared, date)
+    code = date.rank("dense").to_numpy().astype(np.int64)
+    dated = np.flatnonzero(~np.isnan(published) & (date != "").to_numpy() & own)
     if len(dated) < 2:
         return out
     per_date = (
         pl.DataFrame(
             {
                 "label": labels[dated],
-                "date": prepared.arrays["dateline_date"][dated],
+                "date": code[dated],
                 "at": published[dated],
             }
         )
@@ -133,13 +136,13 @@ def dated_series(prepared: Prepared, labels: np.ndarray) -> np.ndarray:
     return out
 
 
-def _dated_on_own_day(prepared: Prepared) -> np.ndarray:
+def _dated_on_own_day(prepared: Prepared, date: pl.Series) -> np.ndarray:
     """Rows whose dateline's date ("feb 15") is the day they were published, or a day
     either side (the dateline's time zone is not known)."""
     us = prepared.arrays["published"]
     known = ~np.isnan(us)
     at = pl.Series(np.where(known, us, 0).astype(np.int64)).cast(pl.Datetime("us")).dt.date()
-    parts = prepared.docs["dateline_date"].str.extract_groups(r"^([a-z]{3})[a-z]* (\d{1,2})$")
+    parts = date.str.extract_groups(r"^([a-z]{3})[a-z]* (\d{1,2})$")
     month = parts.struct.field("1").replace_strict(_MONTHS, default=0, return_dtype=pl.Int8)
     mday = parts.struct.field("2").cast(pl.Int8, strict=False)
     own = np.zeros(len(at), dtype=bool)
