@@ -134,6 +134,26 @@ def test_roundup_never_joins_the_stories_it_contains(wire_corpus) -> None:
     assert c[2] == c[3] and c[5] == c[6]  # the stories keep their own copies
 
 
+def test_two_sites_briefs_sharing_items_stay_apart(wire_corpus) -> None:
+    def brief(*ids: str) -> str:
+        paras = ["\n\n".join(_body(wire_corpus, i).split("\n\n")[:2]) for i in ids]
+        return "\n\n".join(["Here is the news from around the region.", *paras])
+
+    pages = [
+        {
+            "id": f"briefs-{k}",
+            "headline": "News in brief",
+            "published": "2025-03-05T20:00:00Z",
+            "body": brief(*ids),
+        }
+        for k, ids in enumerate((("s1", "s2", "s3"), ("s1", "s2", "s3"), ("s4", "s2", "s3")))
+    ]
+    result = Detector().run(_with(wire_corpus, *pages))
+    c = _cluster_of(result, "briefs-0", "briefs-1", "briefs-2")
+    assert c[0] == c[1]  # copies of one roundup
+    assert c[2] != c[0]  # another site's briefs, two of its three items the same
+
+
 def _chain(seed: int, versions: int) -> list[dict]:
     """A wire story re-filed ``versions`` times: each version a new three-paragraph top
     plus 60% of the previous version's paragraphs, in order, each printed by the wire and

@@ -78,12 +78,15 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        (and no generic headline) is a two-story page: it keeps the group it shares most
        shingles with. Trade-off: a two-story page matched to a full-length version of
        its second story (a peer, not a part) keeps that story too.
-       A page reaching three or more is left joined: roundups are cut by their
-       headline (``roundup``) and by ``held_share`` (each item is at most half of the
-       page), while a write-through chain with its suspects removed falls into pieces
-       several versions apart that share nothing (on the realistic 100k set that verdict
-       cut 952 same-story edges and no edge between stories). Trade-off: an unmarked page
-       holding three or more stories, each more than half of it, is not cut.
+       A page reaching three or more is left joined: roundups are cut by their headline
+       (``roundup``: from every page that is not one, and from a roundup that neither
+       shares its lead, ``shared_lead``, nor reads alike, ``copy_jaccard``: two sites'
+       briefs sharing some items; trade-off: a copy of a roundup whose top was replaced by
+       other items and cut short is parted from it) and by ``held_share`` (each item is at
+       most half of the page), while a write-through chain with its suspects removed falls
+       into pieces several versions apart that share nothing (on the realistic 100k set
+       that verdict cut 952 same-story edges and no edge between stories). Trade-off: an
+       unmarked page holding three or more stories, each more than half of it, is not cut.
        The ``held_share`` cut spares an edge of one wire within 24 hours whose held page
        is at least a quarter of the holding one: a write-through version holding its
        earlier (trimmed) version lower down under a new headline. Trade-off: an unmarked
@@ -198,8 +201,17 @@ def _cut_multi_story(
         & (nsh[small] >= 0.25 * np.maximum(nsh[big], 1))
     )
     holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1)) & ~wire_version
+    # Copies of one roundup open with its first item or read alike throughout; two roundups
+    # that share some items (the day's briefs of two sites) are two pages.
+    other_roundup = (
+        roundup[a]
+        & roundup[b]
+        & ~(lead >= config.shared_lead)
+        & ~(col("body_jaccard") >= config.copy_jaccard)
+    )
     for mask, why in (
         (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
+        (keep & other_roundup, "two roundups sharing some items: neither opens nor reads alike"),
         (keep & holds, "the page holds this story among other material under its own headline"),
     ):
         rows = np.flatnonzero(mask)
