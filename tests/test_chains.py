@@ -402,3 +402,13 @@ def test_new_top_under_the_wire_headline_keeps_its_dateline_city() -> None:
     other = explain(pl.DataFrame(_same_headline_pages("ATLANTA")), "first", "second")
     assert other.features["dateline_city_differs"] == 1
     assert other.rule is None
+
+
+def test_new_top_with_new_figures_joins_under_the_wire_headline() -> None:
+    # Each write-through's new top brings new figures; the dateline city stays.
+    rows = _same_headline_pages("DETROIT")
+    rows[0]["body"] = rows[0]["body"].replace("(AP) — ", "(AP) — Crews closed 12 lanes. ", 1)
+    rows[1]["body"] = rows[1]["body"].replace("(AP) — ", "(AP) — Crews closed 30 lanes. ", 1)
+    why = explain(pl.DataFrame(rows), "first", "second")
+    assert why.features["figures_changed"] == 1
+    assert why.rule == "write_through_wire_new_top"

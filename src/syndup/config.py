@@ -337,6 +337,29 @@ def _default_rules() -> tuple[Rule, ...]:
             "figures, its dateline's date or its outlet's recurring item",
         ),
         Rule(
+            "write_through_wire_new_top",
+            (
+                "same_wire == 1",
+                "same_dateline_city == 1",
+                "headline_ratio >= 95",
+                "headline_words >= 5",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "hours_apart <= 24",
+                "body_containment <= 0.1",
+                "same_outlet == 0",
+                "multi_story == 0",
+                "dateline_differs == 0",
+                "recurring == 0",
+            ),
+            "trimmed copies of two versions of one wire story, printed by two outlets: the "
+            "same wire, dateline city and specific headline within a day, and no more than "
+            "a sentence in common. Each write-through writes a new top with new figures, so "
+            "the figures may differ; a template refilled (a daily notice under one headline) "
+            "keeps its wording, so its filings share most of their text and this does not "
+            "hold for them",
+        ),
+        Rule(
             "write_through_narrative",
             (
                 "body_containment >= 0.6",

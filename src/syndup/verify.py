@@ -38,6 +38,7 @@ other_day_filing              1 if ``dateline_differs`` and ``day_apart``: anoth
 dateline_city_differs         1 if both bodies open with a wire dateline's city and the cities
                               differ ("DETROIT (AP)" vs "ATLANTA (AP)"): a wire's versions of
                               one story keep its dateline while each new top is written
+same_dateline_city            1 if both bodies open with a wire dateline naming the same city
 headline_figures              1 if both headlines hold figures (digits or number words): a
                               headline that reports one day's figures (an auction's rate)
 headline_figures_differ       1 if both headlines hold figures (digits or number words) and
@@ -106,6 +107,7 @@ FEATURES = (
     "dateline_differs",
     "other_day_filing",
     "dateline_city_differs",
+    "same_dateline_city",
     "headline_figures",
     "headline_figures_differ",
     "template_refill",
@@ -680,8 +682,9 @@ def date_features(
     b: np.ndarray,
     days: np.ndarray,
     city: np.ndarray,
-) -> tuple[pl.Series, pl.Series, pl.Series]:
-    """``other_day_filing``, ``dateline_city_differs`` and ``headline_figures`` of the pairs
+) -> tuple[pl.Series, ...]:
+    """``other_day_filing``, ``dateline_city_differs``, ``same_dateline_city`` and
+    ``headline_figures`` of the pairs
     (``dl``, ``figs``, ``city``: the coded ``dateline_date``, ``headline_figures`` and
     ``dateline_city`` columns, 0 = none)."""
     differs = (dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)
@@ -691,5 +694,6 @@ def date_features(
             "dateline_city_differs",
             ((city[a] != city[b]) & (city[a] != 0) & (city[b] != 0)).astype(np.int8),
         ),
+        pl.Series("same_dateline_city", ((city[a] == city[b]) & (city[a] != 0)).astype(np.int8)),
         pl.Series("headline_figures", ((figs[a] != 0) & (figs[b] != 0)).astype(np.int8)),
     )
