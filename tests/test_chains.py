@@ -377,7 +377,21 @@ def _same_headline_pages(city_b: str) -> list[dict]:
         return f"{city} (AP) — " + "\n\n".join(paras)
 
     headline = "Storm closes the harbor bridge for a second day running"
+    # Other stories from both cities: a dateline city is read once it recurs in the corpus
+    # (a unique one is mostly an OCR misreading).
+    others = [
+        {
+            "id": f"other-{city}-{k}",
+            "outlet": "Wire feed",
+            "headline": f"{city.title()} council approves the new school budget plan",
+            "published": "2025-03-02T08:00:00Z",
+            "body": body(city),
+        }
+        for city in ("DETROIT", "ATLANTA")
+        for k in range(2)
+    ]
     return [
+        *others,
         {
             "id": "first",
             "outlet": "Lakeside Times",
@@ -407,8 +421,8 @@ def test_new_top_under_the_wire_headline_keeps_its_dateline_city() -> None:
 def test_new_top_with_new_figures_joins_under_the_wire_headline() -> None:
     # Each write-through's new top brings new figures; the dateline city stays.
     rows = _same_headline_pages("DETROIT")
-    rows[0]["body"] = rows[0]["body"].replace("(AP) — ", "(AP) — Crews closed 12 lanes. ", 1)
-    rows[1]["body"] = rows[1]["body"].replace("(AP) — ", "(AP) — Crews closed 30 lanes. ", 1)
+    rows[-2]["body"] = rows[-2]["body"].replace("(AP) — ", "(AP) — Crews closed 12 lanes. ", 1)
+    rows[-1]["body"] = rows[-1]["body"].replace("(AP) — ", "(AP) — Crews closed 30 lanes. ", 1)
     why = explain(pl.DataFrame(rows), "first", "second")
     assert why.features["figures_changed"] == 1
     assert why.rule == "write_through_wire_new_top"
