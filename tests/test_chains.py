@@ -154,6 +154,27 @@ def test_notice_refiled_on_three_days_is_three_stories() -> None:
     assert not d34["matched"].any()
 
 
+def test_same_notice_text_on_two_days_is_two_filings() -> None:
+    # Days 3 and 5 carry the same figures and no other filing changes them: only the
+    # datelines (each the day it was printed) tell the two filings apart.
+    rows = [r for r in _notice_rows() if not r["id"].startswith("fed-4")]
+    result = Detector().run(pl.DataFrame(rows))
+    day3 = _cluster_of(result, *(f"fed-3-{k}" for k in (0, 1, 2)))
+    day5 = _cluster_of(result, *(f"fed-5-{k}" for k in (0, 1, 2)))
+    assert len(set(day3)) == 1 and len(set(day5)) == 1
+    assert day3[0] != day5[0]
+
+
+def test_late_reprint_keeping_the_old_dateline_stays_with_its_story() -> None:
+    # A weekly prints day 3's filing on day 6, dateline and all: a copy of one filing.
+    rows = [r for r in _notice_rows() if r["id"].startswith("fed-3")]
+    late = dict(rows[0], id="fed-3-weekly", outlet="County Weekly")
+    late["published"] = "2025-03-06T09:00:00Z"
+    result = Detector().run(pl.DataFrame([*rows, late]))
+    c = _cluster_of(result, "fed-3-0", "fed-3-1", "fed-3-2", "fed-3-weekly")
+    assert len(set(c)) == 1
+
+
 def test_a_series_is_cut_with_its_reason() -> None:
     rows = _notice_rows()
     det = Detector()
@@ -298,3 +319,110 @@ def test_wire_versions_under_one_headline_match_without_shared_text() -> None:
     assert rule("v2", "later") is None and rule("v1", "other") is None  # a day on; another headline
     v1, v2, later, other = _cluster_of(result, "v1", "v2", "later", "other")
     assert v1 == v2 and later != v1 and other != v1
+
+
+def _trim_and_version(opening_figures: tuple[str, str]) -> list[dict]:
+    """A trim of one AP version (its lead and one narrative paragraph) and a later version
+    by another outlet with a new top that keeps only that narrative paragraph."""
+    rng = np.random.default_rng(11)
+    vocab = _vocab(rng)
+
+    def para(n: int) -> str:
+        return " ".join(rng.choice(vocab, n)) + "."
+
+    kept = para(36)
+    x, y = opening_figures
+    trim = f"WASHINGTON (AP) - {para(8)} {x} people {para(6)}\n\n{kept}"
+    later = (
+        f"WASHINGTON (AP) - {para(10)} {y} people {para(10)}\n\n{para(30)}\n\n{kept}\n\n{para(30)}"
+    )
+    return [
+        {
+            "id": "trim",
+            "outlet": "Valley Post",
+            "headline": f"{para(6)[:-1]}",
+            "published": "2025-03-04T08:00:00Z",
+            "body": trim,
+        },
+        {
+            "id": "later",
+            "outlet": "Coast Herald",
+            "headline": f"{para(7)[:-1]}",
+            "published": "2025-03-04T13:00:00Z",
+            "body": later,
+        },
+    ]
+
+
+def test_trim_of_a_wire_version_joins_a_later_version() -> None:
+    why = explain(pl.DataFrame(_trim_and_version(("12", "12"))), "trim", "later")
+    assert why.features["shared_shingles"] < 40  # one paragraph: write_through_version's 40
+    assert why.rule == "write_through_version_trim"
+
+
+def test_trim_with_other_figures_needs_more_than_a_paragraph() -> None:
+    why = explain(pl.DataFrame(_trim_and_version(("12", "15"))), "trim", "later")
+    assert why.features["figures_changed"] == 1
+    assert why.rule is None
+
+
+def _same_headline_pages(city_b: str) -> list[dict]:
+    """Two AP pages under one specific headline, hours apart, sharing no paragraph: the
+    second a new top of the story (same dateline city) or another story (another city)."""
+    rng = np.random.default_rng(5)
+    vocab = _vocab(rng)
+
+    def body(city: str) -> str:
+        paras = [" ".join(rng.choice(vocab, 30)) + "." for _ in range(4)]
+        return f"{city} (AP) — " + "\n\n".join(paras)
+
+    headline = "Storm closes the harbor bridge for a second day running"
+    # Other stories from both cities: a dateline city is read once it recurs in the corpus
+    # (a unique one is mostly an OCR misreading).
+    others = [
+        {
+            "id": f"other-{city}-{k}",
+            "outlet": "Wire feed",
+            "headline": f"{city.title()} council approves the new school budget plan",
+            "published": "2025-03-02T08:00:00Z",
+            "body": body(city),
+        }
+        for city in ("DETROIT", "ATLANTA")
+        for k in range(2)
+    ]
+    return [
+        *others,
+        {
+            "id": "first",
+            "outlet": "Lakeside Times",
+            "headline": headline,
+            "published": "2025-03-04T08:00:00Z",
+            "body": body("DETROIT"),
+        },
+        {
+            "id": "second",
+            "outlet": "Hill Gazette",
+            "headline": headline,
+            "published": "2025-03-04T15:00:00Z",
+            "body": body(city_b),
+        },
+    ]
+
+
+def test_new_top_under_the_wire_headline_keeps_its_dateline_city() -> None:
+    same = explain(pl.DataFrame(_same_headline_pages("DETROIT")), "first", "second")
+    assert same.features["shared_shingles"] == 0
+    assert same.rule == "write_through_wire_headline"
+    other = explain(pl.DataFrame(_same_headline_pages("ATLANTA")), "first", "second")
+    assert other.features["dateline_city_differs"] == 1
+    assert other.rule is None
+
+
+def test_new_top_with_new_figures_joins_under_the_wire_headline() -> None:
+    # Each write-through's new top brings new figures; the dateline city stays.
+    rows = _same_headline_pages("DETROIT")
+    rows[-2]["body"] = rows[-2]["body"].replace("(AP) — ", "(AP) — Crews closed 12 lanes. ", 1)
+    rows[-1]["body"] = rows[-1]["body"].replace("(AP) — ", "(AP) — Crews closed 30 lanes. ", 1)
+    why = explain(pl.DataFrame(rows), "first", "second")
+    assert why.features["figures_changed"] == 1
+    assert why.rule == "write_through_wire_new_top"

@@ -102,7 +102,13 @@ class LSHConfig:
 
 
 # The write-through rules describe versions of one story: none holds for a page of several
-# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained).
+# stories (``multi_story``), which is a copy only of its own copies (near-identical, contained),
+# nor for another day's filing (``other_day_filing``: a wire dateline dated otherwise, a day
+# or more on; a version filed after midnight carries the next date but lies hours away).
+# Trade-off: a chain re-filed for more than a day under dated datelines parts at that point.
+# A wire's versions keep the story's dateline city while each new top is written, so the
+# version rules veto another city (``dateline_city_differs``); ``write_through`` does not,
+# since it needs the kept lead instead (outlets re-dateline a rewrite from their own city).
 def _default_rules() -> tuple[Rule, ...]:
     return (
         Rule(
@@ -180,6 +186,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
                 "multi_story == 0",
+                "other_day_filing == 0",
             ),
             "another outlet's version of the story: much narrative shared, not only "
             "quotations, and the lead partly kept (independent rewrites of one press "
@@ -197,6 +204,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
+                "other_day_filing == 0",
             ),
             "a copy under the story's own headline whose top was rewritten or topped with "
             "local copy: a specific headline and several paragraphs of narrative (not only "
@@ -238,6 +247,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
+                "other_day_filing == 0",
             ),
             "a later version of the same wire's story (same wire dateline/byline, filed within "
             "a day and a half): new top, much of the earlier narrative kept lower down",
@@ -254,12 +265,34 @@ def _default_rules() -> tuple[Rule, ...]:
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
             ),
             "versions of one wire story a few write-throughs apart, printed by two outlets: "
             "the same wire's dateline, filed within a day, a paragraph or more of narrative "
             "in common. The openings' figures may differ (each write-through's new top "
             "brings new figures); a template refilled with other figures is told by masking "
             "them (template_refill), another filing by its dateline's date",
+        ),
+        Rule(
+            "write_through_version_trim",
+            (
+                "body_containment >= 0.5",
+                "unquoted_containment >= 0.35",
+                "shared_shingles >= 20",
+                "same_wire == 1",
+                "same_outlet == 0",
+                "hours_apart <= 24",
+                "figures_changed == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "multi_story == 0",
+                "dateline_city_differs == 0",
+            ),
+            "a trimmed copy of one wire version and another version of the story, printed "
+            "by two outlets within a day under the wire's dateline: a paragraph of "
+            "narrative (not only quotations) in common and the figures agreeing. Where the "
+            "figures differ (a new top, or a template refilled) write_through_version asks "
+            "for two paragraphs",
         ),
         Rule(
             "write_through_version_same_outlet",
@@ -271,6 +304,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 24",
                 "figures_changed == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
+                "other_day_filing == 0",
             ),
             "one outlet's pages of the same wire story a few write-throughs apart (the "
             "wire's own feed): an outlet's pages share its page furniture and the wire's "
@@ -286,17 +321,43 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "hours_apart <= 24",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
                 "figures_changed == 0",
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "recurring == 0",
             ),
-            "versions of one wire story: the same wire's dateline or byline and the same "
-            "specific headline, filed within a day. A wire keeps a story's headline while "
+            "versions of one wire story: the same wire's dateline or byline, the same "
+            "dateline city where both name one (the body's evidence: a new top keeps the "
+            "dateline) and the same specific headline, filed within a day. A wire keeps a "
+            "story's headline while "
             "each write-through writes a new top, so a trimmed copy of one version may share "
             "no paragraph with another; a wire does not file two stories under one specific "
             "headline on one day, and a daily notice under one headline is told by its "
             "figures, its dateline's date or its outlet's recurring item",
+        ),
+        Rule(
+            "write_through_wire_new_top",
+            (
+                "same_wire == 1",
+                "same_dateline_city == 1",
+                "headline_ratio >= 95",
+                "headline_words >= 5",
+                "headline_generic == 0",
+                "headline_figures_differ == 0",
+                "hours_apart <= 24",
+                "body_containment <= 0.1",
+                "same_outlet == 0",
+                "multi_story == 0",
+                "dateline_differs == 0",
+                "recurring == 0",
+            ),
+            "trimmed copies of two versions of one wire story, printed by two outlets: the "
+            "same wire, dateline city and specific headline within a day, and no more than "
+            "a sentence in common. Each write-through writes a new top with new figures, so "
+            "the figures may differ; a template refilled (a daily notice under one headline) "
+            "keeps its wording, so its filings share most of their text and this does not "
+            "hold for them",
         ),
         Rule(
             "write_through_narrative",
@@ -309,6 +370,8 @@ def _default_rules() -> tuple[Rule, ...]:
                 "refiled == 0",
                 "template_refill == 0",
                 "multi_story == 0",
+                "dateline_city_differs == 0",
+                "other_day_filing == 0",
             ),
             "another outlet's version of the story with a rewritten top: most of the shorter "
             "body and 120+ shingles (several paragraphs) of unquoted narrative in common, "
@@ -370,10 +433,13 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_figures_differ == 0",
                 "recurring == 0",
                 "same_outlet == 0",
+                "headline_figures == 0",
             ),
             "headline-only record with the same sentence-long (10+ words) headline, on any "
             "day: outlets print a wire headline for days, while a recurring item's headline "
-            "is a short label refiled every day",
+            "is a short label refiled every day; a headline holding figures reports one "
+            "day's figures (an auction's rate), which another day's filing may repeat by "
+            "chance, so such a headline alone does not join across days",
         ),
         Rule(
             "headline_extended",

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from syndup.config import ClusterConfig
 from syndup.prepare import Prepared
 from syndup.signature import pair_jaccard
-from syndup.story_window import cut_story_window, template_series
+from syndup.story_window import cut_story_window, dated_series, template_series
 
 MAX_STORIES = 3  # stories told apart per multi-story page (more count as "many")
 
@@ -78,12 +78,15 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        (and no generic headline) is a two-story page: it keeps the group it shares most
        shingles with. Trade-off: a two-story page matched to a full-length version of
        its second story (a peer, not a part) keeps that story too.
-       A page reaching three or more is left joined: roundups are cut by their
-       headline (``roundup``) and by ``held_share`` (each item is at most half of the
-       page), while a write-through chain with its suspects removed falls into pieces
-       several versions apart that share nothing (on the realistic 100k set that verdict
-       cut 952 same-story edges and no edge between stories). Trade-off: an unmarked page
-       holding three or more stories, each more than half of it, is not cut.
+       A page reaching three or more is left joined: roundups are cut by their headline
+       (``roundup``: from every page that is not one, and from a roundup that neither
+       shares its lead, ``shared_lead``, nor reads alike, ``copy_jaccard``: two sites'
+       briefs sharing some items; trade-off: a copy of a roundup whose top was replaced by
+       other items and cut short is parted from it) and by ``held_share`` (each item is at
+       most half of the page), while a write-through chain with its suspects removed falls
+       into pieces several versions apart that share nothing (on the realistic 100k set
+       that verdict cut 952 same-story edges and no edge between stories). Trade-off: an
+       unmarked page holding three or more stories, each more than half of it, is not cut.
        The ``held_share`` cut spares an edge of one wire within 24 hours whose held page
        is at least a quarter of the holding one: a write-through version holding its
        earlier (trimmed) version lower down under a new headline. Trade-off: an unmarked
@@ -98,7 +101,8 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
        result) is a series of filings, not one story: it is cut the same way until it
        spans at most ``series_days`` (each filing's copies lie within hours). Trade-off:
        a series whose figures never change (the same notice text every day) is seen only
-       when some filing changes them.
+       when some filing changes them or when two members' datelines carry dates a day or
+       more apart (``dated_series``: two filings of different days).
 
     Chains of version-to-version edges are kept whole: nothing requires a member to
     resemble the canonical (write-through versions 1 and 20 may share little). Trade-offs:
@@ -127,7 +131,8 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     _cut_multi_story(prepared, a, b, col, keep, reason, member, config)
     # Series are read before headline-only links are cut: a headline that heads several
     # filings is what shows them to be one template refilled.
-    series = template_series(prepared, components(n, a[keep], b[keep]), config.series_days)
+    before = components(n, a[keep], b[keep])
+    series = template_series(prepared, before, config.series_days) | dated_series(prepared, before)
     _cut_shared_headlines(prepared, a, b, keep, reason, member, config)
     labels = components(n, a[keep], b[keep])
     cut_story_window(prepared, a, b, days, keep, reason, labels, config, series)
@@ -196,8 +201,17 @@ def _cut_multi_story(
         & (nsh[small] >= 0.25 * np.maximum(nsh[big], 1))
     )
     holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1)) & ~wire_version
+    # Copies of one roundup open with its first item or read alike throughout; two roundups
+    # that share some items (the day's briefs of two sites) are two pages.
+    other_roundup = (
+        roundup[a]
+        & roundup[b]
+        & ~(lead >= config.shared_lead)
+        & ~(col("body_jaccard") >= config.copy_jaccard)
+    )
     for mask, why in (
         (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
+        (keep & other_roundup, "two roundups sharing some items: neither opens nor reads alike"),
         (keep & holds, "the page holds this story among other material under its own headline"),
     ):
         rows = np.flatnonzero(mask)

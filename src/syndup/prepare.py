@@ -77,6 +77,7 @@ class Prepared:
         return {
             "wire": code("wire"),
             "dateline_date": code("dateline_date"),
+            "dateline_city": _recurring(code("dateline_city"), 3),
             "headline_figures": code("headline_figures"),
             "headline": d["headline_norm"].to_numpy(),
             "headline_words": d["headline_words"].to_numpy(),
@@ -117,6 +118,29 @@ DATELINE_DATE = (
     r"(?m)^\s*[A-Z][A-Za-z .'’\-]{1,40},\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
     r"[a-z]*\.?\s+\d{1,2})\b"
 )
+
+# A wire's own dated dateline ("WASHINGTON, Jan 5 (Reuters) -"): the city in capitals and the
+# wire's tag after the date, so a page's date stamp ("Sat, Mar 2, 2019") is not one.
+WIRE_DATELINE_DATE = (
+    r"(?m)^\s*[A-Z][A-Z .'’\-]{1,40},\s*((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r"[a-z]*\.?\s+\d{1,2})\s*\((?:AP|Reuters|AFP|UPI)\)"
+)
+# The city of a wire dateline ("DETROIT (AP) —", "WASHINGTON, Jan 5 (Reuters) -"): a wire's
+# versions of one story keep it while each new top is written.
+DATELINE_CITY = (
+    r"(?m)^\s*([A-Z][A-Z .'’\-]{1,30}[A-Z])(?:,[^\n(—–]{0,30})?\s*"
+    r"(?:\((?:AP|Reuters|AFP|UPI)\)|—|–|-)"
+)
+
+
+def _recurring(codes: np.ndarray, times: int) -> np.ndarray:
+    """``codes`` with those seen on fewer than ``times`` rows set to 0 (unknown): a dateline
+    city printed alike on three or more pages is read; a unique one is mostly an OCR
+    misreading ("WASHlNGTON"), which must not part a copy from its story. Trade-off: in a
+    small batch (an index update, a two-page query) a city seen once or twice is not
+    compared."""
+    counts = np.bincount(codes)
+    return np.where(counts[codes] >= times, codes, 0)
 
 
 def normalize_corpus(
@@ -169,6 +193,21 @@ def normalize_corpus(
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")
         .alias("dateline_date"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(DATELINE_CITY, 1)
+        .str.to_lowercase()
+        .fill_null("")
+        .alias("dateline_city"),
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(WIRE_DATELINE_DATE, 1)
+        .str.to_lowercase()
+        .str.replace_all(r"[.\s]+", " ")
+        .fill_null("")
+        .alias("wire_dateline_date"),
         "boilerplate_paras",
         pl.when(pl.col("headline").is_null())
         .then(pl.col("body").str.slice(0, 80))

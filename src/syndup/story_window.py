@@ -92,6 +92,75 @@ def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.n
     return out
 
 
+def dated_series(prepared: Prepared, labels: np.ndarray) -> np.ndarray:
+    """Rows of components holding two filings of different days: members whose wire
+    datelines carry different dates ("WASHINGTON, Feb 12 (Reuters)" and "Feb 15"; a page's
+    date stamp is not a dateline: ``prepare.WIRE_DATELINE_DATE``) and that were
+    published a day or more apart. A story is a copy of one filing; a notice refiled in the
+    same words on another day (its figures the same by chance) is told apart only by the
+    date its dateline carries, so such a component is cut to ``series_days`` like a
+    templated series. Only datelines naming the day the page was published (a day either
+    way, for time zones) count: a filing's copies carry its date, so a reprint days later
+    keeps an older date, and an OCR'd dateline may misread it. A write-through version
+    filed after midnight carries the next date but lies hours away: it does not count.
+
+    Trade-off: a wire story re-filed a day or more later under a newly dated dateline (a
+    correction, a late "UPDATE") parts from its earlier filing, and a chain running for
+    more than a day under dated datelines is cut to pieces of at most ``series_days``."""
+    out = np.zeros(len(labels), dtype=bool)
+    published = prepared.arrays["published"] / 86_400e6
+    date = prepared.docs["wire_dateline_date"]
+    own = _dated_on_own_day(prepared, date)
+    code = date.rank("dense").to_numpy().astype(np.int64)
+    dated = np.flatnonzero(~np.isnan(published) & (date != "").to_numpy() & own)
+    if len(dated) < 2:
+        return out
+    per_date = (
+        pl.DataFrame(
+            {
+                "label": labels[dated],
+                "date": code[dated],
+                "at": published[dated],
+            }
+        )
+        .group_by("label", "date")
+        .agg(pl.col("at").min().alias("lo"), pl.col("at").max().alias("hi"))
+        .filter(pl.len().over("label") >= 2)
+    )
+    if not per_date.height:
+        return out
+    pairs = per_date.join(per_date, on="label", suffix="_2").filter(
+        (pl.col("date") != pl.col("date_2")) & (pl.col("hi_2") - pl.col("lo") >= 1.0)
+    )
+    out[np.isin(labels, pairs["label"].unique().to_numpy())] = True
+    return out
+
+
+def _dated_on_own_day(prepared: Prepared, date: pl.Series) -> np.ndarray:
+    """Rows whose dateline's date ("feb 15") is the day they were published, or a day
+    either side (the dateline's time zone is not known)."""
+    us = prepared.arrays["published"]
+    known = ~np.isnan(us)
+    at = pl.Series(np.where(known, us, 0).astype(np.int64)).cast(pl.Datetime("us")).dt.date()
+    parts = date.str.extract_groups(r"^([a-z]{3})[a-z]* (\d{1,2})$")
+    month = parts.struct.field("1").replace_strict(_MONTHS, default=0, return_dtype=pl.Int8)
+    mday = parts.struct.field("2").cast(pl.Int8, strict=False)
+    own = np.zeros(len(at), dtype=bool)
+    for shift in ("-1d", "0d", "1d"):
+        day = at.dt.offset_by(shift)
+        same = (day.dt.month().cast(pl.Int8) == month) & (day.dt.day().cast(pl.Int8) == mday)
+        own |= same.fill_null(False).to_numpy()
+    return own & known
+
+
+_MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+    )
+}
+
+
 def _span(labels: np.ndarray, published: np.ndarray, known: np.ndarray) -> np.ndarray:
     size = labels.max() + 1
     lo = np.full(size, np.inf)

@@ -38,6 +38,15 @@ recurring                     1 if the same outlet published both a day or more 
                               nothing but the headline is there to compare
 dateline_differs              1 if both bodies open with a wire dateline carrying a date and
                               the dates differ ("WASHINGTON, Jan 5" vs "Jan 7"): two filings
+other_day_filing              1 if ``dateline_differs`` and ``day_apart``: another day's filing
+                              (a version filed after midnight carries the next date but
+                              lies hours, not a day, from the one before)
+dateline_city_differs         1 if both bodies open with a wire dateline's city and the cities
+                              differ ("DETROIT (AP)" vs "ATLANTA (AP)"): a wire's versions of
+                              one story keep its dateline while each new top is written
+same_dateline_city            1 if both bodies open with a wire dateline naming the same city
+headline_figures              1 if both headlines hold figures (digits or number words): a
+                              headline that reports one day's figures (an auction's rate)
 headline_figures_differ       1 if both headlines hold figures (digits or number words) and
                               the sets differ ("rate falls to 7.37 pct" vs "to 7.69 pct"):
                               a template filled in again
@@ -104,6 +113,10 @@ FEATURES = (
     "refiled",
     "recurring",
     "dateline_differs",
+    "other_day_filing",
+    "dateline_city_differs",
+    "same_dateline_city",
+    "headline_figures",
     "headline_figures_differ",
     "template_refill",
     "multi_story",
@@ -266,6 +279,7 @@ def pair_features(
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
         pl.Series("day_apart", (days >= 1.0).astype(np.int8)),
+        *date_features(dl, figs, a, b, days, cols["dateline_city"]),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
@@ -717,3 +731,27 @@ def explain_rules(
         checks = [(c, bool(frame.select(condition_expr(c)).item())) for c in rule.when]
         out.append((rule.name, all(ok for _, ok in checks), checks))
     return out
+
+
+def date_features(
+    dl: np.ndarray,
+    figs: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    days: np.ndarray,
+    city: np.ndarray,
+) -> tuple[pl.Series, ...]:
+    """``other_day_filing``, ``dateline_city_differs``, ``same_dateline_city`` and
+    ``headline_figures`` of the pairs
+    (``dl``, ``figs``, ``city``: the coded ``dateline_date``, ``headline_figures`` and
+    ``dateline_city`` columns, 0 = none)."""
+    differs = (dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)
+    return (
+        pl.Series("other_day_filing", (differs & (days >= 1.0)).astype(np.int8)),
+        pl.Series(
+            "dateline_city_differs",
+            ((city[a] != city[b]) & (city[a] != 0) & (city[b] != 0)).astype(np.int8),
+        ),
+        pl.Series("same_dateline_city", ((city[a] == city[b]) & (city[a] != 0)).astype(np.int8)),
+        pl.Series("headline_figures", ((figs[a] != 0) & (figs[b] != 0)).astype(np.int8)),
+    )
