@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -12,7 +13,13 @@ from hypothesis import strategies as st
 
 from syndup import _jit, _kernels
 from syndup.lsh import _BAND_MULT, _BAND_SEED
-from syndup.normalize import _KEY_SKIP, _TAIL_LENGTHS, _TAILS, one_line_paragraphs
+from syndup.normalize import (
+    _KEY_SKIP,
+    _TAIL_LENGTHS,
+    _TAIL_PHRASES,
+    _TAILS,
+    one_line_paragraphs,
+)
 from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, fold_table, text_bytes
 from syndup.signature import EMPTY, permutations
 
@@ -171,3 +178,53 @@ def test_a_headline_corpus_does_not_import_pyarrow_compute() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=_repo()
     )
     assert out.stdout.split() == ["False"]
+
+
+_WS = " \t\n\x0b\x0c\r\u00a0"
+
+
+def _reference_paragraphs(text: str, every_line: bool) -> list[str]:
+    """``split_paragraphs``' split in plain Python: whitespace runs holding line breaks
+    (two or more when the text has such a run, unless ``every_line``) end paragraphs; a
+    line starting with a tail phrase ends the text; paragraphs are stripped, empty ones
+    dropped."""
+    runs = []
+    for m in re.finditer(f"[{_WS}]+", text):
+        run = m.group()
+        lines = run.count("\n") + len(re.findall("\r(?!\n)", run))
+        if lines:
+            rest = text[m.end() :].encode()
+            if any(rest[: len(p)].lower() == p.encode() for p in _TAIL_PHRASES):
+                text = text[: m.start()]
+                break
+            runs.append((m.start(), m.end(), lines))
+    need = 2 if not every_line and any(r[2] >= 2 for r in runs) else 1
+    out, start = [], 0
+    for lo, hi, _ in [*(r for r in runs if r[2] >= need), (len(text), len(text), 0)]:
+        piece = text[start:lo].strip(_WS)
+        if piece:
+            out.append(piece)
+        start = hi
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.sampled_from([*"ab é©" + _WS, "See the original post"]), max_size=30).map(
+            "".join
+        ),
+        max_size=5,
+    ),
+    st.booleans(),
+)
+def test_split_paragraphs_equals_reference(texts: list[str], every_line: bool) -> None:
+    body = pl.Series(texts, dtype=pl.String)
+    doc, words, _, _, text, off = _jit.split_paragraphs(
+        *text_bytes(body), _KEY_SKIP, 5, _TAILS, _TAIL_LENGTHS, every_line
+    )
+    got = [bytes(text[off[p] : off[p + 1]]).decode() for p in range(len(doc))]
+    want = [(d, p) for d, t in enumerate(texts) for p in _reference_paragraphs(t, every_line)]
+    assert got == [p for _, p in want]
+    assert doc.tolist() == [d for d, _ in want]
+    assert words.tolist() == [p.count(" ") + 1 for _, p in want]

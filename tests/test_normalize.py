@@ -10,8 +10,12 @@ from hypothesis import strategies as st
 from syndup.config import NormalizeConfig
 from syndup.normalize import (
     _BOILERPLATE_RES,
+    _furniture,
+    _pattern_drop,
+    _pattern_hits,
     clean_bodies,
     clean_headlines,
+    distinct_texts,
     literal_groups,
     normalize_series,
     normalize_text,
@@ -238,3 +242,45 @@ def test_literal_groups_equal_one_contains_any_per_group(texts: list[str]) -> No
     for k, lits in enumerate(_GROUPS):
         want = series.str.contains_any(lits, ascii_case_insensitive=True).to_numpy()
         np.testing.assert_array_equal((held >> k) & 1 == 1, want)
+
+
+def test_distinct_texts_groups_equal_texts_only():
+    texts = pl.Series(["a", "b", "a", "", "b", "c", ""])
+    first, inverse = distinct_texts(texts)
+    assert sorted(texts.gather(first).to_list()) == ["", "a", "b", "c"]
+    assert texts.gather(first[inverse]).to_list() == texts.to_list()
+    empty = distinct_texts(pl.Series([], dtype=pl.String))
+    assert [len(x) for x in empty] == [0, 0]
+
+
+def test_pattern_drop_per_distinct_text_equals_per_row():
+    """The boilerplate and furniture tests run once per distinct paragraph text: the flags
+    must be those of testing every row, repeated lines of a template included."""
+    lines = [
+        "Share this story | Facebook | Twitter",
+        "Home",
+        "Sports",
+        "(AP Photo/Jane Doe)",
+        "Today: 72°F sunny",
+        "By John Smith, Associated Press",
+        "The council voted on Tuesday to approve the new budget for the schools.",
+        "Copyright 2019 The Associated Press. All rights reserved.",
+        "Mon 72° Tue 70° Wed 68°",
+        "A long story paragraph that only mentions a photo (in passing) and nothing else.",
+    ]
+    rng = np.random.default_rng(3)
+    rows = []
+    for doc in range(60):
+        for pos, k in enumerate(rng.integers(0, len(lines), 8)):
+            rows.append((doc, pos, lines[k]))
+    paras = pl.DataFrame(
+        {
+            "_doc": [r[0] for r in rows],
+            "_pos": [r[1] for r in rows],
+            "_para": [r[2] for r in rows],
+        }
+    ).with_columns((pl.col("_para").str.count_matches(" ") + 1).cast(pl.Int64).alias("_words"))
+    got = _pattern_drop(paras, CFG).to_numpy()
+    per_row = _pattern_hits(paras["_para"], CFG) | _furniture(paras)
+    assert got.any() and not got.all()
+    assert np.array_equal(got, per_row)

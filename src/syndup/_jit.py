@@ -557,30 +557,42 @@ def split_paragraphs(
     line break ends a paragraph, blank lines or not (what ``normalize.one_line_paragraphs``
     makes of the text first, without rewriting it)."""
     ndocs = len(offsets) - 1
-    breaks = ndocs + 1
+    nbreak = 0
+    for i in range(len(data)):  # (branch-free: vectorised)
+        nbreak += np.int64(data[i] == 10) | np.int64(data[i] == 13)
+    # Only whitespace runs holding a line break split paragraphs: visit the line-break
+    # bytes and widen each to its run, instead of testing every byte for whitespace.
+    at = np.empty(nbreak, dtype=np.int64)
+    k = 0
     for i in range(len(data)):
-        breaks += data[i] == 10 or data[i] == 13
+        if data[i] == 10 or data[i] == 13:
+            at[k] = i
+            k += 1
+    breaks = ndocs + 1 + nbreak
     runs = np.empty((breaks, 3), dtype=np.int64)  # line-break whitespace runs of a doc
     seg = np.empty((breaks, 2), dtype=np.int64)  # every paragraph of the batch
     seg_doc = np.empty(breaks, dtype=np.uint32)
     total = 0
+    q = 0  # next line break in ``at``
     for d in range(ndocs):
         lo, hi = offsets[d], offsets[d + 1]
         nruns, most = 0, 0
         i = lo
-        while i < hi:
-            c = data[i]
-            if c > 32 and c != 0xC2:  # the common case: not whitespace
-                i += 1
-                continue
-            if c == 32 and i + 1 < hi and data[i + 1] > 32 and data[i + 1] != 0xC2:
-                i += 2  # a single space between words
-                continue
-            step, brk = _space(data, i, hi)
-            if step == 0:
-                i += 1
-                continue
-            run_start, lines = i, 0
+        while True:
+            while q < nbreak and at[q] < i:  # breaks of runs already read
+                q += 1
+            if q >= nbreak or at[q] >= hi:
+                break
+            run_start = at[q]
+            while run_start > lo:  # widen back over the run's whitespace
+                c = data[run_start - 1]
+                if c == 32 or 9 <= c <= 13:
+                    run_start -= 1
+                elif c == 0xA0 and run_start - 2 >= lo and data[run_start - 2] == 0xC2:
+                    run_start -= 2
+                else:
+                    break
+            i, lines = run_start, 0
             while i < hi:
                 step, brk = _space(data, i, hi)
                 if step == 0:
@@ -617,12 +629,12 @@ def split_paragraphs(
     text_off = np.zeros(total + 1, dtype=np.int64)
     pos = 0
     for p in range(total):
+        a, b = seg[p, 0], seg[p, 1]
+        text[pos : pos + b - a] = data[a:b]
         spaces = 0
-        for i in range(seg[p, 0], seg[p, 1]):
-            c = data[i]
-            spaces += c == 32
-            text[pos] = c
-            pos += 1
+        for i in range(a, b):
+            spaces += np.int64(data[i] == 32)
+        pos += b - a
         text_off[p + 1] = pos
         words[p] = spaces + 1
     first = 0

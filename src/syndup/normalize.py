@@ -479,23 +479,60 @@ def literal_groups(texts: pl.Series, groups: list[list[str]]) -> np.ndarray:
     return out
 
 
+def distinct_texts(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(first, inverse)``: one row per distinct text (its first row) and, per row, the
+    index of its text in ``first``, so ``texts.gather(first[inverse])`` equals ``texts``.
+
+    Texts are grouped by a 64-bit hash and checked equal to their group's first row; on a
+    collision (never seen) every row stands for itself. Page templates repeat the same
+    lines on every page (a 5,000-page batch of templated pages: 94k paragraphs, 17k
+    distinct), so per-text work runs once per distinct text."""
+    n = texts.len()
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    hashes = texts.hash(seed=0).to_numpy()
+    _, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if not (texts.gather(first[inverse]) == texts).fill_null(True).all():
+        return np.arange(n, dtype=np.int64), np.arange(n, dtype=np.int64)
+    return first.astype(np.int64), inverse.astype(np.int64)
+
+
 def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
-    """Paragraphs the fixed patterns mark as boilerplate. Boilerplate is short, so each
-    regex runs only on the short paragraphs holding one of its literals (and tiny ones),
-    gathered first: polars would otherwise still pay for every row."""
+    """Paragraphs the fixed patterns mark as boilerplate. Every test but the furniture
+    runs (see ``_furniture``) depends on the paragraph's text alone, so it runs once per
+    distinct text (``distinct_texts``) and is spread back to the rows."""
+    if not paras.height:
+        return pl.Series("_drop", np.zeros(0, dtype=bool))
+    first, inverse = distinct_texts(paras["_para"])
+    uniq = paras[first].select("_para", "_words")
+    flags = _pattern_hits(uniq["_para"], config)
+    if config.strip_boilerplate:
+        flags = flags[inverse] | _furniture(paras, forms=_furniture_forms(uniq)[:, inverse])
+    else:
+        flags = flags[inverse]
+    for pattern in config.extra_boilerplate:
+        flags |= uniq["_para"].str.contains(pattern).fill_null(False).to_numpy()[inverse]
+    return pl.Series("_drop", flags)
+
+
+def _pattern_hits(texts: pl.Series, config: NormalizeConfig) -> np.ndarray:
+    """Texts a fixed pattern (``_BOILERPLATE``, bylines) matches in whole. Boilerplate is
+    short, so each regex runs only on the short texts holding one of its literals (and
+    tiny ones), gathered first: polars would otherwise still pay for every row."""
     checks: list[tuple[str, list[str] | None]] = []
     if config.strip_boilerplate:
         checks += _BOILERPLATE_RES
     if config.strip_bylines:
         checks.append((_BYLINE_RE, None))  # None: paragraphs starting "By " or "BY "
-    flags = np.zeros(paras.height, dtype=bool)
-    if checks and paras.height:
+    flags = np.zeros(texts.len(), dtype=bool)
+    if checks and texts.len():
         literals = sorted({lit for _, lits in checks if lits for lit in lits})
-        size = paras["_para"].str.len_bytes().to_numpy()
+        size = texts.str.len_bytes().to_numpy()
         # Literals are looked for in short paragraphs only (gathered first: story
         # paragraphs hold most of the bytes and can never match).
         short = np.flatnonzero(size <= _SHORT_BYTES)
-        text = paras["_para"].gather(short)
+        text = texts.gather(short)
         byline = (text.str.starts_with("By ") | text.str.starts_with("BY ")).to_numpy()
         holds = text.str.contains_any(literals, ascii_case_insensitive=True).to_numpy()
         suspect = (size[short] <= _TINY_BYTES) | holds | byline
@@ -514,12 +551,7 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
             if len(todo):
                 hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
         flags[rows[hit]] = True
-    if config.strip_boilerplate and paras.height:
-        flags |= _furniture(paras)
-    out = pl.Series("_drop", flags)
-    for pattern in config.extra_boilerplate:
-        out = out | paras["_para"].str.contains(pattern)
-    return out
+    return flags
 
 
 # Page furniture recognised by its form, line by line: photo captions with a credit line,
@@ -556,23 +588,15 @@ _FURNITURE_LITERALS = [
 ]
 
 
-def _furniture(paras: pl.DataFrame) -> np.ndarray:
-    """Paragraphs that are page furniture by form. Every line is a paragraph
-    (``one_line_paragraphs``), so a widget is a run of consecutive furniture lines: photo
-    captions ending in a credit such as "(AP Photo/Name)", weather readings, prompts, share
-    bars, and short labels/buttons (three words or fewer) around them. A run is dropped
-    when one of its lines is a strong one (a credit, a temperature, a prompt; a reading or
-    prompt only on a short line, and on a line standing alone only when very short, since a
-    story sentence may mention 102°). Captions, widgets and prompts recur across outlets in
-    vendor formats, so form works where an outlet has too few pages for the boilerplate
-    learner. Approximation: a short story line (a subhead of three words) next to a caption
-    goes with it."""
-    flags = np.zeros(paras.height, dtype=bool)
-    if not paras.height:
-        return flags
+def _furniture_forms(paras: pl.DataFrame) -> np.ndarray:
+    """Per paragraph (``_para``, ``_words``), what ``_furniture`` reads of its text alone:
+    rows ``(credit, form, forecast, weak)`` of a ``(4, n)`` bool array."""
+    n = paras.height
+    out = np.zeros((4, n), dtype=bool)
+    if not n:
+        return out
     para = pl.col("_para")
     words = paras["_words"].to_numpy()
-    n = paras.height
     # Literals matter on lines of at most 40 words, and on longer ones only when they end
     # like a credit: looked for there only.
     text = paras["_para"]
@@ -585,9 +609,9 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
         .fill_null(False)
         .to_numpy()
     )
-    credit, form, forecast = (np.zeros(n, dtype=bool) for _ in range(3))
+    credit, form, forecast, weak = out
     tiny = words <= 8
-    weak = words <= 3
+    weak[:] = words <= 3
     # Regexes only where they can hold: lines with a furniture literal, and short lines.
     rows = np.flatnonzero(literal & (words <= 40))
     if len(rows):
@@ -618,6 +642,25 @@ def _furniture(paras: pl.DataFrame) -> np.ndarray:
         weak[rows] = (
             paras[rows].select(para.str.contains(_FURNITURE_WEAK).fill_null(False)).to_series()
         ).to_numpy()
+    return out
+
+
+def _furniture(paras: pl.DataFrame, *, forms: np.ndarray | None = None) -> np.ndarray:
+    """Paragraphs that are page furniture by form. Every line is a paragraph
+    (``one_line_paragraphs``), so a widget is a run of consecutive furniture lines: photo
+    captions ending in a credit such as "(AP Photo/Name)", weather readings, prompts, share
+    bars, and short labels/buttons (three words or fewer) around them. A run is dropped
+    when one of its lines is a strong one (a credit, a temperature, a prompt; a reading or
+    prompt only on a short line, and on a line standing alone only when very short, since a
+    story sentence may mention 102°). Captions, widgets and prompts recur across outlets in
+    vendor formats, so form works where an outlet has too few pages for the boilerplate
+    learner. Approximation: a short story line (a subhead of three words) next to a caption
+    goes with it. ``forms``: ``_furniture_forms(paras)`` if already computed."""
+    flags = np.zeros(paras.height, dtype=bool)
+    if not paras.height:
+        return flags
+    credit, form, forecast, weak = _furniture_forms(paras) if forms is None else forms
+    tiny = paras["_words"].to_numpy() <= 8
     furn = credit | form | forecast | weak
     if not furn.any():
         return flags
