@@ -734,3 +734,18 @@ def union_find_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             nxt += 1
         labels[i] = root_label[r]
     return labels
+
+
+@njit(nogil=True, cache=True)
+def gather_sets(values: Arr, offsets: Arr, idx: Arr, out: Arr, out_offsets: Arr, at: int) -> int:
+    """Copy sets ``idx`` of ``(values, offsets)`` into ``out`` from position
+    ``out_offsets[at]`` on, writing ``out_offsets[at + 1 ..]``; returns the next ``at``."""
+    pos = out_offsets[at]
+    for k in range(len(idx)):
+        lo, hi = offsets[idx[k]], offsets[idx[k] + 1]
+        for p in range(lo, hi):
+            out[pos] = values[p]
+            pos += 1
+        at += 1
+        out_offsets[at] = pos
+    return at

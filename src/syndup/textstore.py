@@ -223,16 +223,21 @@ def _gather(parts: list[tuple[tuple[Any, ...], np.ndarray]]) -> tuple[Any, ...]:
     for item in range(len(parts[0][0])):
         pieces = [(data[item], idx) for data, idx in parts]
         if isinstance(pieces[0][0], Sets):
-            values, sizes = [], []
-            for sets, idx in pieces:
-                first = sets.offsets[idx]
-                size = sets.offsets[idx + 1] - first
-                shift = np.repeat(first - (np.cumsum(size) - size), size)
-                values.append(sets.values[shift + np.arange(int(size.sum()))])
-                sizes.append(size)
-            offsets = np.zeros(sum(len(s) for s in sizes) + 1, dtype=np.int64)
-            np.cumsum(np.concatenate(sizes), out=offsets[1:])
-            joined.append(Sets(np.concatenate(values), offsets))
+            joined.append(_gather_sets(pieces))
         else:
             joined.append(np.concatenate([arr[idx] for arr, idx in pieces]))
     return tuple(joined)
+
+
+def _gather_sets(pieces: list[tuple[Sets, np.ndarray]]) -> Sets:
+    """Sets ``idx`` of each ``(sets, idx)``, concatenated (a compiled copy)."""
+    from syndup import _jit
+
+    count = sum(len(idx) for _, idx in pieces)
+    total = sum(int((s.offsets[idx + 1] - s.offsets[idx]).sum()) for s, idx in pieces)
+    values = np.empty(total, dtype=pieces[0][0].values.dtype)
+    offsets = np.zeros(count + 1, dtype=np.int64)
+    at = 0
+    for sets, idx in pieces:
+        at = _jit.gather_sets(sets.values, sets.offsets, idx, values, offsets, at)
+    return Sets(values, offsets)
