@@ -175,13 +175,16 @@ def walk_pairs(
         order = p[np.argsort(due[p], kind="stable")]
         cuts = np.searchsorted(due[order], np.arange(nblocks + 1))
         row_cuts = np.searchsorted(rows, starts)
-        plans.append((rows, np.append(row_cuts, len(rows)), order, cuts))
+        row_last = np.full(len(rows), -1, dtype=np.int64)  # the block after which a row goes
+        for side in (pa[p], pb[p]):
+            np.maximum.at(row_last, np.searchsorted(rows, side), due[p])
+        plans.append((rows, np.append(row_cuts, len(rows)), order, cuts, row_last))
     needed = [j for j in range(nblocks) if any(pl_[1][j + 1] > pl_[1][j] for pl_ in plans)]
 
     def build(j: int) -> list[tuple[np.ndarray, tuple[Any, ...]] | None]:
         texts = store.block(int(starts[j]))
         held: list[tuple[np.ndarray, tuple[Any, ...]] | None] = []
-        for t, (rows, row_cuts, _, _) in zip(tasks, plans):
+        for t, (rows, row_cuts, *_) in zip(tasks, plans):
             mine = rows[row_cuts[j] : row_cuts[j + 1]]
             held.append((mine, t.build(texts.gather(mine - starts[j]))) if len(mine) else None)
         return held
@@ -195,7 +198,7 @@ def walk_pairs(
             if step + ahead < len(needed):
                 nxt = needed[step + ahead]
                 futures[nxt] = pool.submit(build, nxt)
-            for ti, (t, (_, _, order, cuts)) in enumerate(zip(tasks, plans)):
+            for ti, (t, (_, _, order, cuts, _)) in enumerate(zip(tasks, plans)):
                 sel = order[cuts[j] : cuts[j + 1]]
                 if not len(sel):
                     continue
@@ -214,7 +217,21 @@ def walk_pairs(
                 out[ti][:, sel] = t.score(_gather(parts), where[0], where[1])
             for k in [k for k in resident if last[k] <= j]:
                 del resident[k]
+            if j in resident:  # keep only the rows later blocks still pair with
+                resident[j] = [_later(h, p[0], p[4], j) for h, p in zip(resident[j], plans)]
     return out
+
+
+def _later(
+    held: tuple[np.ndarray, tuple[Any, ...]] | None, rows: np.ndarray, row_last: np.ndarray, j: int
+) -> tuple[np.ndarray, tuple[Any, ...]] | None:
+    """A block's data for one task without the rows no pair after block ``j`` reads."""
+    if held is None:
+        return None
+    keep = np.flatnonzero(row_last[np.searchsorted(rows, held[0])] > j)
+    if len(keep) == len(held[0]):
+        return held
+    return (held[0][keep], _gather([(held[1], keep)])) if len(keep) else None
 
 
 def _gather(parts: list[tuple[tuple[Any, ...], np.ndarray]]) -> tuple[Any, ...]:

@@ -417,13 +417,13 @@ def template_refill(
     else:
         raw, masked = known[0][pick], known[1][pick]
     miss = np.flatnonzero(np.isnan(raw))
-    if len(miss):
+    if len(miss):  # one walk over the stored blocks, memory bounded by the pairs' spread
         sel = pick[miss]
-        involved = np.unique(np.concatenate([a[sel], b[sel]]))
-        ia, ib = np.searchsorted(involved, a[sel]), np.searchsorted(involved, b[sel])
-        raw[miss], masked[miss] = _refill_score(
-            _refill_rows(prepared.bodies.get(involved), n), ia, ib
-        )
+        task = PairTask(np.arange(len(sel)), lambda t: _refill_rows(t, n), _refill_score, 2)
+        threads = max(1, prepared.config.signature.workers)
+        raw[miss], masked[miss] = walk_pairs(
+            prepared.bodies, a[sel], b[sel], [task], workers=threads
+        )[0]
     out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
 
