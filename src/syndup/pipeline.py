@@ -271,7 +271,8 @@ class Detector:
         plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=body_j)
         stored = stored_features(prepared, a, b, plan, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
-        frames, bands = [], []
+        frames: list[pl.DataFrame | None] = []
+        bands = []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
             frame, band = word_features(
@@ -289,16 +290,18 @@ class Detector:
                 self.progress("verify", stop, len(a))
         del stored
         ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
-        ocr = np.full((4, len(a)), np.nan)
-        ocr[:, ocr_rows] = stored_features(
-            prepared, a[ocr_rows], b[ocr_rows], {"ocr": np.arange(len(ocr_rows))}
-        )["ocr"]
-        parts = [
-            apply_rules(
-                with_ocr(frame, ocr[:, start : start + frame.height]), self.config.verify
-            ).with_columns(pl.lit(True).alias("verified"))
-            for frame, start in zip(frames, range(0, len(a), batch))
-        ]
+        plan = {"ocr": np.arange(len(ocr_rows))}
+        ocr = stored_features(prepared, a[ocr_rows], b[ocr_rows], plan).get("ocr")
+        parts = []
+        for k, start in enumerate(range(0, len(a), batch)):
+            frame, frames[k] = frames[k], None  # each batch's frame freed once ruled
+            assert frame is not None
+            values = np.full((4, frame.height), np.nan)
+            lo, hi = np.searchsorted(ocr_rows, [start, start + frame.height])
+            if ocr is not None:
+                values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
+            feats = apply_rules(with_ocr(frame, values), self.config.verify)
+            parts.append(feats.with_columns(pl.lit(True).alias("verified")))
         if not parts:
             empty = pair_features(pairs, prepared)
             parts = [

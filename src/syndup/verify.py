@@ -606,7 +606,7 @@ def stored_features(
         "refill": (lambda t: _refill_rows(t, n), _refill_score, 2),
         "ocr": (_ocr_rows, _ocr_score, 4),
     }
-    names = [k for k in kinds if k in plan]
+    names = [k for k in kinds if k in plan and len(plan[k])]  # (no pairs: nothing to hold)
     tasks = [PairTask(plan[k], kinds[k][0], kinds[k][1], kinds[k][2]) for k in names]
     threads = max(1, prepared.config.signature.workers)
     found = walk_pairs(prepared.bodies, a, b, tasks, workers=threads)
