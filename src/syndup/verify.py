@@ -589,10 +589,7 @@ def stored_features(
         return _cpdist(rows[0][ia], rows[0][ib], fuzz.ratio, workers)[None, :]
 
     def exact_rows(texts: pl.Series) -> tuple[Sets, Sets]:
-        return (
-            Sets(*shingle_sets(texts, n, fold=True)),
-            Sets(*shingle_sets(texts, n, unquoted=True, fold=True)),
-        )
+        return exact_sets(texts, n)
 
     def exact_score(rows: tuple[Sets, Sets], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
         from syndup._kernels import containment
@@ -611,6 +608,53 @@ def stored_features(
     threads = max(1, prepared.config.signature.workers)
     found = walk_pairs(prepared.bodies, a, b, tasks, workers=threads)
     return {k: (v[0] if k == "lead_ratio" else v) for k, v in zip(names, found)}
+
+
+def exact_sets(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
+    """``shingle_sets(texts, n, fold=True)`` and the same with ``unquoted=True``, from one
+    tokenisation of each text (``_jit.shingle_sets_both``); the few texts the fused pass
+    cannot fold on the fly (wide characters, a word across a quotation's edge) are
+    computed by the two calls and spliced in."""
+    from syndup.shingle import _MULT, _P, CLASSES_FOLD, fold_table, text_bytes
+
+    data, offsets = text_bytes(texts)
+    if not len(data):
+        return Sets(*shingle_sets(texts, n, fold=True)), Sets(
+            *shingle_sets(texts, n, unquoted=True, fold=True)
+        )
+    from syndup import _jit
+
+    fv, fo, bv, bo, redo = _jit.shingle_sets_both(
+        data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, n
+    )
+    full, bare = Sets(fv, fo), Sets(bv, bo)
+    if redo.any():
+        idx = np.flatnonzero(redo)
+        sub = texts.gather(idx)
+        full = _splice(full, idx, Sets(*shingle_sets(sub, n, fold=True)))
+        bare = _splice(bare, idx, Sets(*shingle_sets(sub, n, unquoted=True, fold=True)))
+    return full, bare
+
+
+def _splice(main: Sets, idx: np.ndarray, redo: Sets) -> Sets:
+    """``main`` with its sets ``idx`` replaced by the sets of ``redo`` (in that order)."""
+    sizes = np.diff(main.offsets)
+    redo_sizes = np.diff(redo.offsets)
+    keep = np.ones(len(sizes), dtype=bool)
+    keep[idx] = False
+    new_sizes = sizes.copy()
+    new_sizes[idx] = redo_sizes
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(new_sizes, out=offsets[1:])
+    values = np.empty(int(offsets[-1]), dtype=main.values.dtype)
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    within = np.arange(len(main.values)) - main.offsets[owner]
+    mine = keep[owner]
+    values[offsets[owner[mine]] + within[mine]] = main.values[mine]
+    rowner = np.repeat(idx, redo_sizes)
+    rwithin = np.arange(len(redo.values)) - np.repeat(redo.offsets[:-1], redo_sizes)
+    values[offsets[rowner] + rwithin] = redo.values
+    return Sets(values, offsets)
 
 
 def reads_bodies(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
