@@ -28,6 +28,7 @@ def warm() -> float:
     from syndup.ocr import gram_sets
     from syndup.shingle import shingle_sets
     from syndup.signature import pair_jaccard, sign_texts
+    from syndup.verify import exact_sets
 
     texts = pl.Series(
         [
@@ -46,6 +47,7 @@ def warm() -> float:
     )  # fmt: skip
     for unquoted in (False, True):
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)
+    exact_sets(texts, scfg.body_ngram)
     grams, _ = gram_sets(texts)
     pairs = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
     containment(values, offsets, *pairs)
