@@ -177,3 +177,55 @@ def test_explain_with_integer_ids_gives_the_joining_path(wire_corpus: pl.DataFra
         assert exp.same_cluster
         # a pair that does not match directly is joined by a path of matched edges
         assert exp.rule is not None or exp.path
+
+
+@pytest.mark.parametrize("compress", [0, 1000])
+@pytest.mark.parametrize("lead_rule", [False, True])
+def test_verify_reading_blocks_once_equals_per_pair_reads(
+    wire_corpus: pl.DataFrame, compress: int, lead_rule: bool
+) -> None:
+    """``Detector.verify`` reads every body feature in one walk over the stored blocks;
+    on a shuffled corpus (stored order unlike id order) in blocks of 5 rows, its features
+    and decisions equal ``pair_features``' own per-feature reads of the same pairs."""
+    from syndup.pipeline import Detector
+    from syndup.verify import apply_rules, feature_scopes, pair_features
+
+    # OCR-like copies (misread glyphs) for pairs the words leave open: OCR evidence is read.
+    damaged = wire_corpus.filter(pl.col("body").str.len_chars() > 500).head(4)
+    damaged = damaged.with_columns(
+        pl.col("id") + "-ocr",
+        pl.col("body").str.replace_all("m", "rn").str.replace_all(" the ", " tbe "),
+    )
+    corpus = pl.concat([wire_corpus, damaged])
+    shuffled = corpus.sample(fraction=1.0, shuffle=True, seed=3)
+    rules = [{"name": r.name, "when": list(r.when)} for r in Config().verify.rules]
+    if lead_rule:  # a rule reading lead_ratio on pairs with bodies (the lead texts are
+        # read) and the OCR rules, which then read the OCR evidence for most pairs
+        ocr = [r for r in rules if any(c.startswith("ocr_") for c in r["when"])]
+        rules = [{"name": "same_lead", "when": ["lead_ratio >= 90", "body_jaccard >= 0.2"]}, *ocr]
+    config = Config.from_dict(
+        {
+            "signature": {"batch_size": 5, "compress_text_above_mb": compress},
+            "verify": {"rules": rules},
+        }
+    )
+    det = Detector(config)
+    prepared = det.prepare(shuffled)
+    assert len(prepared.bodies.starts()) > 3
+    cand = det.candidates(prepared)
+    walked = det.verify(cand, prepared).sort("a", "b")
+    direct = apply_rules(
+        pair_features(
+            cand,
+            prepared,
+            body_ngram=config.signature.body_ngram,
+            scopes=feature_scopes(config.verify),
+            rules=config.verify.rules,
+        ),
+        config.verify,
+    ).sort("a", "b")
+    assert walked.height == direct.height > 20
+    assert walked.drop("verified", "status").equals(direct)
+    assert (walked["lead_ratio"].is_not_null().sum() > 0) == lead_rule
+    assert (walked["ocr_containment"].is_not_null().sum() > 0) == lead_rule
+    assert walked["body_containment"].is_not_null().sum() > 0

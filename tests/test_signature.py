@@ -285,3 +285,48 @@ def test_folded_shingle_sets_equal_normalising_first(texts: list[str], unquoted:
     got = shingle_sets(series, 2, unquoted=unquoted, fold=True)
     want = shingle_sets(normalize_series(series, collapse_spaces=False), 2, unquoted=unquoted)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    '"',
+                    "“",
+                    "”",
+                    "«",
+                    "»",
+                    "″",
+                    "\n",
+                    " ",
+                    "said",
+                    "The",
+                    "x'y",
+                    "Zürich",
+                    "ﬁne",
+                    "a—b",
+                    "„",
+                    "1,500",
+                    'q"q',
+                    "word",
+                    "'",
+                ]
+            ),
+            max_size=40,
+        ).map("".join),
+        min_size=1,
+        max_size=6,
+    ),
+    st.integers(1, 4),
+)
+def test_exact_sets_from_one_tokenisation_equal_two_passes(texts: list[str], n: int) -> None:
+    from syndup.verify import exact_sets
+
+    series = pl.Series(texts)
+    full, bare = exact_sets(series, n)
+    want_full = shingle_sets(series, n, fold=True)
+    want_bare = shingle_sets(series, n, unquoted=True, fold=True)
+    assert np.array_equal(full.values, want_full[0]) and np.array_equal(full.offsets, want_full[1])
+    assert np.array_equal(bare.values, want_bare[0]) and np.array_equal(bare.offsets, want_bare[1])

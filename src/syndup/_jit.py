@@ -746,3 +746,166 @@ def union_find_labels(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             nxt += 1
         labels[i] = root_label[r]
     return labels
+
+
+@njit(nogil=True, cache=True)
+def gather_sets(values: Arr, offsets: Arr, idx: Arr, out: Arr, out_offsets: Arr, at: int) -> int:
+    """Copy sets ``idx`` of ``(values, offsets)`` into ``out`` from position
+    ``out_offsets[at]`` on, writing ``out_offsets[at + 1 ..]``; returns the next ``at``."""
+    pos = out_offsets[at]
+    for k in range(len(idx)):
+        lo, hi = offsets[idx[k]], offsets[idx[k] + 1]
+        for p in range(lo, hi):
+            out[pos] = values[p]
+            pos += 1
+        at += 1
+        out_offsets[at] = pos
+    return at
+
+
+@njit(nogil=True, cache=True)
+def _tokens_marked(
+    data: Arr,
+    lo: int,
+    hi: int,
+    classes: Arr,
+    table: Arr,
+    prime: np.uint64,
+    out: Arr,
+    quoted: Arr,
+) -> tuple[int, bool, bool, bool]:
+    """``_tokens`` of ``data[lo:hi]`` in both modes at once: every token into ``out``, and
+    ``quoted[k]`` true for the tokens ``unquoted=True`` skips (inside a quotation, found as
+    that mode finds them). Returns ``(count, saw_wide, saw_wide_outside_quotations, odd)``;
+    ``odd``: a word runs across a quotation's edge (a quote that is no separator), where
+    the two modes split words differently (the caller then tokenises apart)."""
+    nt = 0
+    acc = np.uint64(0)
+    pw = np.uint64(1)
+    inword = False
+    wide = False
+    wide_out = False
+    odd = False
+    cut = False  # the unquoted mode ended the current word at a quotation's start
+    span_hi = -1
+    mark = False
+    i = lo
+    while i < hi:
+        c = data[i]
+        if i >= span_hi and (c == _QUOTE or c == 0xE2 or c == 0xC2):
+            opening = _quote_len(data, i, hi)
+            if opening:
+                j = i + opening
+                limit = min(hi, j + QUOTE_SPAN + 1)
+                closing = 0
+                while j < limit:
+                    closing = _quote_len(data, j, hi)
+                    if closing or data[j] == _NEWLINE:
+                        break
+                    j += 1
+                if closing:
+                    span_hi = j + closing
+                    cut = inword
+        inside = i < span_hi
+        kind = classes[c]
+        step = 1
+        if kind == WIDE:
+            kind, step = _wide_class(data, i, hi, table)
+            if kind == WIDE:
+                wide = True
+                if not inside:
+                    wide_out = True
+                kind = WORD
+        if i < span_hi < i + step:
+            odd = True  # a character across the quotation's end
+        if kind == SKIP:
+            i += step
+            continue
+        if kind == SEP:
+            if inword:
+                out[nt] = _mix64to32(acc)
+                quoted[nt] = mark
+                nt += 1
+                inword = False
+            cut = False
+            i += step
+            continue
+        if not inword:
+            acc = np.uint64(0)
+            pw = np.uint64(1)
+            inword = True
+            mark = inside
+        elif cut or inside != mark:
+            odd = True
+        if kind == UPPER:
+            c = c + 32
+        acc += np.uint64(c) * pw
+        pw *= prime
+        for k in range(1, step):
+            acc += np.uint64(data[i + k]) * pw
+            pw *= prime
+        i += step
+    if inword:
+        out[nt] = _mix64to32(acc)
+        quoted[nt] = mark
+        nt += 1
+    return nt, wide, wide_out, odd
+
+
+@njit(nogil=True, cache=True)
+def _distinct_into(sh: Arr, ns: int, values: Arr, pos: int) -> int:
+    part = np.sort(sh[:ns])
+    last = np.uint32(0)
+    for s in range(ns):
+        if s == 0 or part[s] != last:
+            values[pos] = part[s]
+            pos += 1
+            last = part[s]
+    return pos
+
+
+@njit(nogil=True, cache=True)
+def shingle_sets_both(
+    data: Arr,
+    offsets: Arr,
+    classes: Arr,
+    table: Arr,
+    prime: np.uint64,
+    mult: Arr,
+    n: int,
+) -> tuple[Arr, Arr, Arr, Arr, Arr]:
+    """``shingle_sets`` with ``unquoted`` False and True from one tokenisation per text:
+    ``(values, offsets, quote-free values, quote-free offsets, redo)``; ``redo`` marks
+    the texts to compute apart (a wide character or an ``odd`` word, see
+    ``_tokens_marked``; their sets here are not to be used)."""
+    ndocs = len(offsets) - 1
+    maxlen = _longest(offsets)
+    tok = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    bare = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    quoted = np.empty(maxlen // 2 + 2, dtype=np.bool_)
+    sh = np.empty(maxlen // 2 + 2, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        total += (offsets[d + 1] - offsets[d]) // 2 + 1
+    values = np.empty(total, dtype=np.uint32)
+    bvalues = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    bout_off = np.zeros(ndocs + 1, dtype=np.int64)
+    redo = np.zeros(ndocs, dtype=np.bool_)
+    pos = 0
+    bpos = 0
+    for d in range(ndocs):
+        nt, wide, wide_out, odd = _tokens_marked(
+            data, offsets[d], offsets[d + 1], classes, table, prime, tok, quoted
+        )
+        redo[d] = wide or wide_out or odd
+        pos = _distinct_into(sh, _shingles(tok, nt, mult, n, sh), values, pos)
+        out_off[d + 1] = pos
+        nb = 0
+        for k in range(nt):
+            if not quoted[k]:
+                bare[nb] = tok[k]
+                nb += 1
+        bpos = _distinct_into(sh, _shingles(bare, nb, mult, n, sh), bvalues, bpos)
+        bout_off[d + 1] = bpos
+    return values[:pos].copy(), out_off, bvalues[:bpos].copy(), bout_off, redo

@@ -29,7 +29,15 @@ from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
 from syndup.result import Result, assemble
 from syndup.signature import pair_jaccard
-from syndup.verify import apply_rules, exact_containment, feature_scopes, pair_features
+from syndup.verify import (
+    apply_rules,
+    feature_scopes,
+    pair_features,
+    stored_features,
+    text_plan,
+    with_ocr,
+    word_features,
+)
 
 log = logging.getLogger("syndup")
 
@@ -256,27 +264,44 @@ class Detector:
         order = np.argsort(-_estimate(prepared, a, b, body_j), kind="stable")
         pairs = pairs[order]
         a, b, body_j = a[order], b[order], body_j[order]
-        # Exact checks for every ambiguous pair up front: one pass over the stored bodies
-        # (in chunks of bounded memory, see ``exact_containment``).
+        # Every feature that reads bodies (lead ratio, exact containment, template refill,
+        # then OCR evidence) is read for all pairs at once, each stored block decompressed
+        # once per read (``stored_features``); the batches below only look the values up.
         ngram = self.config.signature.body_ngram
-        exact_cont, exact_unq = exact_containment(prepared, a, b, n=ngram, body_jaccard=body_j)
+        plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=body_j)
+        stored = stored_features(prepared, a, b, plan, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
-        parts = []
+        frames: list[pl.DataFrame | None] = []
+        bands = []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
-            feats = pair_features(
+            frame, band = word_features(
                 pairs[start:stop],
                 prepared,
                 body_ngram=ngram,
                 scopes=scopes,
-                exact=(exact_cont[start:stop], exact_unq[start:stop]),
                 body_jaccard=body_j[start:stop],
                 rules=self.config.verify.rules,
+                stored={k: v[..., start:stop] for k, v in stored.items()},
             )
-            feats = apply_rules(feats, self.config.verify)
-            parts.append(feats.with_columns(pl.lit(True).alias("verified")))
+            frames.append(frame)
+            bands.append(np.flatnonzero(band) + start)
             if self.progress:
                 self.progress("verify", stop, len(a))
+        del stored
+        ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
+        plan = {"ocr": np.arange(len(ocr_rows))}
+        ocr = stored_features(prepared, a[ocr_rows], b[ocr_rows], plan).get("ocr")
+        parts = []
+        for k, start in enumerate(range(0, len(a), batch)):
+            frame, frames[k] = frames[k], None  # each batch's frame freed once ruled
+            assert frame is not None
+            values = np.full((4, frame.height), np.nan)
+            lo, hi = np.searchsorted(ocr_rows, [start, start + frame.height])
+            if ocr is not None:
+                values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
+            feats = apply_rules(with_ocr(frame, values), self.config.verify)
+            parts.append(feats.with_columns(pl.lit(True).alias("verified")))
         if not parts:
             empty = pair_features(pairs, prepared)
             parts = [

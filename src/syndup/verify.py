@@ -92,6 +92,7 @@ from syndup.normalize import HEADLINE_PREFIX
 from syndup.prepare import Prepared
 from syndup.shingle import shingle_sets
 from syndup.signature import pair_jaccard
+from syndup.textstore import PairTask, Sets, walk_pairs
 
 FEATURES = (
     "headline_ratio",
@@ -165,6 +166,7 @@ def pair_features(
     exact: tuple[np.ndarray, np.ndarray] | None = None,
     body_jaccard: np.ndarray | None = None,
     rules: tuple[Rule, ...] = (),
+    stored: dict[str, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """Features for each pair ``(a, b)`` of row indexes into ``prepared.docs``.
 
@@ -177,7 +179,54 @@ def pair_features(
     to the pairs a rule could read them on (see ``feature_scopes``; null elsewhere); by
     default every feature is computed for every pair. ``exact``: ``exact_containment`` of
     these pairs if already computed; ``body_jaccard``: their body signature agreement
-    (``pair_jaccard(prepared.body_sig, a, b)``) if already computed."""
+    (``pair_jaccard(prepared.body_sig, a, b)``) if already computed; ``stored``: what
+    ``stored_features`` read for these pairs (``lead_ratio``, ``refill``, ``exact``)."""
+    frame, band = word_features(
+        pairs,
+        prepared,
+        body_ngram=body_ngram,
+        workers=workers,
+        scopes=scopes,
+        exact=exact,
+        body_jaccard=body_jaccard,
+        rules=rules,
+        stored=stored,
+    )
+    ocr = np.full((4, len(band)), np.nan)
+    rows = np.flatnonzero(band)
+    a = pairs["a"].to_numpy().astype(np.int64)
+    b = pairs["b"].to_numpy().astype(np.int64)
+    ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
+    return with_ocr(frame, ocr)
+
+
+def with_ocr(frame: pl.DataFrame, ocr: np.ndarray) -> pl.DataFrame:
+    """``frame`` (``word_features``) with the four OCR features (``ocr_features`` rows,
+    NaN where not computed) as columns."""
+    return frame.with_columns(
+        pl.Series("ocr_containment", np.round(ocr[0], 3)),
+        pl.Series("ocr_shared", ocr[1]),
+        pl.Series("ocr_jaccard", np.round(ocr[2], 3)),
+        pl.Series("ocr_figures_changed", ocr[3]),
+    ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+
+
+def word_features(
+    pairs: pl.DataFrame,
+    prepared: Prepared,
+    *,
+    body_ngram: int = 4,
+    workers: int = -1,
+    scopes: dict[str, str] | None = None,
+    exact: tuple[np.ndarray, np.ndarray] | None = None,
+    body_jaccard: np.ndarray | None = None,
+    rules: tuple[Rule, ...] = (),
+    stored: dict[str, np.ndarray] | None = None,
+) -> tuple[pl.DataFrame, np.ndarray]:
+    """``pair_features`` without the OCR features, and the mask of the pairs that need
+    them (``OCR_BAND``, see ``pair_features``): a caller may read them for many batches at
+    once (``stored_features(ocr=...)``) and add them with ``with_ocr``."""
+    stored = stored or {}
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     cols = prepared.arrays
@@ -211,12 +260,16 @@ def pair_features(
     lead_r = np.full(len(a), np.nan)
     rows = scoped("lead_ratio")
     rows = rows[both_bodies[rows]]
-    if len(rows):
+    if "lead_ratio" in stored:  # read for exactly these rows (``text_plan``)
+        lead_r[rows] = stored["lead_ratio"][rows]
+    elif len(rows):
         involved = np.unique(np.concatenate([a[rows], b[rows]]))
         leads = prepared.texts(involved)["lead_norm"].to_numpy()
         ia, ib = np.searchsorted(involved, a[rows]), np.searchsorted(involved, b[rows])
         lead_r[rows] = _cpdist(leads[ia], leads[ib], fuzz.ratio, workers)
 
+    if exact is None and "exact" in stored:
+        exact = (stored["exact"][0], stored["exact"][1])
     exact_cont, exact_unq = (
         exact_containment(prepared, a, b, n=body_ngram, body_jaccard=body_jaccard)
         if exact is None
@@ -274,7 +327,13 @@ def pair_features(
         pl.Series(
             "template_refill",
             template_refill(
-                prepared, a, b, changed.astype(bool) & refill_readers, cont, n=body_ngram
+                prepared,
+                a,
+                b,
+                changed.astype(bool) & refill_readers,
+                cont,
+                n=body_ngram,
+                known=stored.get("refill"),
             ),
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
@@ -283,7 +342,7 @@ def pair_features(
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
-    ocr = np.full((4, len(a)), np.nan)
+    band = np.zeros(len(a), dtype=bool)
     if scopes.get("ocr_containment", "all") != "none":
         band = both_bodies & (cont >= OCR_BAND)
         word_rules = [r for r in rules if not _rule_features(r) & _OCR_FEATURES]
@@ -293,14 +352,7 @@ def pair_features(
             settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
             vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
             band &= ~settled | vetoed
-        rows = np.flatnonzero(band)
-        ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
-    return frame.with_columns(
-        pl.Series("ocr_containment", np.round(ocr[0], 3)),
-        pl.Series("ocr_shared", ocr[1]),
-        pl.Series("ocr_jaccard", np.round(ocr[2], 3)),
-        pl.Series("ocr_figures_changed", ocr[3]),
-    ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+    return frame, band
 
 
 def headline_swapped(head_a: str | None, head_b: str | None) -> int:
@@ -352,29 +404,44 @@ def ocr_features(
     (see ``syndup.ocr``): one pass over the bodies involved, so call it once for many
     pairs. Costs about a word-shingle exact check per body (8-grams of characters instead
     of 4-grams of words), which is why ``pair_features`` calls it only in ``OCR_BAND``."""
-    from syndup._kernels import containment
-    from syndup.ocr import FIGURE_CHARS, figure_sets, figures_changed_ocr, gram_sets
-
     if len(a) == 0:
         return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
     involved = np.unique(np.concatenate([a, b]))
     ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-    texts = prepared.bodies.get(involved)
-    values, offsets = gram_sets(texts.str.slice(0, OCR_CHARS))
+    cont, shared, jaccard, changed = _ocr_score(_ocr_rows(prepared.bodies.get(involved)), ia, ib)
+    return cont, shared, jaccard, changed
+
+
+def _ocr_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
+    """Per body what ``ocr_features`` compares: 8-gram sets of the opening, figure sets
+    (``ocr.figure_sets``), and whether the body is short enough to be read whole."""
+    from syndup.ocr import FIGURE_CHARS, figure_sets, gram_sets
+
+    figs = np.empty(texts.len(), dtype=object)
+    figs[:] = figure_sets(texts)
+    short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_numpy()
+    return Sets(*gram_sets(texts.str.slice(0, OCR_CHARS))), figs, short
+
+
+def _ocr_score(
+    rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
+) -> np.ndarray:
+    from syndup._kernels import containment
+    from syndup.ocr import figures_changed_ocr
+
+    (values, offsets), figs, short = rows
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
     union = np.maximum(sizes[ia] + sizes[ib] - shared, 1)
-    figs = figure_sets(texts)
-    short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_list()
     changed = np.array(
         [
-            figures_changed_ocr(figs[i], figs[j], whole=short[i] and short[j])
+            figures_changed_ocr(figs[i], figs[j], whole=bool(short[i] and short[j]))
             for i, j in zip(ia.tolist(), ib.tolist())
         ],
         dtype=np.float64,
     )
-    return cont, shared, shared / union, changed
+    return np.vstack([cont, shared, shared / union, changed])
 
 
 def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -397,6 +464,7 @@ def template_refill(
     containment: np.ndarray,
     *,
     n: int = 4,
+    known: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
     only the pairs where ``rows`` is true and whose ``containment`` (the body containment,
@@ -407,21 +475,44 @@ def template_refill(
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
     changes the figures, so masking them makes it whole again. Approximation: number words
-    ("two billion") are not masked, so a template refilled only in words is not seen."""
-    from syndup._kernels import containment as exact
+    ("two billion") are not masked, so a template refilled only in words is not seen.
 
+    ``known``: ``(raw, masked)`` containment per pair already read (``stored_features``;
+    NaN where not), so only the picked pairs it lacks are read here."""
     lo, gain = REFILL[:2]
     out = np.zeros(len(a), dtype=np.int8)
     pick = np.flatnonzero(rows & (containment <= 1.0 - gain))
     if not len(pick):
         return out
-    involved = np.unique(np.concatenate([a[pick], b[pick]]))
-    ia, ib = np.searchsorted(involved, a[pick]), np.searchsorted(involved, b[pick])
-    text = prepared.bodies.get(involved)
-    raw = exact(*shingle_sets(text, n, fold=True), ia, ib)
-    masked = exact(*shingle_sets(text.str.replace_all(_DIGITS, "0"), n, fold=True), ia, ib)
+    if known is None:
+        raw, masked = np.full(len(pick), np.nan), np.full(len(pick), np.nan)
+    else:
+        raw, masked = known[0][pick], known[1][pick]
+    miss = np.flatnonzero(np.isnan(raw))
+    if len(miss):  # one walk over the stored blocks, memory bounded by the pairs' spread
+        sel = pick[miss]
+        task = PairTask(np.arange(len(sel)), lambda t: _refill_rows(t, n), _refill_score, 2)
+        threads = max(1, prepared.config.signature.workers)
+        raw[miss], masked[miss] = walk_pairs(
+            prepared.bodies, a[sel], b[sel], [task], workers=threads
+        )[0]
     out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
+
+
+def _refill_rows(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
+    """Word shingle sets of bodies as they are and with every figure masked."""
+    return (
+        Sets(*shingle_sets(texts, n, fold=True)),
+        Sets(*shingle_sets(texts.str.replace_all(_DIGITS, "0"), n, fold=True)),
+    )
+
+
+def _refill_score(rows: tuple[Sets, Sets], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    from syndup._kernels import containment
+
+    raw, masked = rows
+    return np.vstack([containment(*raw, ia, ib), containment(*masked, ia, ib)])
 
 
 def multi_story(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -504,6 +595,138 @@ def exact_containment(
         bare[sel] = containment(bv, bo, ia, ib)
         del fv, fo, bv, bo
     return full, bare
+
+
+def text_plan(
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    scopes: dict[str, str] | None = None,
+    body_jaccard: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Positions of the pairs ``pair_features`` reads stored bodies for, per feature, as
+    ``stored_features`` takes them: ``lead_ratio`` (exactly its rows), ``exact`` (the
+    ambiguous pairs) and ``refill``, a superset of ``template_refill``'s picks known before
+    any text is read (figures changed, short bodies, containment estimate in reach or
+    ambiguous). OCR pairs depend on the other features: read them afterwards."""
+    scopes = scopes or {}
+    both_bodies, _, _, cont = _estimates(prepared, a, b, body_jaccard)
+    amb = ambiguous(prepared, a, b, body_jaccard)
+    lead = (
+        np.flatnonzero(both_bodies)
+        if scopes.get("lead_ratio", "all") == "all"
+        else np.zeros(0, dtype=np.int64)
+    )
+    nsh = prepared.arrays["shingles"]
+    in_reach = np.zeros(len(a), dtype=bool)
+    in_reach[amb] = True
+    est = np.nan_to_num(cont, nan=-1.0)
+    in_reach |= (est >= REFILL[2]) & (est <= 1.0 - REFILL[1])
+    refill = (
+        both_bodies
+        & in_reach
+        & (np.maximum(nsh[a], nsh[b]) <= REFILL[3])
+        & figures_changed(prepared, a, b).astype(bool)
+    )
+    return {"lead_ratio": lead, "exact": amb, "refill": np.flatnonzero(refill)}
+
+
+def stored_features(
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    plan: dict[str, np.ndarray],
+    *,
+    n: int = 4,
+    workers: int = -1,
+) -> dict[str, np.ndarray]:
+    """The features of pairs that read stored bodies, for the pairs ``plan`` lists per
+    feature (``text_plan``; ``ocr``: positions for ``ocr_features``): ``lead_ratio``
+    (one value per pair), ``exact`` (containment and unquoted containment, 2 x pairs),
+    ``refill`` (raw and masked containment, 2 x pairs), ``ocr`` (4 x pairs); NaN where not
+    read. Each stored block is decompressed once for all of them and each body is
+    tokenised once per feature (``TextStore.walk_pairs``), so the cost is linear in the
+    bodies read however many pairs there are."""
+    lead_chars = prepared.config.verify.lead_chars
+
+    def lead_rows(texts: pl.Series) -> tuple[np.ndarray]:
+        from syndup.normalize import normalize_series
+        from syndup.prepare import lead_text
+
+        body = normalize_series(texts, collapse_spaces=False)
+        return (lead_text(body, lead_chars).to_numpy(),)
+
+    def lead_score(rows: tuple[np.ndarray], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+        return _cpdist(rows[0][ia], rows[0][ib], fuzz.ratio, workers)[None, :]
+
+    def exact_rows(texts: pl.Series) -> tuple[Sets, Sets]:
+        return exact_sets(texts, n)
+
+    def exact_score(rows: tuple[Sets, Sets], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
+        from syndup._kernels import containment
+
+        full, bare = rows
+        return np.vstack([containment(*full, ia, ib), containment(*bare, ia, ib)])
+
+    kinds = {
+        "lead_ratio": (lead_rows, lead_score, 1),
+        "exact": (exact_rows, exact_score, 2),
+        "refill": (lambda t: _refill_rows(t, n), _refill_score, 2),
+        "ocr": (_ocr_rows, _ocr_score, 4),
+    }
+    names = [k for k in kinds if k in plan and len(plan[k])]  # (no pairs: nothing to hold)
+    tasks = [PairTask(plan[k], kinds[k][0], kinds[k][1], kinds[k][2]) for k in names]
+    threads = max(1, prepared.config.signature.workers)
+    found = walk_pairs(prepared.bodies, a, b, tasks, workers=threads)
+    return {k: (v[0] if k == "lead_ratio" else v) for k, v in zip(names, found)}
+
+
+def exact_sets(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
+    """``shingle_sets(texts, n, fold=True)`` and the same with ``unquoted=True``, from one
+    tokenisation of each text (``_jit.shingle_sets_both``); the few texts the fused pass
+    cannot fold on the fly (wide characters, a word across a quotation's edge) are
+    computed by the two calls and spliced in."""
+    from syndup.shingle import _MULT, _P, CLASSES_FOLD, fold_table, text_bytes
+
+    data, offsets = text_bytes(texts)
+    if not len(data):
+        return Sets(*shingle_sets(texts, n, fold=True)), Sets(
+            *shingle_sets(texts, n, unquoted=True, fold=True)
+        )
+    from syndup import _jit
+
+    fv, fo, bv, bo, redo = _jit.shingle_sets_both(
+        data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, n
+    )
+    full, bare = Sets(fv, fo), Sets(bv, bo)
+    if redo.any():
+        idx = np.flatnonzero(redo)
+        sub = texts.gather(idx)
+        full = _splice(full, idx, Sets(*shingle_sets(sub, n, fold=True)))
+        bare = _splice(bare, idx, Sets(*shingle_sets(sub, n, unquoted=True, fold=True)))
+    return full, bare
+
+
+def _splice(main: Sets, idx: np.ndarray, redo: Sets) -> Sets:
+    """``main`` with its sets ``idx`` replaced by the sets of ``redo`` (in that order)."""
+    sizes = np.diff(main.offsets)
+    redo_sizes = np.diff(redo.offsets)
+    keep = np.ones(len(sizes), dtype=bool)
+    keep[idx] = False
+    new_sizes = sizes.copy()
+    new_sizes[idx] = redo_sizes
+    offsets = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(new_sizes, out=offsets[1:])
+    values = np.empty(int(offsets[-1]), dtype=main.values.dtype)
+    owner = np.repeat(np.arange(len(sizes)), sizes)
+    within = np.arange(len(main.values)) - main.offsets[owner]
+    mine = keep[owner]
+    values[offsets[owner[mine]] + within[mine]] = main.values[mine]
+    rowner = np.repeat(idx, redo_sizes)
+    rwithin = np.arange(len(redo.values)) - np.repeat(redo.offsets[:-1], redo_sizes)
+    values[offsets[rowner] + rwithin] = redo.values
+    return Sets(values, offsets)
 
 
 def reads_bodies(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

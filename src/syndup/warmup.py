@@ -19,7 +19,7 @@ def warm() -> float:
     import numpy as np
     import polars as pl
 
-    from syndup import _jit  # noqa: F401 - loaded first: the stage calls below then use it
+    from syndup import _jit  # loaded first: the stage calls below then use it
     from syndup._kernels import containment, figures_changed
     from syndup.config import Config
     from syndup.graph_cuts import components
@@ -28,6 +28,7 @@ def warm() -> float:
     from syndup.ocr import gram_sets
     from syndup.shingle import shingle_sets
     from syndup.signature import pair_jaccard, sign_texts
+    from syndup.verify import exact_sets
 
     texts = pl.Series(
         [
@@ -46,9 +47,13 @@ def warm() -> float:
     )  # fmt: skip
     for unquoted in (False, True):
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)
-    gram_sets(texts)
+    exact_sets(texts, scfg.body_ngram)
+    grams, _ = gram_sets(texts)
     pairs = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
     containment(values, offsets, *pairs)
+    for kind in {values.dtype, grams.dtype}:  # verify's gathering of sets (textstore)
+        found = values.astype(kind)
+        _jit.gather_sets(found, offsets, pairs[0], found.copy(), np.zeros(3, np.int64), 0)
     figures_changed(np.zeros((3, 13), dtype=np.uint32), *pairs)
     pair_jaccard(sig, *pairs)
     signature_candidates(sig, bands=8, rows=2, anchors=2, only=np.array([True, False, True]))
