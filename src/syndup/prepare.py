@@ -77,7 +77,8 @@ class Prepared:
         return {
             "wire": code("wire"),
             "dateline_date": code("dateline_date"),
-            "dateline_city": _recurring(code("dateline_city"), 3),
+            "dateline_city": code("dateline_city"),
+            "dateline_city_text": d["dateline_city"].to_numpy(),
             "headline_figures": code("headline_figures"),
             "headline": d["headline_norm"].to_numpy(),
             "headline_words": d["headline_words"].to_numpy(),
@@ -131,16 +132,6 @@ DATELINE_CITY = (
     r"(?m)^\s*([A-Z][A-Z .'’\-]{1,30}[A-Z])(?:,[^\n(—–]{0,30})?\s*"
     r"(?:\((?:AP|Reuters|AFP|UPI)\)|—|–|-)"
 )
-
-
-def _recurring(codes: np.ndarray, times: int) -> np.ndarray:
-    """``codes`` with those seen on fewer than ``times`` rows set to 0 (unknown): a dateline
-    city printed alike on three or more pages is read; a unique one is mostly an OCR
-    misreading ("WASHlNGTON"), which must not part a copy from its story. Trade-off: in a
-    small batch (an index update, a two-page query) a city seen once or twice is not
-    compared."""
-    counts = np.bincount(codes)
-    return np.where(counts[codes] >= times, codes, 0)
 
 
 def normalize_corpus(

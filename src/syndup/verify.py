@@ -43,7 +43,8 @@ other_day_filing              1 if ``dateline_differs`` and ``day_apart``: anoth
                               lies hours, not a day, from the one before)
 dateline_city_differs         1 if both bodies open with a wire dateline's city and the cities
                               differ ("DETROIT (AP)" vs "ATLANTA (AP)"): a wire's versions of
-                              one story keep its dateline while each new top is written
+                              one story keep its dateline while each new top is written; an
+                              OCR misreading is the same city ("WASHlNGTON": ratio >= 75)
 same_dateline_city            1 if both bodies open with a wire dateline naming the same city
 headline_figures              1 if both headlines hold figures (digits or number words): a
                               headline that reports one day's figures (an auction's rate)
@@ -338,7 +339,9 @@ def word_features(
         ),
         pl.Series("multi_story", multi_story(prepared, a, b)),
         pl.Series("day_apart", (days >= 1.0).astype(np.int8)),
-        *date_features(dl, figs, a, b, days, cols["dateline_city"]),
+        *date_features(
+            dl, figs, a, b, days, cols["dateline_city"], cols["dateline_city_text"], workers
+        ),
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
@@ -963,18 +966,24 @@ def date_features(
     b: np.ndarray,
     days: np.ndarray,
     city: np.ndarray,
+    city_text: np.ndarray,
+    workers: int = -1,
 ) -> tuple[pl.Series, ...]:
     """``other_day_filing``, ``dateline_city_differs``, ``same_dateline_city`` and
     ``headline_figures`` of the pairs
     (``dl``, ``figs``, ``city``: the coded ``dateline_date``, ``headline_figures`` and
-    ``dateline_city`` columns, 0 = none)."""
+    ``dateline_city`` columns, 0 = none; ``city_text``: the cities). Two cities differ when
+    their spellings score ``fuzz.ratio`` < 75: an OCR'd dateline ("WASHlNGTON") is the same
+    city, decided on the pair alone, so a batch, a Spark partition and an index step agree."""
     differs = (dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)
+    other_city = (city[a] != city[b]) & (city[a] != 0) & (city[b] != 0)
+    rows = np.flatnonzero(other_city)
+    if len(rows):
+        close = _cpdist(city_text[a[rows]], city_text[b[rows]], fuzz.ratio, workers) >= 75
+        other_city[rows[close]] = False
     return (
         pl.Series("other_day_filing", (differs & (days >= 1.0)).astype(np.int8)),
-        pl.Series(
-            "dateline_city_differs",
-            ((city[a] != city[b]) & (city[a] != 0) & (city[b] != 0)).astype(np.int8),
-        ),
+        pl.Series("dateline_city_differs", other_city.astype(np.int8)),
         pl.Series("same_dateline_city", ((city[a] == city[b]) & (city[a] != 0)).astype(np.int8)),
         pl.Series("headline_figures", ((figs[a] != 0) & (figs[b] != 0)).astype(np.int8)),
     )
