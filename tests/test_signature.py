@@ -322,7 +322,7 @@ def test_folded_shingle_sets_equal_normalising_first(texts: list[str], unquoted:
     st.integers(1, 4),
 )
 def test_exact_sets_from_one_tokenisation_equal_two_passes(texts: list[str], n: int) -> None:
-    from syndup.verify import exact_sets
+    from syndup.body_checks import exact_sets
 
     series = pl.Series(texts)
     full, bare = exact_sets(series, n)

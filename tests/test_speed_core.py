@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndup import Config, Detector
+from syndup.body_checks import _row_bounded_chunks, exact_containment
 from syndup.config import ConfigError
 from syndup.shingle import ngram_hashes, shingle_sets, tokenize
 from syndup.signature import jaccard, one_permutation, sign_texts
-from syndup.verify import _row_bounded_chunks, exact_containment
 
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = st.lists(

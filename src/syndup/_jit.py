@@ -672,7 +672,7 @@ def split_paragraphs(
 
 @njit(nogil=True, cache=True)
 def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
-    """``verify.figures_changed`` per pair ``(a[p], b[p])`` of rows of ``figs`` (distinct
+    """``body_checks.figures_changed`` per pair ``(a[p], b[p])`` of rows of ``figs`` (distinct
     nonzero figure hashes, then a whole-body flag column)."""
     k = figs.shape[1] - 1
     out = np.zeros(len(a), dtype=np.int8)

@@ -221,7 +221,7 @@ def _bucket_pairs_small(
 
 
 def figures_changed(figs: Arr, a: Arr, b: Arr) -> Arr:
-    """Per pair, 1 if the figure rows disagree (``verify.figures_changed``), else 0."""
+    """Per pair, 1 if the figure rows disagree (``body_checks.figures_changed``), else 0."""
     if _use_jit(len(a) * figs.shape[1]):
         return _jit().figures_changed(*map(_ro, (figs, a, b)))
     return _figures_changed_small(figs, a, b)

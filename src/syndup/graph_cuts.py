@@ -348,7 +348,7 @@ def _cut_shared_headlines(
     whose new tops changed the figures and that share under half are parted from the
     headline too (they lose only the headline-only record's pairs).
     """
-    from syndup.verify import _estimates, figures_changed, template_refill
+    from syndup.body_checks import _estimates, figures_changed, template_refill
 
     n = prepared.docs.height
     nsh = prepared.arrays["shingles"]

@@ -19,7 +19,7 @@ near 0.3 (measured on the generator's OCR set; see ``benchmarks/results/accuracy
 Trade-offs: folding merges letters (about 20 classes instead of 36) and drops spaces and
 non-ASCII letters, so the measure is coarser than word shingles on clean text and blind
 to non-Latin scripts; it is only computed for pairs that the word-level rules cannot decide
-(see ``verify.ocr_features``), costing one pass over those pairs' bodies. Figures are read
+(see ``body_checks.ocr_features``), costing one pass over those pairs' bodies. Figures are read
 through the same glyph classes with a one-character tolerance (``figures_changed_ocr``), so
 a misread digit is not a re-filled template while a template filled with new figures is.
 """
@@ -155,7 +155,7 @@ def figures_changed_ocr(fa: set[str], fb: set[str], *, whole: bool = False) -> b
     an equal (or, for long figures, one-edit-away) figure in the other: a template filled
     in again, read through OCR damage. ``whole``: both bodies are short enough to be read
     whole, and then every figure of the side with fewer must be found (as
-    ``verify.figures_changed``: a short notice re-filled may keep most of its figures)."""
+    ``body_checks.figures_changed``: a short notice re-filled may keep most of its figures)."""
     if not fa or not fb:
         return False
     small, big = (fa, fb) if len(fa) <= len(fb) else (fb, fa)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from syndup.body_checks import stored_features, text_plan
 from syndup.config import Config
 from syndup.errors import InputError, Problem
 from syndup.io import Reading, read_articles
@@ -33,8 +34,6 @@ from syndup.verify import (
     apply_rules,
     feature_scopes,
     pair_features,
-    stored_features,
-    text_plan,
     with_ocr,
     word_features,
 )

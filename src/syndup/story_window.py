@@ -56,14 +56,14 @@ def cut_story_window(
 
 def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:
     """Rows of components spanning more than ``days`` that hold one template refilled with
-    other figures (``verify.template_refill``): each member with a body against its
+    other figures (``body_checks.template_refill``): each member with a body against its
     component's first such member (earliest published, then row), read where their
     figures differ or their bodies are near-identical; the flag then covers every member
     (headline-only flashes too).
 
     Approximation: only pairs with the first member are read, so a series is found when
     some filing differs in figures from the component's first one."""
-    from syndup.verify import _estimates, figures_changed, template_refill
+    from syndup.body_checks import _estimates, figures_changed, template_refill
 
     published = prepared.arrays["published"] / 86_400e6
     known = ~np.isnan(published)

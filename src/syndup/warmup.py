@@ -21,6 +21,7 @@ def warm() -> float:
 
     from syndup import _jit  # loaded first: the stage calls below then use it
     from syndup._kernels import containment, figures_changed
+    from syndup.body_checks import exact_sets
     from syndup.config import Config
     from syndup.graph_cuts import components
     from syndup.lsh import signature_candidates
@@ -28,7 +29,6 @@ def warm() -> float:
     from syndup.ocr import gram_sets
     from syndup.shingle import shingle_sets
     from syndup.signature import pair_jaccard, sign_texts
-    from syndup.verify import exact_sets
 
     texts = pl.Series(
         [

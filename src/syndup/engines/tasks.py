@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from syndup.body_checks import reads_bodies
 from syndup.config import Config
 from syndup.io import STANDARD_COLUMNS, read_corpus
 from syndup.lsh import band_keys, band_params
@@ -31,7 +32,6 @@ from syndup.verify import (
     apply_rules,
     feature_scopes,
     pair_features,
-    reads_bodies,
 )
 
 log = logging.getLogger("syndup")
@@ -299,7 +299,7 @@ def verify(joined: pa.Table, config: Config) -> pl.DataFrame:
     -> ``pair_features`` + ``apply_rules`` per pair, with ``estimate`` (the local engine's
     verification order) and ``needs_text``. Pairs are independent.
 
-    Without the ``body_clean`` columns, the pairs that need text (``verify.ambiguous``,
+    Without the ``body_clean`` columns, the pairs that need text (``body_checks.ambiguous``,
     and every pair with two bodies when a rule reads ``lead_ratio``) get
     ``needs_text`` and features to be discarded: the engine verifies them again with
     their texts. The other pairs' features are final (they never read a body)."""
