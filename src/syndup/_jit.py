@@ -79,6 +79,26 @@ def _quote_len(data: Arr, i: int, hi: int) -> int:
 
 
 @njit(nogil=True, cache=True)
+def _quotation_end(data: Arr, i: int, hi: int) -> int:
+    """Where the quotation opening at ``data[i]`` ends (the byte after its closing quote),
+    or -1: no opening quote there, or no closing one within ``QUOTE_SPAN`` bytes of the
+    same paragraph (a quotation ends in its paragraph)."""
+    opening = _quote_len(data, i, hi)
+    if not opening:
+        return -1
+    j = i + opening
+    limit = min(hi, j + QUOTE_SPAN + 1)
+    while j < limit:
+        closing = _quote_len(data, j, hi)
+        if closing:
+            return j + closing
+        if data[j] == _NEWLINE:
+            return -1
+        j += 1
+    return -1
+
+
+@njit(nogil=True, cache=True)
 def _tokens(
     data: Arr,
     lo: int,
@@ -103,23 +123,14 @@ def _tokens(
     while i < hi:
         c = data[i]
         if unquoted and (c == _QUOTE or c == 0xE2 or c == 0xC2):
-            opening = _quote_len(data, i, hi)
-            if opening:
-                j = i + opening
-                limit = min(hi, j + QUOTE_SPAN + 1)
-                closing = 0
-                while j < limit:
-                    closing = _quote_len(data, j, hi)
-                    if closing or data[j] == _NEWLINE:  # a quotation ends in its paragraph
-                        break
-                    j += 1
-                if closing:  # a closing quote in reach: the span is a separator
-                    if inword:
-                        out[nt] = _mix64to32(acc)
-                        nt += 1
-                        inword = False
-                    i = j + closing
-                    continue
+            end = _quotation_end(data, i, hi)
+            if end > 0:  # a closing quote in reach: the span is a separator
+                if inword:
+                    out[nt] = _mix64to32(acc)
+                    nt += 1
+                    inword = False
+                i = end
+                continue
         kind = classes[c]
         step = 1
         if kind == WIDE:
@@ -314,14 +325,7 @@ def shingle_sets(
             data, offsets[d], offsets[d + 1], classes, table, prime, unquoted, tok
         )
         wide[d] = saw_wide
-        ns = _shingles(tok, nt, mult, n, sh)
-        part = np.sort(sh[:ns])
-        last = np.uint32(0)
-        for s in range(ns):
-            if s == 0 or part[s] != last:
-                values[pos] = part[s]
-                pos += 1
-                last = part[s]
+        pos = _distinct_into(sh, _shingles(tok, nt, mult, n, sh), values, pos)
         out_off[d + 1] = pos
     return values[:pos].copy(), out_off, wide
 
@@ -793,19 +797,10 @@ def _tokens_marked(
     while i < hi:
         c = data[i]
         if i >= span_hi and (c == _QUOTE or c == 0xE2 or c == 0xC2):
-            opening = _quote_len(data, i, hi)
-            if opening:
-                j = i + opening
-                limit = min(hi, j + QUOTE_SPAN + 1)
-                closing = 0
-                while j < limit:
-                    closing = _quote_len(data, j, hi)
-                    if closing or data[j] == _NEWLINE:
-                        break
-                    j += 1
-                if closing:
-                    span_hi = j + closing
-                    cut = inword
+            end = _quotation_end(data, i, hi)
+            if end > 0:
+                span_hi = end
+                cut = inword
         inside = i < span_hi
         kind = classes[c]
         step = 1

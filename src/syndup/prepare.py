@@ -134,6 +134,18 @@ DATELINE_CITY = (
 )
 
 
+def _opening(pattern: str, group: int) -> pl.Expr:
+    """``pattern``'s ``group`` in the first 600 characters of the raw body, lower-cased
+    (null where it does not match): where bylines and datelines stand."""
+    return (
+        pl.col("body")
+        .fill_null("")
+        .str.slice(0, 600)
+        .str.extract(pattern, group)
+        .str.to_lowercase()
+    )
+
+
 def normalize_corpus(
     df: pl.DataFrame,
     config: Config,
@@ -167,35 +179,17 @@ def normalize_corpus(
         .fill_null("")
         .alias("headline_norm"),
         pl.lit(body).alias("body_clean"),
-        pl.col("body")
-        .fill_null("")
-        .str.slice(0, 600)
-        .str.extract(wire_tag, 0)
-        .str.to_lowercase()
+        _opening(wire_tag, 0)
         .str.replace_all(r"^by |^the |[()]", "")
         .str.replace(r"^(?:by )?(?:the )?associated press$", "ap")
         .fill_null("")
         .alias("wire"),
-        pl.col("body")
-        .fill_null("")
-        .str.slice(0, 600)
-        .str.extract(DATELINE_DATE, 1)
-        .str.to_lowercase()
+        _opening(DATELINE_DATE, 1)
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")
         .alias("dateline_date"),
-        pl.col("body")
-        .fill_null("")
-        .str.slice(0, 600)
-        .str.extract(DATELINE_CITY, 1)
-        .str.to_lowercase()
-        .fill_null("")
-        .alias("dateline_city"),
-        pl.col("body")
-        .fill_null("")
-        .str.slice(0, 600)
-        .str.extract(WIRE_DATELINE_DATE, 1)
-        .str.to_lowercase()
+        _opening(DATELINE_CITY, 1).fill_null("").alias("dateline_city"),
+        _opening(WIRE_DATELINE_DATE, 1)
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")
         .alias("wire_dateline_date"),

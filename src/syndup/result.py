@@ -24,17 +24,19 @@ EVIDENCE = (
     "headline_ratio",
 )
 
-#: Where each record went: the leading columns of every engine's and the index's assignments.
-ASSIGNED = (
-    "id",
-    "cluster_id",
-    "cluster_size",
-    "canonical_id",
-    "is_canonical",
-    "similarity",
-    "rule",
-    "evidence",
-)
+#: Where each record went: the leading columns of every engine's and the index's assignments,
+#: with the types the index stores them in (ids as text).
+ASSIGNED_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "cluster_id": pl.String(),
+    "cluster_size": pl.Int64(),
+    "canonical_id": pl.String(),
+    "is_canonical": pl.Boolean(),
+    "similarity": pl.Float64(),
+    "rule": pl.String(),
+    "evidence": pl.String(),
+}
+ASSIGNED = tuple(ASSIGNED_SCHEMA)
 
 NO_TEXT = "no usable text (headline and body empty after cleanup)"
 

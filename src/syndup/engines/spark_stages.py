@@ -25,13 +25,7 @@ VERIFY_ROWS = 20_000  # pairs per verification call (the rules' fixed cost is pe
 BAND_ROWS_PER_PARTITION = 2_000_000  # band rows one Python task pairs at once
 PAIR_COLUMNS = ["a", "b", "index", *FEATURES, "rule", "matched", "estimate", "needs_text"]
 ASG_COLUMNS = [
-    "id",
-    "cluster_size",
-    "canonical_id",
-    "is_canonical",
-    "similarity",
-    "rule",
-    "evidence",
+    *(c for c in ASSIGNED if c != "cluster_id"),  # cluster ids are given after the stage
     *EVIDENCE,
     "reason",
     "decided_by",

@@ -20,7 +20,7 @@ from syndup.config import Config
 from syndup.errors import InputError
 from syndup.index.articles import UTC, to_prepared
 from syndup.index.store import SCALAR_COLUMNS, Counters, Retry, Store, StoreError, unique
-from syndup.result import ASSIGNED
+from syndup.result import ASSIGNED, ASSIGNED_SCHEMA
 
 if TYPE_CHECKING:
     from syndup.explain import Explanation
@@ -28,17 +28,7 @@ if TYPE_CHECKING:
 ASSIGNMENT_COLUMNS = (*ASSIGNED, "action")
 
 
-_ASSIGNMENT_SCHEMA = {
-    "id": pl.String,
-    "cluster_id": pl.String,
-    "cluster_size": pl.Int64,
-    "canonical_id": pl.String,
-    "is_canonical": pl.Boolean,
-    "similarity": pl.Float64,
-    "rule": pl.String,
-    "evidence": pl.String,
-    "action": pl.String,
-}
+_ASSIGNMENT_SCHEMA = {**ASSIGNED_SCHEMA, "action": pl.String()}
 
 
 class Reads:
@@ -196,14 +186,7 @@ class Reads:
                 to_prepared(rows, self.config, self._layout), [(str(id_a), str(id_b))], self.config
             )[0]
             cur = {r["id"]: r for r in self._rows_of(unique(order)).to_dicts()}
-            brief = (
-                "cluster_id",
-                "cluster_size",
-                "canonical_id",
-                "is_canonical",
-                "similarity",
-                "rule",
-            )
+            brief = [c for c in ASSIGNED if c not in ("id", "evidence")]
             ca, cb = cur[str(id_a)], cur[str(id_b)]
             return dataclasses.replace(
                 exp,

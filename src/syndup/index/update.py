@@ -48,7 +48,7 @@ from syndup.index.store import (
 )
 from syndup.lsh import band_keys, band_params
 from syndup.prepare import Prepared
-from syndup.result import assignment_table
+from syndup.result import ASSIGNED_SCHEMA, assignment_table
 from syndup.verify import apply_rules, feature_scopes, pair_features
 
 
@@ -307,18 +307,6 @@ def recluster(
     return plan
 
 
-_ASG_SCHEMA = {
-    "id": pl.String,
-    "cluster_id": pl.String,
-    "cluster_size": pl.Int64,
-    "canonical_id": pl.String,
-    "is_canonical": pl.Boolean,
-    "similarity": pl.Float64,
-    "rule": pl.String,
-    "evidence": pl.String,
-}
-
-
 def _cluster(
     sub: Prepared, graph: pl.DataFrame, alone: np.ndarray, config: Config
 ) -> tuple[pl.DataFrame, np.ndarray, np.ndarray, dict[int, Any]]:
@@ -355,7 +343,7 @@ def _cluster(
             for c, d in zip(built[2]["canonical"].to_list(), built[2]["decided_by"].to_list())
         }
         parts.append(
-            asg.select(pl.col(c).cast(t) for c, t in _ASG_SCHEMA.items()).with_columns(
+            asg.select(pl.col(c).cast(t) for c, t in ASSIGNED_SCHEMA.items()).with_columns(
                 pl.Series("_row", keep)
             )
         )
@@ -377,7 +365,7 @@ def _cluster(
                     "evidence": None,
                     "_row": single,
                 },
-                schema={**_ASG_SCHEMA, "_row": pl.Int64},
+                schema={**ASSIGNED_SCHEMA, "_row": pl.Int64},
             )
         )
     asg = parts[0] if len(parts) == 1 else pl.concat(parts).sort("_row")
