@@ -88,6 +88,34 @@ def test_a_commit_after_another_writers_is_refused(server):
     assert index.check() == [] and index.stats()["articles"] == 40
 
 
+def test_a_slow_writer_whose_lock_expired_still_commits(server):
+    """A live writer whose lock expired while it worked (its heartbeat missed the deadline
+    under load) commits when no other writer took the lock or committed meanwhile; one whose
+    lock another writer holds is refused and writes nothing."""
+    import redis
+
+    from syndup.index.redis import RedisStore
+
+    df = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl")
+    index = Index.open(server + "?prefix=slow")
+    index.add(df.head(20))
+    store = RedisStore(server + "?prefix=slow")
+    client = redis.Redis.from_url(server)
+    with store.writing():
+        store.put_meta({"late": "1"})
+        client.delete("slow:lock")  # what an expired lock looks like
+    assert client.hget("slow:meta", "late") == b"1"
+    assert client.get("slow:lock") is None  # released
+    with pytest.raises(StoreError, match="lost the writer lock"), store.writing():
+        store.put_meta({"stolen": "1"})
+        client.set("slow:lock", "another-writer")  # expired, then taken by another writer
+    assert client.hget("slow:meta", "stolen") is None
+    assert client.get("slow:lock") == b"another-writer"  # not released by the loser
+    client.delete("slow:lock")
+    index.add(df.slice(20, 20))
+    assert index.check() == [] and index.stats()["articles"] == 40
+
+
 def test_expire_on_redis_matches_sqlite_and_frees_the_keys(tmp_path, server):
     """``expire`` on a real redis-server: the same articles go as on SQLite, in one atomic
     step (check passes), their keys are deleted, and the band runs drop them at the next

@@ -77,13 +77,14 @@ def band_keys(
     """
     n = signatures.shape[0]
     count = bands - first if count is None else min(count, bands - first)
-    keys = np.zeros((n, count), dtype=np.uint64)
-    for col, band in enumerate(range(first, first + count)):
-        acc = np.full(n, ((band + 1) * 0xD6E8FEB86659FD93) % (1 << 64), dtype=np.uint64)
-        for j in range(rows):
-            acc ^= signatures[:, band * rows + j].astype(np.uint64) * _BAND_MULT[j]
-            acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
-        keys[:, col] = acc | np.uint64(1)
+    # Every band at once: one pass per row of a band over an (n_docs, count) block, not a
+    # Python loop over bands (same arithmetic, so the same keys).
+    block = signatures[:, first * rows : (first + count) * rows].reshape(n, count, rows)
+    acc = np.repeat(_BAND_SEED[first : first + count][None, :], n, axis=0)
+    for j in range(rows):
+        acc ^= block[:, :, j].astype(np.uint64) * _BAND_MULT[j]
+        acc = (acc << np.uint64(31)) | (acc >> np.uint64(33))
+    keys = acc | np.uint64(1)
     empty = (signatures == EMPTY).all(axis=1)
     keys[empty] = 0
     return keys

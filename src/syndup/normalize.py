@@ -459,6 +459,21 @@ def learn_from_paragraphs(paras: pl.DataFrame, *, config: NormalizeConfig) -> pl
     return _learn(paras, config)
 
 
+def min_learning_docs(config: NormalizeConfig) -> int:
+    """The fewest articles from which ``learn_from_paragraphs`` can learn anything: every
+    test counts distinct articles (per outlet and key: ``boilerplate_min_docs``; across the
+    corpus: ``boilerplate_min_docs_global``; furniture: ``furniture_min_outlets`` outlets,
+    each at least one article), and shared templates are built from the per-outlet keys.
+    A smaller batch learns an empty table, so callers may skip the learning pass (a
+    one-article query then cleans exactly as with it)."""
+    tests = (
+        config.boilerplate_min_docs,
+        config.boilerplate_min_docs_global,
+        config.furniture_min_outlets,
+    )
+    return min((t for t in tests if t > 0), default=1)
+
+
 def literal_groups(texts: pl.Series, groups: list[list[str]]) -> np.ndarray:
     """Per text, bit ``k`` set when it holds a literal of ``groups[k]`` (ASCII
     case-insensitive, as ``str.contains_any(groups[k], ascii_case_insensitive=True)``): one

@@ -24,6 +24,7 @@ from syndup.normalize import (
     clean_paragraphs,
     learn_from_paragraphs,
     learning_view,
+    min_learning_docs,
     normalize_series,
     paragraphs,
 )
@@ -331,7 +332,10 @@ def prepare(
     mapper = pool.map if pool is not None else map
     try:
         learned = None
-        if ncfg.learn_boilerplate and learn_starts:
+        if ncfg.learn_boilerplate and learn_df.height < min_learning_docs(ncfg):
+            # Too few articles for any learning test: an empty table, as learning gives.
+            learned = pl.DataFrame(schema={"_outlet": pl.String, "_key": pl.UInt64})
+        elif ncfg.learn_boilerplate and learn_starts:
             views = list(mapper(split, [learn_df] * len(learn_starts), learn_starts))
             learned = learn_from_paragraphs(pl.concat(views), config=ncfg)
             del views
@@ -527,11 +531,14 @@ def _rejected(
 
 
 def _learned_generic(docs: pl.DataFrame, lead_sig: np.ndarray) -> pl.Series:
+    if docs.height < LEARNED_GENERIC_DOCS:  # nothing to learn from (a one-article query)
+        return docs["headline_generic"]
     slot = pl.Series("_slot", lead_sig[:, 0] if lead_sig.shape[0] else [], dtype=pl.UInt32)
     frame = docs.select("headline_norm", "headline_generic", "body_words").with_columns(slot)
     return learned_generic(frame)
 
 
+LEARNED_GENERIC_DOCS = 3  # articles with bodies under one headline (see ``learned_generic``)
 LABEL_WORDS = 5  # longest headline learned as generic (see ``learned_generic``)
 
 
@@ -552,7 +559,12 @@ def learned_generic(frame: pl.DataFrame) -> pl.Series:
     n_docs = with_body.sum().over("headline_norm")
     n_leads = pl.col("_slot").filter(with_body).n_unique().over("headline_norm")
     label = pl.col("headline_norm").str.count_matches(r"\S+") <= LABEL_WORDS
-    learned = (n_docs >= 3) & (n_leads >= 0.75 * n_docs) & (pl.col("headline_norm") != "") & label
+    learned = (
+        (n_docs >= LEARNED_GENERIC_DOCS)
+        & (n_leads >= 0.75 * n_docs)
+        & (pl.col("headline_norm") != "")
+        & label
+    )
     return frame.select(
         (pl.col("headline_generic") | learned).alias("headline_generic")
     ).to_series()

@@ -159,8 +159,10 @@ class RedisStore(Store):
         beat.start()
         try:
             yield
-            if not self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS):
-                raise StoreError(f"{self.url}: lost the writer lock (batch not written)")
+            if not self._keep_lock(token):
+                raise StoreError(
+                    f"{self.url}: lost the writer lock to another writer (batch not written)"
+                )
             self._pipe.incr(self._k("version"))
             try:
                 self._pipe.execute()
@@ -177,14 +179,26 @@ class RedisStore(Store):
             self._token = None
             self.r.eval(_RELEASE, 1, self._k("lock"), token)
 
+    def _keep_lock(self, token: str) -> bool:
+        """Whether this writer holds the lock at commit: refreshed if it still does, taken
+        again if it expired and nobody took it since. Under heavy load a live writer's
+        heartbeat can miss ``LOCK_MS`` (a slow server, a starved thread); that alone must
+        not throw a batch away. Taking a free lock again is safe: the lock only makes other
+        writers wait, and the ``WATCH`` on the version key still refuses the ``EXEC`` if any
+        writer committed in the meantime. Held by another writer: False."""
+        if self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS):
+            return True
+        return bool(self.r.set(self._k("lock"), token, nx=True, px=LOCK_MS))
+
     def _heartbeat(self, token: str, stop: threading.Event) -> None:
         """Keep the lock while this process works on a batch (a dead writer's lock expires
-        after ``LOCK_MS``)."""
+        after ``LOCK_MS``). A failed refresh (a timeout under load) is retried at the next
+        beat rather than ending the heartbeat; the commit checks the lock itself."""
         while not stop.wait(LOCK_MS / 4000):
             try:
                 self.r.eval(_REFRESH, 1, self._k("lock"), token, LOCK_MS)
-            except Exception:  # the commit's own check reports a lost lock
-                return
+            except Exception:  # transient (a timeout under load): the next beat tries again
+                continue
 
     def refresh_lock(self) -> None:
         if self._token is not None:
