@@ -165,6 +165,23 @@ def test_query_does_not_write(tmp_path, wire):
     assert added["cluster_id"].to_list() == would["cluster_id"].to_list()
 
 
+def test_one_article_query_is_what_its_add_then_does(tmp_path, wire):
+    """One article at a time (the query path's shortcuts: no boilerplate learning, one-pass
+    patterns and dates): each query's report equals what adding that article then does,
+    every column (new and joined both occur)."""
+    index = Index.open(tmp_path / "one.db")
+    index.add(wire.slice(0, 250))
+    seen = set()
+    for i in range(250, 330):
+        probe = wire.slice(i, 1)
+        would = index.query(probe)
+        added = index.add(probe)
+        assert would.equals(added), i
+        seen |= set(added["action"])
+    assert {"new", "joined"} <= seen
+    assert index.check() == []
+
+
 def test_explain_from_stored_data_matches_batch_explain(tmp_path, wire):
     index = Index.open(tmp_path / "e.db")
     index.add(wire)

@@ -449,3 +449,28 @@ def test_reuters_reads_in_one_go_with_its_bad_dates_listed() -> None:
     assert by_row[15370]["action"] == "salvaged"  # '... # date added by S Finch as guesswork'
     assert by_row[17192]["action"] == "nulled"  # '31-MAR-1987 605:12:19.12'
     assert reading.table["published"][10278] == dt.datetime(1987, 3, 27, 0, 2, 59, 130000, UTC)
+
+
+def test_dates_parsed_one_at_a_time_equal_a_column() -> None:
+    """A few values try every form in one pass, a column one form at a time on what is
+    left: the same times and notes either way."""
+    values = [
+        "2019-01-01T00:01:38Z",
+        "2019-01-01 00:01:38+0100",
+        "1546300898",
+        "1546300898000",
+        "20190101",
+        "26-FEB-1987 15:01:01.79",
+        "2019/01/05",
+        "2019-01-01T00:01",
+        "Tue, 05 Mar 2019 10:00:00 GMT",
+        "garbage",
+        "",
+        None,
+        "1700-01-01",
+    ] * 10
+    parsed, notes = parse_dates(pl.Series(values, dtype=pl.String))
+    assert parsed.null_count() < len(values)
+    for i, value in enumerate(values):
+        one, note = parse_dates(pl.Series([value], dtype=pl.String))
+        assert one[0] == parsed[i] and note[0] == notes[i], value

@@ -16,9 +16,12 @@ from syndup.normalize import (
     clean_bodies,
     clean_headlines,
     distinct_texts,
+    learn_from_paragraphs,
     literal_groups,
+    min_learning_docs,
     normalize_series,
     normalize_text,
+    paragraphs,
 )
 
 CFG = NormalizeConfig()
@@ -284,3 +287,52 @@ def test_pattern_drop_per_distinct_text_equals_per_row():
     per_row = _pattern_hits(paras["_para"], CFG) | _furniture(paras)
     assert got.any() and not got.all()
     assert np.array_equal(got, per_row)
+
+
+def test_fewer_articles_than_min_learning_docs_learn_nothing() -> None:
+    """The prepare stage skips learning below ``min_learning_docs`` (a one-article query):
+    the learner must indeed find nothing there, and find the footer from that many up."""
+    from dataclasses import replace
+
+    footer = "Stay with Channel 9 for the latest on this developing story."
+    topics = ["the council budget", "a harbour fire", "the county fair", "a school bond vote"]
+    topics += ["a bridge repair", "the mayor's race"]
+    bodies = [
+        f"This story is about {t} and has a long paragraph of its own.\n\n{footer}" for t in topics
+    ]
+    for cfg in (CFG, replace(CFG, boilerplate_min_docs=2), replace(CFG, furniture_min_outlets=0)):
+        need = min_learning_docs(cfg)
+        assert need == min(t for t in (cfg.boilerplate_min_docs, cfg.furniture_min_outlets) if t)
+
+        def learned(n: int, cfg=cfg) -> int:
+            df = pl.DataFrame(
+                {"body": bodies[:n], "outlet": ["wxyz.com"] * n, "headline": ["h"] * n}
+            )
+            return learn_from_paragraphs(paragraphs(df, config=cfg), config=cfg).height
+
+        assert learned(need - 1) == 0
+        assert learned(need) > 0
+
+
+def test_pattern_hits_of_a_few_paragraphs_equal_those_of_many() -> None:
+    """A few suspect paragraphs take every pattern in one pass, many take one pattern at a
+    time: per paragraph the flags must be the same."""
+    lines = [
+        "Share this story | Facebook | Twitter",
+        "Home",
+        "(AP Photo/Jane Doe)",
+        "By John Smith, Associated Press",
+        "BY THE NEWSROOM",
+        "The council voted on Tuesday to approve the new budget for the schools.",
+        "Copyright 2019 The Associated Press. All rights reserved.",
+        "Click here to subscribe to our newsletter",
+        "Sign up for our daily newsletter and get the news first.",
+        "Related: more stories",
+        "A long story paragraph that only mentions a photo (in passing) and nothing else.",
+    ]
+    rng = np.random.default_rng(5)
+    texts = pl.Series([lines[k] for k in rng.integers(0, len(lines), 400)])
+    many = _pattern_hits(texts, CFG)
+    assert many.any() and not many.all()
+    for lo in range(0, 400, 20):
+        assert np.array_equal(_pattern_hits(texts.slice(lo, 20), CFG), many[lo : lo + 20])

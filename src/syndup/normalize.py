@@ -531,6 +531,9 @@ def _pattern_drop(paras: pl.DataFrame, config: NormalizeConfig) -> pl.Series:
     return pl.Series("_drop", flags)
 
 
+ONE_PASS_PARAS = 64  # suspect paragraphs up to which every pattern is tried in one pass
+
+
 def _pattern_hits(texts: pl.Series, config: NormalizeConfig) -> np.ndarray:
     """Texts a fixed pattern (``_BOILERPLATE``, bylines) matches in whole. Boilerplate is
     short, so each regex runs only on the short texts holding one of its literals (and
@@ -555,16 +558,24 @@ def _pattern_hits(texts: pl.Series, config: NormalizeConfig) -> np.ndarray:
         tiny, byline = size[rows] <= _TINY_BYTES, byline[suspect]
         held = literal_groups(text, [lits for _, lits in checks if lits])
         hit = np.zeros(len(rows), dtype=bool)
-        group = 0
-        for regex, lits in checks:
+        masks, group = [], 0
+        for _, lits in checks:
             if lits:
-                mask = ((held >> np.int64(group)) & 1).astype(bool) | tiny
+                masks.append(((held >> np.int64(group)) & 1).astype(bool) | tiny)
                 group += 1
             else:
-                mask = byline
-            todo = np.flatnonzero(mask & ~hit)
-            if len(todo):
-                hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
+                masks.append(byline)
+        if len(rows) <= ONE_PASS_PARAS:  # a few paragraphs: every regex in one pass
+            found = text.to_frame("p").select(
+                pl.col("p").str.contains(regex).alias(str(k)) for k, (regex, _) in enumerate(checks)
+            )
+            for k, mask in enumerate(masks):
+                hit |= mask & found[str(k)].to_numpy()
+        else:  # each regex on the texts it may match that no earlier one matched
+            for (regex, _), mask in zip(checks, masks):
+                todo = np.flatnonzero(mask & ~hit)
+                if len(todo):
+                    hit[todo[text.gather(todo).str.contains(regex).to_numpy()]] = True
         flags[rows[hit]] = True
     return flags
 

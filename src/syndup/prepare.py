@@ -64,16 +64,21 @@ class Prepared:
         (object), headline_words, shingles (float), generic, outlet (dense code, 0 = none),
         published (microseconds, float, NaN = unknown)."""
         d = self.docs
-        outlet = d.select(
+        coded = ("wire", "dateline_date", "dateline_city", "headline_figures")
+        # Dense codes of string columns, 0 for the empty string (one pass for all).
+        codes = d.select(
             pl.when(pl.col("outlet").fill_null("") != "")
             .then(pl.col("outlet").rank("dense"))
             .otherwise(0)
-        ).to_series()
+            .alias("outlet"),
+            *[
+                pl.when(pl.col(c) != "").then(pl.col(c).rank("dense")).otherwise(0).alias(c)
+                for c in coded
+            ],
+        )
 
         def code(col: str) -> np.ndarray:
-            """Dense code of a string column, 0 for the empty string."""
-            expr = pl.when(pl.col(col) != "").then(pl.col(col).rank("dense")).otherwise(0)
-            return d.select(expr).to_series().to_numpy().astype(np.int64)
+            return codes[col].to_numpy().astype(np.int64)
 
         return {
             "wire": code("wire"),
@@ -86,7 +91,7 @@ class Prepared:
             "shingles": d["body_shingles"].to_numpy().astype(np.float64),
             "generic": d["headline_generic"].to_numpy(),
             "roundup": d["roundup_headline"].to_numpy(),
-            "outlet": outlet.to_numpy().astype(np.int64),
+            "outlet": code("outlet"),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }
 

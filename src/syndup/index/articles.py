@@ -337,8 +337,15 @@ def concat(parts: list[Prepared], config: Config) -> Prepared:
     )
 
 
+_SOURCE_SCHEMA = pl.Schema(
+    {"id": pl.String, "headline": pl.String, "outlet": pl.String, "published": UTC}
+)
+
+
 def _source(source: pl.DataFrame) -> pl.DataFrame:
     """The input columns the later stages read (titles, cluster tables), one schema."""
+    if source.schema == _SOURCE_SCHEMA:  # already so (a stored row read back): no copy
+        return source
     return source.select(
         pl.col("id").cast(pl.String),
         pl.col("headline").cast(pl.String),

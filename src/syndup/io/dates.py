@@ -91,6 +91,9 @@ def parse_dates(
     return out["t"].cast(UTC), out["n"]
 
 
+ONE_PASS_ROWS = 64  # up to this many values, every form is tried in one pass
+
+
 def _parse(values: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.Series]:
     n = len(values)
     no_note = pl.repeat(None, n, dtype=pl.String, eager=True)
@@ -120,9 +123,14 @@ def _parse(values: pl.Series, date_format: str | None) -> tuple[pl.Series, pl.Se
         for f in ((date_format,) if date_format else ()) + DATE_FORMATS
     ]
     # Each form is tried only on the values no earlier form read: a clean column costs
-    # one or two passes, not one per form.
+    # one or two passes, not one per form. A few values (a one-article query) take every
+    # form in one pass instead: the first form that reads a value wins either way.
     left = pl.DataFrame({"t": text}).with_row_index("i").filter(t.is_not_null() & (t != ""))
     found = []
+    if 0 < left.height <= ONE_PASS_ROWS:
+        got = left.select("i", pl.coalesce([f.cast(UTC) for f in (numeric, *forms)]).alias("d"))
+        found.append(got.filter(pl.col("d").is_not_null()))
+        left = left.clear()
     for form in (numeric, *forms):
         if left.height == 0:
             break
