@@ -480,3 +480,38 @@ def test_headline_only_records_extend_a_headline_but_never_swap_its_names() -> N
     for i, (ha, _, copy) in enumerate(pairs):
         same = got[f"a{i}"] is not None and got[f"a{i}"] == got[f"b{i}"]
         assert same == copy, ha
+
+
+def test_rules_in_numpy_decide_as_the_polars_expression(prepared) -> None:
+    """A few pairs are decided in numpy, many by the polars expression: the same rule for
+    every pair, features set exactly at (and just past) each rule's thresholds, with nulls."""
+    from syndup.verify import RULES_IN_NUMPY, parse_condition
+
+    cfg = VerifyConfig()
+    rng = np.random.default_rng(7)
+    n = prepared.docs.height
+    a, b = rng.integers(0, n, 1200), rng.integers(0, n, 1200)
+    keep = a != b
+    pairs = pl.DataFrame(
+        {"a": np.minimum(a, b)[keep], "b": np.maximum(a, b)[keep]},
+        schema={"a": pl.UInt32, "b": pl.UInt32},
+    )
+    feats = pair_features(pairs, prepared).head(4 * RULES_IN_NUMPY)
+    moved: dict[str, np.ndarray] = {}
+    for i in range(feats.height):  # each pair near one rule's conditions
+        rule = cfg.rules[rng.integers(len(cfg.rules))]
+        for condition in rule.when:
+            name, _, value = parse_condition(condition)
+            if name not in moved:
+                moved[name] = feats[name].cast(pl.Float64).to_numpy().copy()
+            moved[name][i] = value + rng.choice([0.0, 0.0, 1e-3, -1e-3, 1.0, -1.0])
+    for name, values in moved.items():
+        col = pl.Series(name, values, nan_to_null=True)
+        if feats[name].dtype.is_integer():
+            col = col.round(0)
+        col = col.cast(feats[name].dtype, strict=False)
+        feats = feats.with_columns(col.scatter(rng.integers(0, feats.height, 20), None))
+    many = apply_rules(feats, cfg)  # > RULES_IN_NUMPY rows: the polars expression
+    assert many["matched"].sum() > 20 and many["rule"].drop_nulls().n_unique() > 5
+    few = pl.concat([apply_rules(feats.slice(lo, 50), cfg) for lo in range(0, feats.height, 50)])
+    assert few.equals(many)
