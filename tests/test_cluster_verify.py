@@ -496,7 +496,11 @@ def test_rules_in_numpy_decide_as_the_polars_expression(prepared) -> None:
         {"a": np.minimum(a, b)[keep], "b": np.maximum(a, b)[keep]},
         schema={"a": pl.UInt32, "b": pl.UInt32},
     )
-    feats = pair_features(pairs, prepared).head(4 * RULES_IN_NUMPY)
+    feats = pair_features(pairs, prepared)
+    # The OCR band (pairs no word-level rule decides) is chosen by the same rules.
+    chunks = [pair_features(pairs.slice(lo, 50), prepared) for lo in range(0, pairs.height, 50)]
+    assert pl.concat(chunks).equals(feats)
+    feats = feats.head(4 * RULES_IN_NUMPY)
     moved: dict[str, np.ndarray] = {}
     for i in range(feats.height):  # each pair near one rule's conditions
         rule = cfg.rules[rng.integers(len(cfg.rules))]

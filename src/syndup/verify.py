@@ -338,7 +338,7 @@ def word_features(
         band = both_bodies & (cont >= OCR_BAND)
         word_rules = [r for r in rules if not _rule_features(r) & _OCR_FEATURES]
         if word_rules:  # only where no word-level rule decides
-            band &= ~frame.select(_any_expr(_key(word_rules))).to_series().to_numpy()
+            band &= ~_any_rule(frame, _key(word_rules))
         else:  # without the rules: where the clean-copy evidence does not settle it
             settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
             vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
@@ -519,8 +519,14 @@ def apply_rules(features: pl.DataFrame, config: VerifyConfig) -> pl.DataFrame:
     if not config.rules:
         raise ConfigError("verify.rules is empty: no pair could ever match")
     key = _key(config.rules)
-    rule = _chosen_numpy(features, key) if features.height <= RULES_IN_NUMPY else None
-    out = features.with_columns(_chosen_expr(key) if rule is None else rule)
+    first = _first_rule(features, key) if features.height <= RULES_IN_NUMPY else None
+    if first is None:
+        rule = _chosen_expr(key)
+    else:
+        names = [name for name, _ in key]
+        picked = [names[k] if k >= 0 else None for k in first.tolist()]
+        rule = pl.Series("rule", picked, dtype=pl.String).cast(pl.Categorical)
+    out = features.with_columns(rule)
     return out.with_columns(pl.col("rule").is_not_null().alias("matched"))
 
 
@@ -541,13 +547,14 @@ def _parsed_rules(
     return tuple((name, tuple(parse_condition(c) for c in when)) for name, when in rules)
 
 
-def _chosen_numpy(
+def _first_rule(
     features: pl.DataFrame, rules: tuple[tuple[str, tuple[str, ...]], ...]
-) -> pl.Series | None:
-    """``_chosen_expr`` evaluated with numpy; None when a compared column holds NaN (polars
-    orders NaN above every number, numpy compares it false)."""
+) -> np.ndarray | None:
+    """Per row the index of the first of ``rules`` that holds (-1: none), in numpy; None
+    when a compared column holds NaN (polars orders NaN above every number, numpy
+    compares it false)."""
     parsed = _parsed_rules(rules)
-    values: dict[str, np.ndarray] = {}
+    values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for _, conds in parsed:
         for name, _, _ in conds:
             if name in values:
@@ -557,19 +564,25 @@ def _chosen_numpy(
             null = col.is_null().to_numpy()
             if v.dtype.kind == "f" and bool((np.isnan(v) & ~null).any()):
                 return None
-            values[name] = (v, null)  # type: ignore[assignment]
-    chosen = np.full(features.height, -1, dtype=np.int64)
+            values[name] = (v, null)
+    first = np.full(features.height, -1, dtype=np.int64)
     open_ = np.ones(features.height, dtype=bool)
     for k, (_, conds) in enumerate(parsed):
         ok = open_.copy()
         for name, op, value in conds:
-            v, null = values[name]  # type: ignore[misc]
+            v, null = values[name]
             ok &= _OPS[op](v, value) & ~null
-        chosen[ok] = k
+        first[ok] = k
         open_ &= ~ok
-    names = [name for name, _ in rules]
-    picked = [names[c] if c >= 0 else None for c in chosen.tolist()]
-    return pl.Series("rule", picked, dtype=pl.String).cast(pl.Categorical)
+    return first
+
+
+def _any_rule(frame: pl.DataFrame, rules: tuple[tuple[str, tuple[str, ...]], ...]) -> np.ndarray:
+    """Whether any of ``rules`` holds, per row (numpy for a few rows, as ``apply_rules``)."""
+    first = _first_rule(frame, rules) if frame.height <= RULES_IN_NUMPY else None
+    if first is None:
+        return frame.select(_any_expr(rules)).to_series().to_numpy()
+    return first >= 0
 
 
 def evidence_expr() -> pl.Expr:
