@@ -133,7 +133,8 @@ def frame(rows: list[tuple] | list[dict], schema: dict[str, pl.DataType]) -> pl.
     else:  # column by column: several times faster than polars' row constructor
         cols = list(zip(*rows)) if rows else [()] * len(loose)
         out = pl.DataFrame([pl.Series(n, v, dtype=t) for (n, t), v in zip(loose.items(), cols)])
-    return out.cast(schema)  # type: ignore[arg-type]
+    bools = {k: v for k, v in schema.items() if v == pl.Boolean()}
+    return out.cast(bools) if bools else out  # type: ignore[arg-type]
 
 
 class Store(ABC):
