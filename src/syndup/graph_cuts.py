@@ -119,10 +119,17 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
     reason = np.full(len(a), "", dtype=object)
     member = np.full(len(a), -1, dtype=np.int64)
 
+    read: dict[str, np.ndarray] = {}
+
     def col(name: str) -> np.ndarray:
-        if name in edges.columns:
-            return edges[name].cast(pl.Float64).fill_null(np.nan).to_numpy()
-        return np.full(len(a), np.nan)
+        """An edge feature as float64, NaN where null or absent (read once)."""
+        if name not in read:
+            read[name] = (
+                edges[name].cast(pl.Float64).to_numpy()  # nulls come as NaN
+                if name in edges.columns
+                else np.full(len(a), np.nan)
+            )
+        return read[name]
 
     days = col("days_apart")
     far = days > config.max_days_apart
