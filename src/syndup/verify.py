@@ -554,17 +554,15 @@ def _first_rule(
     when a compared column holds NaN (polars orders NaN above every number, numpy
     compares it false)."""
     parsed = _parsed_rules(rules)
+    names = list(dict.fromkeys(name for _, conds in parsed for name, _, _ in conds))
+    nulls = features.select(pl.col(n).is_null() for n in names)  # one pass for every column
     values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for _, conds in parsed:
-        for name, _, _ in conds:
-            if name in values:
-                continue
-            col = features[name]
-            v = col.to_numpy()  # nulls come as NaN (integer columns as float64)
-            null = col.is_null().to_numpy()
-            if v.dtype.kind == "f" and bool((np.isnan(v) & ~null).any()):
-                return None
-            values[name] = (v, null)
+    for name in names:
+        v = features[name].to_numpy()  # nulls come as NaN (integer columns as float64)
+        null = nulls[name].to_numpy()
+        if v.dtype.kind == "f" and bool((np.isnan(v) & ~null).any()):
+            return None
+        values[name] = (v, null)
     first = np.full(features.height, -1, dtype=np.int64)
     open_ = np.ones(features.height, dtype=bool)
     for k, (_, conds) in enumerate(parsed):
