@@ -505,6 +505,21 @@ class VerifyConfig:
 
     rules: tuple[Rule, ...] = field(default_factory=_default_rules)
     lead_chars: int = 400
+    # Pages of several stories told by form (``syndup.roundup_form``): time-stamp lines of a
+    # live blog, or item headings with a headline word near one of ``roundup_words``.
+    roundup_time_stamps: int = 2
+    roundup_items: int = 3
+    roundup_word_score: float = 80.0
+    roundup_words: tuple[str, ...] = (
+        "brief",
+        "briefs",
+        "briefing",
+        "briefings",
+        "latest",
+        "digest",
+        "newsletter",
+        "roundup",
+    )
     generic_headlines: tuple[str, ...] = (
         "letters to the editor",
         "letter to the editor",
@@ -552,6 +567,7 @@ class ClusterConfig:
     same_story: float = 0.05  # groups whose representatives share more are one story
     same_filing: float = 0.5  # bodies with other figures sharing less are other filings
     copy_jaccard: float = 0.6
+    same_items: float = 0.8  # two roundups are one page when their items are (see item_share)
     held_share: float = 0.5
     max_days_apart: float = 7.0
     story_days: float = 14.0
@@ -617,6 +633,10 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "same_story": (0, 1),
     "same_filing": (0, 1),
     "copy_jaccard": (0, 1),
+    "same_items": (0, 1),
+    "roundup_time_stamps": (1, None),
+    "roundup_items": (1, None),
+    "roundup_word_score": (0, 100),
     "held_share": (0, 1),
     "max_days_apart": (0, None),
     "story_days": (0, None),

@@ -27,6 +27,7 @@ from syndup.normalize import (
     normalize_series,
     paragraphs,
 )
+from syndup.roundup_form import form_columns, roundup_by_form
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, sign_texts
 from syndup.textstore import TextStore
@@ -214,10 +215,15 @@ def normalize_corpus(
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
-    return out.with_columns(
+    out = out.with_columns(
         generic_flag.alias("headline_generic"),
         pl.col("headline_norm").str.contains(ROUNDUP_HEADLINE).alias("roundup_headline"),
     )
+    form = cleaned.select(form_columns(pl.lit(body), pl.col("body")))
+    by_form = roundup_by_form(
+        out["headline_norm"], form["roundup_items"], form["roundup_stamps"], vcfg
+    )
+    return out.with_columns(pl.col("roundup_headline") | pl.Series(by_form))
 
 
 def prepare(
