@@ -432,6 +432,13 @@ _FIGURE = rf"\d+(?:[.,/-]\d+)*|(?-u:\b)(?:{_NUMBER_WORDS})(?-u:\b)"  # case as w
 
 
 _WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+_WEEKDAY_BIT = {f"{d}day": 1 << i for i, d in enumerate(_WEEKDAYS)}
+# As written: lower case, capitalised or in capitals (one regex pass, not one per day).
+_WEEKDAY = (
+    r"\b(?:"
+    + "|".join(f"[{d[0].upper()}{d[0]}]{d[1:]}day|{d.upper()}DAY" for d in _WEEKDAYS)
+    + r")\b"
+)
 
 
 def weekday_mask(body: pl.Expr) -> pl.Expr:
@@ -443,11 +450,16 @@ def weekday_mask(body: pl.Expr) -> pl.Expr:
     own pages. Page furniture that names days (a forecast) only adds days, and a page
     whose days include the other's is not told apart."""
     head = body.fill_null("").str.slice(0, 2 * FIGURE_CHARS)
-    bits = [
-        head.str.contains(rf"(?i)\b{d}day\b").cast(pl.UInt8) * (1 << i)
-        for i, d in enumerate(_WEEKDAYS)
-    ]
-    return pl.sum_horizontal(bits).cast(pl.UInt8)
+    return (
+        head.str.extract_all(_WEEKDAY)
+        .list.eval(
+            pl.element().str.to_lowercase().replace_strict(_WEEKDAY_BIT, return_dtype=pl.UInt8)
+        )
+        .list.unique()
+        .list.sum()
+        .fill_null(0)
+        .cast(pl.UInt8)
+    )
 
 
 def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:
