@@ -27,7 +27,7 @@ from syndup.normalize import (
     normalize_series,
     paragraphs,
 )
-from syndup.roundup_form import form_columns, roundup_by_form
+from syndup.roundup_form import form_columns, item_openings, roundup_by_form
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, sign_texts
 from syndup.textstore import TextStore
@@ -227,7 +227,11 @@ def normalize_corpus(
     by_form = roundup_by_form(
         out["headline_norm"], form["roundup_items"], form["roundup_stamps"], vcfg
     )
-    return out.with_columns(pl.col("roundup_headline") | pl.Series(by_form), form["weekdays"])
+    return out.with_columns(
+        pl.col("roundup_headline") | pl.Series(by_form), form["weekdays"]
+    ).with_columns(
+        item_openings(pl.col("body_clean"), pl.col("roundup_headline")).alias("roundup_openings")
+    )
 
 
 def prepare(

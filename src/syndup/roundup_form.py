@@ -76,23 +76,15 @@ def roundup_by_form(
     return out
 
 
-def item_share(prepared: Prepared, a: np.ndarray, b: np.ndarray, *, chars: int = 40) -> np.ndarray:
-    """Per pair, the share of the page with fewer items whose item openings (each
-    paragraph's first ``chars`` letters and digits, normalised) open a paragraph of the
-    other page, read fuzzily (rapidfuzz ratio at least ``_OPENING_SCORE``: an OCR'd copy
-    misreads and splits words).
-
-    Copies of one roundup hold the same items, trimmed or reordered (a share near 1); two
-    roundups of one day that carry some of the same stories (the briefs of two sites, a
-    newsletter and a live blog opening with the same item) share only those. Approximation:
-    paragraphs stand for items (an item of two paragraphs counts twice)."""
-    out = np.zeros(len(a), dtype=np.float64)
-    if not len(a):
-        return out
-    rows = np.unique(np.concatenate([a, b]))
-    body = prepared.texts(rows)["body_norm"]
+def item_openings(body_clean: pl.Expr, flag: pl.Expr, *, chars: int = 40) -> pl.Expr:
+    """For rows ``flag`` marks (pages of several stories), their item openings: each
+    paragraph's first ``chars`` letters and digits, lower-cased, in order, without repeats
+    (null on other rows). Kept as a column so the story graph compares roundups without
+    reading bodies (every engine carries the docs table, not always the text)."""
     opens = (
-        body.str.split("\n\n")
+        body_clean.fill_null("")
+        .str.to_lowercase()
+        .str.split("\n\n")
         .list.eval(
             pl.element()
             .str.replace_all(r"[^\p{L}\p{N}]+", "")
@@ -100,8 +92,24 @@ def item_share(prepared: Prepared, a: np.ndarray, b: np.ndarray, *, chars: int =
             .filter(pl.element().str.len_chars() >= chars // 2)
         )
         .list.unique(maintain_order=True)
-        .to_list()
     )
+    return pl.when(flag).then(opens).otherwise(None).cast(pl.List(pl.String))
+
+
+def item_share(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair, the share of the page with fewer items whose item openings
+    (``item_openings``) open a paragraph of the other page, read fuzzily (rapidfuzz ratio
+    at least ``_OPENING_SCORE``: an OCR'd copy misreads and splits words).
+
+    Copies of one roundup hold the same items, trimmed or reordered (a share near 1); two
+    roundups of one day that carry some of the same stories (the briefs of two sites, a
+    newsletter and a live blog opening with the same item) share only those. Approximation:
+    paragraphs stand for items (an item of two paragraphs counts twice)."""
+    out = np.zeros(len(a), dtype=np.float64)
+    if not len(a) or "roundup_openings" not in prepared.docs.columns:
+        return out
+    rows = np.unique(np.concatenate([a, b]))
+    opens = prepared.docs["roundup_openings"].gather(rows).to_list()
     items = dict(zip(rows.tolist(), (o or [] for o in opens), strict=True))
     for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         ox, oy = items[x], items[y]
