@@ -79,8 +79,9 @@ def roundup_by_form(
 def item_openings(body_clean: pl.Expr, flag: pl.Expr, *, chars: int = 40) -> pl.Expr:
     """For rows ``flag`` marks (pages of several stories), their item openings: each
     paragraph's first ``chars`` letters and digits, lower-cased, in order, without repeats
-    (null on other rows). Kept as a column so the story graph compares roundups without
-    reading bodies (every engine carries the docs table, not always the text)."""
+    (null on other rows), one per line. Kept as a column so the story graph compares
+    roundups without reading bodies (every engine carries the docs table, not always the
+    text)."""
     opens = (
         body_clean.fill_null("")
         .str.to_lowercase()
@@ -93,7 +94,9 @@ def item_openings(body_clean: pl.Expr, flag: pl.Expr, *, chars: int = 40) -> pl.
         )
         .list.unique(maintain_order=True)
     )
-    return pl.when(flag).then(opens).otherwise(None).cast(pl.List(pl.String))
+    # One string (openings hold only letters and digits, so a newline parts them): every
+    # store of the docs table (the index's included) holds strings.
+    return pl.when(flag).then(opens.list.join("\n")).otherwise(None).cast(pl.String)
 
 
 def item_share(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -110,7 +113,7 @@ def item_share(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return out
     rows = np.unique(np.concatenate([a, b]))
     opens = prepared.docs["roundup_openings"].gather(rows).to_list()
-    items = dict(zip(rows.tolist(), (o or [] for o in opens), strict=True))
+    items = dict(zip(rows.tolist(), (o.split("\n") if o else [] for o in opens), strict=True))
     for i, (x, y) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
         ox, oy = items[x], items[y]
         if len(ox) > len(oy):
