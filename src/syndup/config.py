@@ -122,6 +122,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "refiled == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
             ),
             "the bodies share most of their word shingles",
         ),
@@ -133,6 +134,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "refiled == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "headline_ratio >= 50",
             ),
             "short bodies (a few lines) that share most of their shingles under a similar "
@@ -146,6 +148,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "refiled == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "headline_words == 0",
             ),
             "short bodies that share most of their shingles, one without a headline",
@@ -159,6 +162,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "refiled == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
             ),
             "the shorter body is almost all inside the longer one (trimmed copy), and what "
             "they share is more than one sentence (a shared boilerplate sentence is not a story)",
@@ -172,6 +176,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "refiled == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "headline_ratio >= 85",
                 "headline_generic == 0",
             ),
@@ -188,6 +193,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
+                "weekday_differs == 0",
                 "multi_story == 0",
                 "other_day_filing == 0",
             ),
@@ -205,6 +211,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "headline_generic == 0",
                 "headline_figures_differ == 0",
                 "refiled == 0",
+                "weekday_differs == 0",
                 "template_refill == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
@@ -228,6 +235,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "multi_story == 0",
                 "template_refill == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "day_apart == 0",
             ),
             "versions of one story under the same specific headline (wire version tags "
@@ -248,6 +256,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_wire == 1",
                 "hours_apart <= 36",
                 "refiled == 0",
+                "weekday_differs == 0",
                 "template_refill == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
@@ -267,6 +276,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "hours_apart <= 24",
                 "template_refill == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
             ),
@@ -288,6 +298,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "template_refill == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
             ),
@@ -306,6 +317,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_wire == 1",
                 "hours_apart <= 24",
                 "figures_changed == 0",
+                "weekday_differs == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
                 "other_day_filing == 0",
@@ -328,6 +340,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "figures_changed == 0",
                 "template_refill == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "recurring == 0",
             ),
             "versions of one wire story: the same wire's dateline or byline, the same "
@@ -353,6 +366,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "multi_story == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "recurring == 0",
             ),
             "trimmed copies of two versions of one wire story, printed by two outlets: the "
@@ -371,6 +385,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "same_outlet == 0",
                 "days_apart <= 3",
                 "refiled == 0",
+                "weekday_differs == 0",
                 "template_refill == 0",
                 "multi_story == 0",
                 "dateline_city_differs == 0",
@@ -390,6 +405,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "shorter_shingles >= 40",
                 "figures_changed == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "multi_story == 0",
             ),
             "an outlet's update of its own story: same lead, most text kept (outlets reuse "
@@ -406,6 +422,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "recurring == 0",
                 "same_outlet == 0",
                 "day_apart == 0",
+                "weekday_differs == 0",
             ),
             "headline-only record with a near-identical, specific headline from another outlet "
             "within a day (an outlet's second item under one headline is another filing)",
@@ -421,6 +438,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "recurring == 0",
                 "same_outlet == 0",
                 "day_apart == 0",
+                "weekday_differs == 0",
             ),
             "headline-only record with the same four-plus-word headline, not a generic one, "
             "from another outlet within a day (an outlet's second item under one headline is "
@@ -456,6 +474,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "recurring == 0",
                 "same_outlet == 0",
                 "day_apart == 0",
+                "weekday_differs == 0",
             ),
             "headline-only record whose headline is contained in the other's (it adds words, "
             "swaps no name or figure) from another outlet within a day (an outlet's second item "
@@ -468,6 +487,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "ocr_shared >= 250",
                 "ocr_figures_changed == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
             ),
             "an OCR'd copy: the words are broken (misread glyphs, split or glued words) but "
             "the letters of the shorter body are almost all in the longer one, over more "
@@ -480,6 +500,7 @@ def _default_rules() -> tuple[Rule, ...]:
                 "ocr_shared >= 60",
                 "ocr_figures_changed == 0",
                 "dateline_differs == 0",
+                "weekday_differs == 0",
                 "headline_ratio >= 50",
             ),
             "a short OCR'd copy (a few lines) whose letters are nearly all in the other "
@@ -505,6 +526,21 @@ class VerifyConfig:
 
     rules: tuple[Rule, ...] = field(default_factory=_default_rules)
     lead_chars: int = 400
+    # Pages of several stories told by form (``syndup.roundup_form``): time-stamp lines of a
+    # live blog, or item headings with a headline word near one of ``roundup_words``.
+    roundup_time_stamps: int = 2
+    roundup_items: int = 3
+    roundup_word_score: float = 80.0
+    roundup_words: tuple[str, ...] = (
+        "brief",
+        "briefs",
+        "briefing",
+        "briefings",
+        "latest",
+        "digest",
+        "newsletter",
+        "roundup",
+    )
     generic_headlines: tuple[str, ...] = (
         "letters to the editor",
         "letter to the editor",
@@ -552,6 +588,7 @@ class ClusterConfig:
     same_story: float = 0.05  # groups whose representatives share more are one story
     same_filing: float = 0.5  # bodies with other figures sharing less are other filings
     copy_jaccard: float = 0.6
+    same_items: float = 0.8  # two roundups are one page when their items are (see item_share)
     held_share: float = 0.5
     max_days_apart: float = 7.0
     story_days: float = 14.0
@@ -617,6 +654,10 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "same_story": (0, 1),
     "same_filing": (0, 1),
     "copy_jaccard": (0, 1),
+    "same_items": (0, 1),
+    "roundup_time_stamps": (1, None),
+    "roundup_items": (1, None),
+    "roundup_word_score": (0, 100),
     "held_share": (0, 1),
     "max_days_apart": (0, None),
     "story_days": (0, None),

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from syndup.config import ClusterConfig
 from syndup.prepare import Prepared
+from syndup.roundup_form import item_share
 from syndup.signature import pair_jaccard
 from syndup.story_window import cut_story_window, dated_series, template_series
 
@@ -210,15 +211,13 @@ def _cut_multi_story(
     holds = foreign & (nsh[small] <= config.held_share * np.maximum(nsh[big], 1)) & ~wire_version
     # Copies of one roundup open with its first item or read alike throughout; two roundups
     # that share some items (the day's briefs of two sites) are two pages.
-    other_roundup = (
-        roundup[a]
-        & roundup[b]
-        & ~(lead >= config.shared_lead)
-        & ~(col("body_jaccard") >= config.copy_jaccard)
-    )
+    # Copies hold the same items: a shared opening item alone does not make two pages one.
+    other_roundup = roundup[a] & roundup[b]
+    both = np.flatnonzero(keep & other_roundup)
+    other_roundup[both] = item_share(prepared, a[both], b[both]) < config.same_items
     for mask, why in (
         (keep & (roundup[a] != roundup[b]), "roundup page: never a copy of a single story"),
-        (keep & other_roundup, "two roundups sharing some items: neither opens nor reads alike"),
+        (keep & other_roundup, "two roundups sharing some items: they do not hold the same items"),
         (keep & holds, "the page holds this story among other material under its own headline"),
     ):
         rows = np.flatnonzero(mask)

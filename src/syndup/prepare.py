@@ -28,6 +28,7 @@ from syndup.normalize import (
     normalize_series,
     paragraphs,
 )
+from syndup.roundup_form import form_columns, item_openings, roundup_by_form
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, sign_texts
 from syndup.textstore import TextStore
@@ -91,6 +92,7 @@ class Prepared:
             "shingles": d["body_shingles"].to_numpy().astype(np.float64),
             "generic": d["headline_generic"].to_numpy(),
             "roundup": d["roundup_headline"].to_numpy(),
+            "weekdays": d["weekdays"].to_numpy(),
             "outlet": code("outlet"),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }
@@ -209,7 +211,8 @@ def normalize_corpus(
         pl.col("headline_norm")
         .str.extract_all(
             r"\d+(?:[.,/]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten"
-            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)\b"
+            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+            r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
         )
         .list.unique()
         .list.sort()
@@ -220,9 +223,20 @@ def normalize_corpus(
     generic_flag = pl.col("headline_norm").str.contains(
         rf"^(?:{generic})\b" if generic else r"^\b$"
     ) | (pl.col("headline_words") < 3)
-    return out.with_columns(
+    out = out.with_columns(
         generic_flag.alias("headline_generic"),
         pl.col("headline_norm").str.contains(ROUNDUP_HEADLINE).alias("roundup_headline"),
+    )
+    form = cleaned.select(
+        *form_columns(pl.lit(body), pl.col("body")), weekday_mask(pl.col("body")).alias("weekdays")
+    )
+    by_form = roundup_by_form(
+        out["headline_norm"], form["roundup_items"], form["roundup_stamps"], vcfg
+    )
+    return out.with_columns(
+        pl.col("roundup_headline") | pl.Series(by_form), form["weekdays"]
+    ).with_columns(
+        item_openings(pl.col("body_clean"), pl.col("roundup_headline")).alias("roundup_openings")
     )
 
 
@@ -428,6 +442,37 @@ _NUMBER_WORDS = "|".join(
     ]
 )
 _FIGURE = rf"\d+(?:[.,/-]\d+)*|(?-u:\b)(?:{_NUMBER_WORDS})(?-u:\b)"  # case as written
+
+
+_WEEKDAYS = ("mon", "tues", "wednes", "thurs", "fri", "satur", "sun")
+_WEEKDAY_BIT = {f"{d}day": 1 << i for i, d in enumerate(_WEEKDAYS)}
+# As written: lower case, capitalised or in capitals (one regex pass, not one per day).
+_WEEKDAY = (
+    r"\b(?:"
+    + "|".join(f"[{d[0].upper()}{d[0]}]{d[1:]}day|{d.upper()}DAY" for d in _WEEKDAYS)
+    + r")\b"
+)
+
+
+def weekday_mask(body: pl.Expr) -> pl.Expr:
+    """The weekdays named in the first ``2 * FIGURE_CHARS`` characters of a raw body, one bit
+    each (UInt8, 0 = none): the day a notice reports ("to add reserves on Tuesday") is one of
+    its figures, which the same template filled in the next day changes even where its
+    numbers repeat (``body_checks.figures_changed``). Read in the raw body: the boilerplate
+    learner may strip a notice's recurring sentence that names the day from the source's
+    own pages. Page furniture that names days (a forecast) only adds days, and a page
+    whose days include the other's is not told apart."""
+    head = body.fill_null("").str.slice(0, 2 * FIGURE_CHARS)
+    return (
+        head.str.extract_all(_WEEKDAY)
+        .list.eval(
+            pl.element().str.to_lowercase().replace_strict(_WEEKDAY_BIT, return_dtype=pl.UInt8)
+        )
+        .list.unique()
+        .list.sum()
+        .fill_null(0)
+        .cast(pl.UInt8)
+    )
 
 
 def figure_hashes(body: pl.Series, k: int = FIGURES) -> np.ndarray:

@@ -38,6 +38,9 @@ recurring                     1 if the same outlet published both a day or more 
                               nothing but the headline is there to compare
 dateline_differs              1 if both bodies open with a wire dateline carrying a date and
                               the dates differ ("WASHINGTON, Jan 5" vs "Jan 7"): two filings
+weekday_differs               1 if both bodies are short enough to be read whole and each
+                              names a weekday the other does not ("on Tuesday" vs "on
+                              Wednesday"): the same notice filled in on another day
 other_day_filing              1 if ``dateline_differs`` and ``day_apart``: another day's filing
                               (a version filed after midnight carries the next date but
                               lies hours, not a day, from the one before)
@@ -96,6 +99,7 @@ from syndup.body_checks import (
     figures_changed,
     ocr_features,
     template_refill,
+    weekday_differs,
 )
 from syndup.config import Rule, VerifyConfig
 from syndup.errors import ConfigError
@@ -123,6 +127,7 @@ FEATURES = (
     "refiled",
     "recurring",
     "dateline_differs",
+    "weekday_differs",
     "other_day_filing",
     "dateline_city_differs",
     "same_dateline_city",
@@ -313,6 +318,7 @@ def word_features(
         pl.Series(
             "dateline_differs", ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)).astype(np.int8)
         ),
+        pl.Series("weekday_differs", weekday_differs(prepared, a, b)),
         pl.Series(
             "template_refill",
             template_refill(
