@@ -16,7 +16,8 @@ from syndup.graph_cuts import story_graph
 from syndup.io import read_corpus
 from syndup.pipeline import Detector
 from syndup.prepare import prepare
-from syndup.verify import apply_rules, condition_expr, pair_features
+from syndup.rules import apply_rules, condition_expr
+from syndup.verify import pair_features
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +280,7 @@ def test_config_toml_round_trip_and_errors(tmp_path) -> None:
 
 def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
     from syndup.config import Rule, VerifyConfig
-    from syndup.verify import feature_scopes
+    from syndup.rules import feature_scopes
 
     assert feature_scopes(VerifyConfig()) == {
         "lead_ratio": "none",
@@ -485,7 +486,7 @@ def test_headline_only_records_extend_a_headline_but_never_swap_its_names() -> N
 def test_rules_in_numpy_decide_as_the_polars_expression(prepared) -> None:
     """A few pairs are decided in numpy, many by the polars expression: the same rule for
     every pair, features set exactly at (and just past) each rule's thresholds, with nulls."""
-    from syndup.verify import RULES_IN_NUMPY, parse_condition
+    from syndup.rules import RULES_IN_NUMPY, parse_condition
 
     cfg = VerifyConfig()
     rng = np.random.default_rng(7)

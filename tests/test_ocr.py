@@ -20,7 +20,8 @@ from syndup.io import read_corpus
 from syndup.normalize import clean_bodies
 from syndup.ocr import figure_sets, figures_changed_ocr, fold_bytes, gram_sets, gram_sets_reference
 from syndup.prepare import prepare
-from syndup.verify import apply_rules, pair_features
+from syndup.rules import apply_rules
+from syndup.verify import pair_features
 
 STORIES = {
     s["id"]: s

@@ -188,7 +188,8 @@ def test_verify_reading_blocks_once_equals_per_pair_reads(
     on a shuffled corpus (stored order unlike id order) in blocks of 5 rows, its features
     and decisions equal ``pair_features``' own per-feature reads of the same pairs."""
     from syndup.pipeline import Detector
-    from syndup.verify import apply_rules, feature_scopes, pair_features
+    from syndup.rules import apply_rules, feature_scopes
+    from syndup.verify import pair_features
 
     # OCR-like copies (misread glyphs) for pairs the words leave open: OCR evidence is read.
     damaged = wire_corpus.filter(pl.col("body").str.len_chars() > 500).head(4)

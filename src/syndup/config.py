@@ -680,7 +680,7 @@ def _check_section(where: str, section: Any) -> None:
             f"[signature] scheme must be one of {', '.join(SCHEMES)}, got {section.scheme!r}"
         )
     if where == "verify":
-        from syndup.verify import parse_condition
+        from syndup.rules import parse_condition
 
         for rule in section.rules:
             if not rule.when:

@@ -16,7 +16,8 @@ from syndup.lsh import band_keys, band_params
 from syndup.pipeline import Detector
 from syndup.prepare import Prepared
 from syndup.result import Result
-from syndup.verify import apply_rules, evidence_expr, explain_rules, pair_features
+from syndup.rules import apply_rules, explain_rules
+from syndup.verify import evidence_expr, pair_features
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,9 @@ from syndup.io.write import text_ready
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
 from syndup.result import Result, assemble
+from syndup.rules import apply_rules, feature_scopes
 from syndup.signature import pair_jaccard
-from syndup.verify import (
-    apply_rules,
-    feature_scopes,
-    pair_features,
-    with_ocr,
-    word_features,
-)
+from syndup.verify import pair_features, with_ocr, word_features
 
 log = logging.getLogger("syndup")
 

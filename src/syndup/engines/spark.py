@@ -48,7 +48,7 @@ from syndup.engines import tasks as T
 from syndup.errors import InputError
 from syndup.io import STANDARD_COLUMNS
 from syndup.result import NO_TEXT
-from syndup.verify import FEATURES
+from syndup.rules import FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession

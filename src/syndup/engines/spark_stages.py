@@ -15,7 +15,7 @@ from syndup.config import Config
 from syndup.engines import spark_frames as S
 from syndup.engines import tasks as T
 from syndup.result import ASSIGNED, EVIDENCE, NO_TEXT
-from syndup.verify import FEATURES
+from syndup.rules import FEATURES
 
 if TYPE_CHECKING:  # pragma: no cover
     from pyspark.sql import DataFrame, SparkSession

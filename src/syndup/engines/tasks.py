@@ -26,13 +26,9 @@ from syndup.lsh import band_keys, band_params
 from syndup.normalize import learn_from_paragraphs, learning_view, paragraphs
 from syndup.prepare import FIGURES, Prepared, learned_generic, sign_batch
 from syndup.result import assemble
+from syndup.rules import FEATURES, apply_rules, feature_scopes
 from syndup.textstore import TextStore
-from syndup.verify import (
-    FEATURES,
-    apply_rules,
-    feature_scopes,
-    pair_features,
-)
+from syndup.verify import pair_features
 
 log = logging.getLogger("syndup")
 

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from syndup.errors import SyndupError
-from syndup.verify import FEATURES
+from syndup.rules import FEATURES
 
 SCHEMA_VERSION = 1
 APPLICATION = "syndup-index"

@@ -49,7 +49,8 @@ from syndup.index.store import (
 from syndup.lsh import band_keys, band_params
 from syndup.prepare import Prepared
 from syndup.result import ASSIGNED_SCHEMA, assignment_table
-from syndup.verify import apply_rules, feature_scopes, pair_features
+from syndup.rules import apply_rules, feature_scopes
+from syndup.verify import pair_features
 
 
 @dataclass
