@@ -175,10 +175,18 @@ def assignment_table(
             keys.select(pl.col("b").alias("row"), pl.col("a").alias("other"), pl.exclude("a", "b")),
         ]
     ).with_columns(pl.col("row").cast(pl.Int64), pl.col("other").cast(pl.Int64))
-    canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row, "label": labels})
+    canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row})
+    # Only the sort keys and the edge go through the sort (the permutation depends on the
+    # keys alone): two edge ends per matched pair are the cluster stage's largest frame.
     best = (
         ends.join(canon_frame, on="row")
-        .with_columns((pl.col("other") == pl.col("canon_row")).alias("_to_canon"))
+        .select(
+            "row",
+            (pl.col("other") == pl.col("canon_row")).alias("_to_canon"),
+            "body_containment",
+            "headline_ratio",
+            "edge",
+        )
         .sort(
             ["row", "_to_canon", "body_containment", "headline_ratio"],
             descending=[False, True, True, True],
