@@ -129,13 +129,12 @@ def assemble(
         clusters = build_clusters(prepared, edges, config.cluster)
     asg = assignment_table(prepared, edges, clusters)
     canon = clusters[2]
-    ids = prepared.docs["id"].to_numpy()
     context = article_context(prepared.source, prepared.bodies)
     clusters_table = _cluster_table(prepared, asg, canon, context)
     rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
+    id_col = prepared.docs["id"].cast(pl.String)  # gathered in polars: no Python strings
     pairs = feats.with_columns(
-        pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
-        pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),
+        id_col.gather(feats["a"]).alias("id_a"), id_col.gather(feats["b"]).alias("id_b")
     )
     pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
     stats["clusters"] = clusters_table.height
