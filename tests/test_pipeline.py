@@ -135,6 +135,21 @@ def test_large_corpus_path_gives_identical_results(tmp_path, wire_corpus: pl.Dat
     assert json.loads(blank_row["raw"].item())["body"] == "  "  # rejects keep the raw input
 
 
+def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) -> None:
+    """Clustering runs without the lead and headline signatures (released after verify when
+    ``keep_signatures`` is off): every table equals a run that keeps them."""
+    kept = syndup.Detector()
+    freed = syndup.Detector(keep_signatures=False)
+    a, b = kept.run(wire_corpus), freed.run(wire_corpus)
+    for name in ("assignments", "pairs", "clusters", "rejects"):
+        assert getattr(b, name).equals(getattr(a, name)), name
+    assert kept.last_prepared is not None and freed.last_prepared is not None
+    assert kept.last_prepared.lead_sig.shape[0] == wire_corpus.height
+    assert freed.last_prepared.lead_sig.shape == (0, kept.last_prepared.lead_sig.shape[1])
+    assert freed.last_prepared.headline_sig.shape[0] == 0
+    assert freed.last_prepared.body_sig.shape == kept.last_prepared.body_sig.shape
+
+
 @pytest.fixture(scope="module")
 def mixed_corpus(wire_corpus: pl.DataFrame) -> pl.DataFrame:
     """The wire corpus plus a two-story page, whose cut depends on which edges exist."""

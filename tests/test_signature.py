@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import pytest
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -112,7 +113,13 @@ def test_band_params_follow_datasketch_rule() -> None:
     assert band_params(0.3, 256, recall_weight=0.9) == _optimal_param(0.3, 256, 0.1, 0.9)
 
 
-def test_polars_band_join_equals_datasketch_lsh() -> None:
+@pytest.mark.parametrize("chunk", [4_000_000, 40])
+def test_polars_band_join_equals_datasketch_lsh(monkeypatch, chunk: int) -> None:
+    """``chunk`` 40: one band per group and the distinct codes merged as groups accumulate
+    (the path a 1M corpus takes) give the same pairs as one merge at the end."""
+    import syndup.lsh
+
+    monkeypatch.setattr(syndup.lsh, "_ENTRIES_PER_CHUNK", chunk)
     rng = np.random.default_rng(1)
     vocab = [f"w{i}" for i in range(300)]
     bases = [list(rng.choice(vocab, 80)) for _ in range(20)]

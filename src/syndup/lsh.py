@@ -135,7 +135,9 @@ def signature_candidates(
     empty = (signatures == EMPTY).all(axis=1)
     marked = np.zeros(n, dtype=bool) if only is None else np.asarray(only, dtype=bool)
     step = max(1, _ENTRIES_PER_CHUNK // max(n, 1))
-    chunks, big_buckets, largest = [], 0, 0
+    seen = np.zeros(0, dtype=np.uint64)  # distinct codes of the groups merged so far
+    chunks: list[np.ndarray] = []
+    pending, big_buckets, largest = 0, 0, 0
     for lo in range(0, bands, step):
         count = min(step, bands - lo)
         entries = band_entries(signatures, lo, count, rows, _BAND_SEED, _BAND_MULT, empty, doc_bits)
@@ -145,6 +147,14 @@ def signature_candidates(
         )
         # polars' hash-based unique is ~4x faster than numpy's sort on tens of millions.
         chunks.append(pl.Series(codes).unique().to_numpy())
+        del codes
+        pending += len(chunks[-1])
+        # Bands of one story share most pairs: merging once the groups' pending codes
+        # outgrow the distinct ones keeps memory near 2x the distinct pairs (not groups x
+        # pairs) at an amortised cost of about one extra pass.
+        if pending > max(len(seen), _ENTRIES_PER_CHUNK):
+            seen = _distinct([seen, *chunks])
+            chunks, pending = [], 0
         big_buckets, largest = big_buckets + big, max(largest, top)
     if big_buckets:
         log.warning(
@@ -156,9 +166,16 @@ def signature_candidates(
             largest,
             anchors,
         )
-    if not chunks:
+    return pl.Series(_distinct([seen, *chunks])).sort().to_numpy()
+
+
+def _distinct(parts: list[np.ndarray]) -> np.ndarray:
+    """Distinct uint64 codes of several arrays, in no particular order."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
         return np.zeros(0, dtype=np.uint64)
-    return pl.Series(np.concatenate(chunks)).unique().sort().to_numpy()
+    whole = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return pl.Series(whole).unique().to_numpy()
 
 
 def candidate_pairs(signatures: np.ndarray, **options: object) -> pl.DataFrame:

@@ -44,6 +44,8 @@ class Detector:
     ``keep_input``: keep the input's raw bodies in ``last_reading.table`` after the run (the
     HTML report and ``dedup`` write them back). Off by default: a large corpus's raw text
     then lives only in the compressed store while it is needed, not for the whole run.
+    ``keep_signatures``: keep the lead and headline signatures in ``last_prepared`` after
+    verification (``explain`` reads them); off, the clustering stage runs without them.
     """
 
     def __init__(
@@ -52,10 +54,12 @@ class Detector:
         *,
         progress: ProgressFn | None = None,
         keep_input: bool = False,
+        keep_signatures: bool = True,
     ):
         self.config = config or Config()
         self.progress = progress
         self.keep_input = keep_input
+        self.keep_signatures = keep_signatures
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
         self.last_reading: Reading | None = None
@@ -188,30 +192,27 @@ class Detector:
                 found.append(codes)
                 if self.progress:
                     self.progress("candidates", done, len(indexes))
-        all_codes, all_flags = [], []
-        for bit, ((name, *_), codes) in enumerate(zip(indexes, found)):
-            if codes is None:
-                continue
-            self.stats.setdefault("candidates", {})[name] = len(codes)
-            all_codes.append(codes)
-            all_flags.append(np.full(len(codes), 1 << bit, dtype=np.int64))
-        codes = np.concatenate(all_codes) if all_codes else np.zeros(0, dtype=np.int64)
-        flags = np.concatenate(all_flags) if all_flags else np.zeros(0, dtype=np.int64)
-        order = np.argsort(codes, kind="stable")
-        codes, flags = codes[order], flags[order]
-        first = np.ones(len(codes), dtype=bool)
-        first[1:] = codes[1:] != codes[:-1]
-        starts = np.flatnonzero(first)
-        merged = np.bitwise_or.reduceat(flags, starts) if len(starts) else flags
+        kept = [(bit, codes) for bit, codes in enumerate(found) if codes is not None]
+        for bit, codes in kept:
+            self.stats.setdefault("candidates", {})[indexes[bit][0]] = len(codes)
+        # Each index's codes are distinct and sorted: their union, then one bit per index
+        # set by lookup (a byte per pair, not a sort of every index's codes with flags).
+        union = pl.concat([pl.Series(c) for _, c in kept]).unique() if kept else None
+        codes = union.sort().to_numpy() if union is not None else np.zeros(0, dtype=np.uint64)
+        del union
+        merged = np.zeros(len(codes), dtype=np.uint8)
+        for bit, found_codes in kept:
+            merged[np.searchsorted(codes, found_codes)] |= np.uint8(1 << bit)
+        del found, kept
         names = [
             "+".join(n for bit, (n, *_) in enumerate(indexes) if mask >> bit & 1)
             for mask in range(1 << len(indexes))
         ]
         return pl.DataFrame(
             {
-                "a": (codes[starts] >> 32).astype(np.uint32),
-                "b": (codes[starts] & 0xFFFFFFFF).astype(np.uint32),
-                "index": np.array(names, dtype=object)[merged],
+                "a": (codes >> 32).astype(np.uint32),
+                "b": (codes & 0xFFFFFFFF).astype(np.uint32),
+                "index": pl.Series(names, dtype=pl.String).gather(merged),
             },
             schema={"a": pl.UInt32, "b": pl.UInt32, "index": pl.String},
         ).with_columns(pl.col("index").cast(pl.Categorical))
@@ -229,6 +230,9 @@ class Detector:
             )
         with self._stage("verify"):
             feats = self.verify(pairs, prepared)
+            del pairs
+            if not self.keep_signatures:  # their last reader was verification
+                prepared = self.last_prepared = prepared.without_search_signatures()
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats)
             assert self.last_reading is not None
@@ -295,14 +299,17 @@ class Detector:
             if ocr is not None:
                 values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
             feats = apply_rules(with_ocr(frame, values), self.config.verify)
-            parts.append(feats.with_columns(pl.lit(True).alias("verified")))
+            parts.append(feats.with_columns(pl.lit(True).alias("verified")).with_columns(_status()))
         if not parts:
             empty = pair_features(pairs, prepared)
             parts = [
-                apply_rules(empty, self.config.verify).with_columns(pl.lit(True).alias("verified"))
+                apply_rules(empty, self.config.verify)
+                .with_columns(pl.lit(True).alias("verified"))
+                .with_columns(_status())
             ]
-        out = pl.concat(parts, how="vertical_relaxed", rechunk=False)
-        return out.with_columns(_status().alias("status"))
+        # ``status`` is set per batch: a column added to the joined frame would make polars
+        # rechunk every feature column (a full copy of the features, ~0.8 GB at 1M).
+        return pl.concat(parts, how="vertical_relaxed", rechunk=False)
 
 
 def complete(result: Result, reading: Reading, prepared: Prepared) -> Result:
@@ -451,6 +458,7 @@ def _status() -> pl.Expr:
         .then(pl.lit("rejected"))
         .otherwise(pl.lit("skipped"))
         .cast(STATUS)
+        .alias("status")
     )
 
 
@@ -490,4 +498,4 @@ def cluster(
         from syndup.engines import get_engine
 
         return get_engine(engine).run(data, config=config, **read_opts)
-    return Detector(config).run(data, **read_opts)
+    return Detector(config, keep_signatures=False).run(data, **read_opts)

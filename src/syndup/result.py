@@ -129,13 +129,12 @@ def assemble(
         clusters = build_clusters(prepared, edges, config.cluster)
     asg = assignment_table(prepared, edges, clusters)
     canon = clusters[2]
-    ids = prepared.docs["id"].to_numpy()
     context = article_context(prepared.source, prepared.bodies)
     clusters_table = _cluster_table(prepared, asg, canon, context)
     rejects = prepared.rejected.with_columns(pl.lit(NO_TEXT).alias("reason"))
+    id_col = prepared.docs["id"].cast(pl.String)  # gathered in polars: no Python strings
     pairs = feats.with_columns(
-        pl.Series("id_a", ids[feats["a"].to_numpy()], dtype=pl.String),
-        pl.Series("id_b", ids[feats["b"].to_numpy()], dtype=pl.String),
+        id_col.gather(feats["a"]).alias("id_a"), id_col.gather(feats["b"]).alias("id_b")
     )
     pairs = pairs.select("id_a", "id_b", pl.exclude("id_a", "id_b", "a", "b"))
     stats["clusters"] = clusters_table.height
@@ -175,10 +174,18 @@ def assignment_table(
             keys.select(pl.col("b").alias("row"), pl.col("a").alias("other"), pl.exclude("a", "b")),
         ]
     ).with_columns(pl.col("row").cast(pl.Int64), pl.col("other").cast(pl.Int64))
-    canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row, "label": labels})
+    canon_frame = pl.DataFrame({"row": rows, "canon_row": canon_row})
+    # Only the sort keys and the edge go through the sort (the permutation depends on the
+    # keys alone): two edge ends per matched pair are the cluster stage's largest frame.
     best = (
         ends.join(canon_frame, on="row")
-        .with_columns((pl.col("other") == pl.col("canon_row")).alias("_to_canon"))
+        .select(
+            "row",
+            (pl.col("other") == pl.col("canon_row")).alias("_to_canon"),
+            "body_containment",
+            "headline_ratio",
+            "edge",
+        )
         .sort(
             ["row", "_to_canon", "body_containment", "headline_ratio"],
             descending=[False, True, True, True],

@@ -26,7 +26,9 @@ class LocalEngine(Engine):
         return read_corpus(source, **read_opts)
 
     def run(self, data: Any, *, config: Config | None = None, **read_opts: Any) -> Result:
-        return Detector(config, progress=self.progress).run(data, **read_opts)
+        return Detector(config, progress=self.progress, keep_signatures=False).run(
+            data, **read_opts
+        )
 
     def write(self, result: Any, path: str | os.PathLike[str], *, format: str = "parquet") -> None:
         write_table(result.assignments, os.fspath(path), format=format)
