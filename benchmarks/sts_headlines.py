@@ -39,22 +39,21 @@ def records(pairs: pl.DataFrame) -> pl.DataFrame:
     """Two headline-only records per pair: ids ``a<i>`` / ``b<i>``, outlets A / B, one day."""
     n = pairs.height
     idx = pl.int_range(0, n, eager=True).cast(pl.Utf8)
-    side = lambda s, col: pl.DataFrame(  # noqa: E731
-        {
-            "id": (s + idx).to_list(),
-            "headline": pairs[col].to_list(),
-            "body": [None] * n,
-            "outlet": [f"Outlet {s.upper()}"] * n,
-            "published": ["2013-05-01T12:00:00Z"] * n,
-        },
-        schema={
-            "id": pl.Utf8,
-            "headline": pl.Utf8,
-            "body": pl.Utf8,
-            "outlet": pl.Utf8,
-            "published": pl.Utf8,
-        },
-    )
+    schema = {c: pl.Utf8 for c in ("id", "headline", "body", "outlet", "published")}
+
+    def side(prefix: str, col: str) -> pl.DataFrame:
+        """One record per pair from column ``col``, ids ``<prefix><i>``."""
+        return pl.DataFrame(
+            {
+                "id": (prefix + idx).to_list(),
+                "headline": pairs[col].to_list(),
+                "body": [None] * n,
+                "outlet": [f"Outlet {prefix.upper()}"] * n,
+                "published": ["2013-05-01T12:00:00Z"] * n,
+            },
+            schema=schema,
+        )
+
     return pl.concat([side("a", "headline_a"), side("b", "headline_b")])
 
 
@@ -113,8 +112,10 @@ def markdown(out: dict) -> str:
         "Merged pairs scored under 3 (lowest first):",
         "",
     ]
-    for e in out["low_score_merges"] or [{"score": "-", "headline_a": "none", "headline_b": ""}]:
+    for e in out["low_score_merges"]:
         lines.append(f'- {e["score"]}: "{e["headline_a"]}" / "{e["headline_b"]}"')
+    if not out["low_score_merges"]:
+        lines.append("- none")
     return "\n".join(lines) + "\n"
 
 
