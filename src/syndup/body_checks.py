@@ -102,6 +102,14 @@ def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndar
     return kernel(figs, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
 
 
+def read_whole(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair, whether both bodies are short enough for their figures to be read whole."""
+    figs = prepared.figures
+    if figs is None or len(a) == 0:
+        return np.zeros(len(a), dtype=bool)
+    return (figs[a, -1] == 1) & (figs[b, -1] == 1)
+
+
 def weekday_differs(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Per pair, 1 if both bodies are short enough to be read whole and each names a
     weekday the other does not (``prepare.weekday_mask``), else 0: the day a notice reports
@@ -110,13 +118,11 @@ def weekday_differs(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndar
     day; page furniture naming days (a forecast) only adds days; OCR misreading a day only
     drops one. Long bodies are not read: a story's new top names other days than the
     version it rewrites."""
-    figs = prepared.figures
     days = prepared.arrays.get("weekdays")
-    if figs is None or days is None or len(a) == 0:
+    if days is None or len(a) == 0:
         return np.zeros(len(a), dtype=np.int8)
     da, db = days[a], days[b]
-    whole = (figs[a, -1] == 1) & (figs[b, -1] == 1)
-    return (whole & ((da & ~db) != 0) & ((db & ~da) != 0)).astype(np.int8)
+    return (read_whole(prepared, a, b) & ((da & ~db) != 0) & ((db & ~da) != 0)).astype(np.int8)
 
 
 def template_refill(

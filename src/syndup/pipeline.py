@@ -299,16 +299,10 @@ class Detector:
             if ocr is not None:
                 values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
             feats = apply_rules(with_ocr(frame, values), self.config.verify)
-            parts.append(feats.with_columns(pl.lit(True).alias("verified")).with_columns(_status()))
+            parts.append(_decided(feats))
         if not parts:
             empty = pair_features(pairs, prepared)
-            parts = [
-                apply_rules(empty, self.config.verify)
-                .with_columns(pl.lit(True).alias("verified"))
-                .with_columns(_status())
-            ]
-        # ``status`` is set per batch: a column added to the joined frame would make polars
-        # rechunk every feature column (a full copy of the features, ~0.8 GB at 1M).
+            parts = [_decided(apply_rules(empty, self.config.verify))]
         return pl.concat(parts, how="vertical_relaxed", rechunk=False)
 
 
@@ -448,6 +442,13 @@ class RssWatch:
 
 
 STATUS = pl.Enum(["matched", "rejected", "skipped"])
+
+
+def _decided(feats: pl.DataFrame) -> pl.DataFrame:
+    """A verified batch's ``verified`` and ``status`` columns, set per batch: a column added
+    to the joined frame would make polars rechunk every feature column (a full copy of the
+    features, ~0.8 GB at 1M)."""
+    return feats.with_columns(pl.lit(True).alias("verified")).with_columns(_status())
 
 
 def _status() -> pl.Expr:

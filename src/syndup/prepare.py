@@ -225,8 +225,9 @@ def normalize_corpus(
         pl.col("headline_norm")
         .str.extract_all(
             r"\d+(?:[.,/]\d+)*|\b(?:one|two|three|four|five|six|seven|eight|nine|ten"
-            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
-            r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+            r"|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+            + "|".join(f"{d}day" for d in _WEEKDAYS)
+            + r")\b"
         )
         .list.unique()
         .list.sort()

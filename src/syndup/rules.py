@@ -55,6 +55,7 @@ FEATURES = (
     "ocr_jaccard",
     "ocr_figures_changed",
 )
+OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))  # computed together
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
@@ -65,11 +66,7 @@ def feature_scopes(config: VerifyConfig) -> dict[str, str]:
     out = {}
     for feature in ("lead_ratio", "headline_partial", "ocr_containment"):
         # The three OCR features are computed together: any of them stands for all.
-        group = (
-            {f for f in FEATURES if f.startswith("ocr_")}
-            if feature.startswith("ocr_")
-            else {feature}
-        )
+        group = OCR_FEATURES if feature.startswith("ocr_") else {feature}
         readers = [r for r in config.rules if group & rule_features(r)]
         if not readers:
             out[feature] = "none"

@@ -97,19 +97,19 @@ from syndup.body_checks import (
     exact_containment,
     figures_changed,
     ocr_features,
+    read_whole,
     template_refill,
     weekday_differs,
 )
 from syndup.config import Rule
 from syndup.normalize import HEADLINE_PREFIX
 from syndup.prepare import Prepared
-from syndup.rules import FEATURES, any_rule, rule_features, rules_key
+from syndup.rules import OCR_FEATURES, any_rule, rule_features, rules_key
 from syndup.signature import pair_jaccard
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
 _SITE_SUFFIX = re.compile(r"\s+[|\-–—]\s+(?:\S+\s+){0,4}\S+\s*$")
 _DECORATION = re.compile(f"^(?:{HEADLINE_PREFIX.removeprefix('(?i)')})+", re.IGNORECASE)
-_OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))
 
 
 def pair_features(
@@ -304,7 +304,7 @@ def word_features(
     band = np.zeros(len(a), dtype=bool)
     if scopes.get("ocr_containment", "all") != "none":
         band = both_bodies & (cont >= OCR_BAND)
-        word_rules = [r for r in rules if not rule_features(r) & _OCR_FEATURES]
+        word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
         if word_rules:  # only where no word-level rule decides
             band &= ~any_rule(frame, rules_key(word_rules))
         else:  # without the rules: where the clean-copy evidence does not settle it
@@ -361,14 +361,6 @@ def multi_story(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if flag is None:
         return np.zeros(len(a), dtype=np.int8)
     return (flag[a].astype(bool) | flag[b].astype(bool)).astype(np.int8)
-
-
-def read_whole(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair, whether both bodies are short enough for their figures to be read whole."""
-    figs = prepared.figures
-    if figs is None or len(a) == 0:
-        return np.zeros(len(a), dtype=bool)
-    return (figs[a, -1] == 1) & (figs[b, -1] == 1)
 
 
 def evidence_expr() -> pl.Expr:
