@@ -426,3 +426,55 @@ def test_new_top_with_new_figures_joins_under_the_wire_headline() -> None:
     why = explain(pl.DataFrame(rows), "first", "second")
     assert why.features["figures_changed"] == 1
     assert why.rule == "write_through_wire_new_top"
+
+
+def _distant_versions(city_b: str, outlet_b: str) -> list[dict]:
+    """Two outlets' prints of one AP story many write-throughs apart: each a long version
+    with its own top, quotes and reaction, sharing two kept narrative paragraphs (~50 words,
+    a small share of either body)."""
+    rng = np.random.default_rng(23)
+    vocab = _vocab(rng)
+
+    def para(n: int) -> str:
+        return " ".join(rng.choice(vocab, n)) + "."
+
+    kept = f"{para(26)}\n\n{para(26)}"
+
+    def version() -> str:
+        return "\n\n".join([para(40), para(40), para(40), kept, para(40), para(40), para(40)])
+
+    return [
+        {
+            "id": "early",
+            "outlet": "Valley Post",
+            "headline": para(7)[:-1],
+            "published": "2025-03-04T06:00:00Z",
+            "body": f"WASHINGTON (AP) - {version()}",
+        },
+        {
+            "id": "late",
+            "outlet": outlet_b,
+            "headline": para(8)[:-1],
+            "published": "2025-03-04T17:00:00Z",
+            "body": f"{city_b} (AP) - {version()}",
+        },
+    ]
+
+
+def test_distant_versions_join_on_wire_city_and_two_paragraphs() -> None:
+    why = explain(pl.DataFrame(_distant_versions("WASHINGTON", "Coast Herald")), "early", "late")
+    assert why.features["body_containment"] < 0.3  # below every other write-through rule
+    assert why.features["shared_shingles"] >= 40
+    assert why.rule == "write_through_wire_city"
+
+
+def test_distant_versions_need_the_same_city_and_two_outlets() -> None:
+    other_city = explain(
+        pl.DataFrame(_distant_versions("CHICAGO", "Coast Herald")), "early", "late"
+    )
+    assert other_city.rule is None
+    same_outlet = explain(
+        pl.DataFrame(_distant_versions("WASHINGTON", "Valley Post")), "early", "late"
+    )
+    assert same_outlet.features["same_wire"] == 1
+    assert same_outlet.rule is None

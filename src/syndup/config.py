@@ -309,6 +309,31 @@ def _default_rules() -> tuple[Rule, ...]:
             "for two paragraphs",
         ),
         Rule(
+            "write_through_wire_city",
+            (
+                "unquoted_containment >= 0.1",
+                "shared_shingles >= 40",
+                "same_wire == 1",
+                "same_dateline_city == 1",
+                "same_outlet == 0",
+                "hours_apart <= 24",
+                "multi_story == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "weekday_differs == 0",
+                "dateline_city_differs == 0",
+                "other_day_filing == 0",
+            ),
+            "versions of one wire story many write-throughs apart, printed by two outlets: "
+            "the same wire and dateline city within a day and two paragraphs or more of "
+            "narrative (not only quotations) in common, however small a share of the "
+            "shorter body that is (each write-through adds a new top, quotes and reaction "
+            "around the kept text). Trade-off: wire, city and hours are the evidence, so "
+            "two stories one wire files from one city on one day sharing two paragraphs of "
+            "background join; one outlet's pages share its furniture and byline, so they "
+            "need write_through_version_same_outlet",
+        ),
+        Rule(
             "write_through_version_same_outlet",
             (
                 "body_containment >= 0.3",
