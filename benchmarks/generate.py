@@ -358,6 +358,7 @@ def iter_corpus(
     negatives: float = 0.03,
     workers: int = 1,
     profile: str = "classic",
+    own_wire_negatives: float = 0.0,
 ) -> Iterator[pl.DataFrame]:
     """Yield the corpus in chunks of ``chunk_size`` rows; concatenated = ``generate_corpus``.
 
@@ -370,7 +371,7 @@ def iter_corpus(
         raise ValueError(f"profile must be one of {PROFILES}, not {profile!r}")
     d = Path(data_dir) if data_dir is not None else shared_data_dir()
     key = str(d.resolve()) if d is not None else ""
-    args = (key, n, seed, negatives, words, ocr_rate, profile)
+    args = (key, n, seed, negatives, words, ocr_rate, profile, own_wire_negatives)
     chunks = [(lo, min(n, lo + chunk_size)) for lo in range(0, n, chunk_size)]
     if not chunks:
         return
@@ -429,9 +430,10 @@ def _state(
     words: int | None,
     ocr_rate: float,
     profile: str = "classic",
+    own_wire_negatives: float = 0.0,
 ) -> tuple:
     ctx = _ctx(key)
-    plan = _Plan(n, seed, negatives, ctx, profile)
+    plan = _Plan(n, seed, negatives, ctx, profile, own_wire_negatives)
     return ctx, plan, words, ocr_rate, max(7, len(str(n)))
 
 
@@ -454,6 +456,7 @@ def generate_corpus(
     ocr_rate: float = 0.0,
     negatives: float = 0.03,
     profile: str = "classic",
+    own_wire_negatives: float = 0.0,
 ) -> pl.DataFrame:
     """``n`` rows of syndicated copies with gold clusters (see README "Reprint generator").
 
@@ -470,6 +473,7 @@ def generate_corpus(
             ocr_rate=ocr_rate,
             negatives=negatives,
             profile=profile,
+            own_wire_negatives=own_wire_negatives,
         )
     )
     return pl.concat(chunks) if chunks else pl.DataFrame(schema=SCHEMA)
@@ -511,6 +515,7 @@ def _write(args: argparse.Namespace) -> None:
                 negatives=args.negatives,
                 workers=args.workers,
                 profile=args.profile,
+                own_wire_negatives=args.own_wire_negatives,
             ):
                 writer.write_table(chunk.to_arrow().cast(schema))
                 done += chunk.height
@@ -533,6 +538,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--words", type=int, default=None, help="trim/extend stories to ~N words")
     ap.add_argument("--ocr-rate", type=float, default=0.0, help="OCR damage per word")
     ap.add_argument("--negatives", type=float, default=0.03, help="share of hard negatives")
+    ap.add_argument(
+        "--own-wire-negatives",
+        type=float,
+        default=0.0,
+        help="share of the hard negatives filed by the story's own wire (its dateline city "
+        "and byline: another story of one event from one bureau)",
+    )
     ap.add_argument(
         "--profile",
         choices=PROFILES,

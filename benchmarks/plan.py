@@ -82,7 +82,15 @@ class _Plan:
     from a second generator, so the classic profile's draws, and so its rows, are unchanged.
     """
 
-    def __init__(self, n: int, seed: int, negatives: float, ctx, profile: str = "classic") -> None:
+    def __init__(
+        self,
+        n: int,
+        seed: int,
+        negatives: float,
+        ctx,
+        profile: str = "classic",
+        own_wire_negatives: float = 0.0,
+    ) -> None:
         rng = Generator(PCG64(seed))
         self.real = real = profile == "realistic"
         rx = Generator(PCG64([seed, 0x5EED11]))
@@ -192,6 +200,9 @@ class _Plan:
         nt = self.t0[tgt] + rng.integers(-6 * 3600, 24 * 3600, size=n_neg)
         other_wire = (self.wire[tgt] + rng.integers(1, len(se.WIRES), size=n_neg)) % len(se.WIRES)
         no = np.where(rng.random(n_neg) < 0.4, other_wire, 5 + rng.choice(m, size=n_neg, p=pop))
+        if own_wire_negatives > 0:  # drawn apart: the default corpus stays row for row
+            ro = Generator(PCG64([seed, 0x0E1A1E]))
+            no = np.where(ro.random(n_neg) < own_wire_negatives, self.wire[tgt], no)
         seeds = rng.integers(0, 2**62, size=n)
         extra = [
             self._roundups(rx, n_rnd, ns + n_neg, by_t, t_range, pop),

@@ -79,6 +79,12 @@ VARIANTS: dict[str, Callable[[Config], Config]] = {
     "wire_city_20": lambda c: _edit(
         c, _WC, _swap("shared_shingles >= 40", "shared_shingles >= 20")
     ),
+    "wire_city_unquoted_15": lambda c: _edit(
+        c, _WC, _swap("unquoted_containment >= 0.1", "unquoted_containment >= 0.15")
+    ),
+    "wire_city_unquoted_20": lambda c: _edit(
+        c, _WC, _swap("unquoted_containment >= 0.1", "unquoted_containment >= 0.2")
+    ),
     "wire_any_city_20": lambda c: _edit(
         _edit(c, _WC, _swap("shared_shingles >= 40", "shared_shingles >= 20")),
         _WC,

@@ -149,6 +149,20 @@ def test_hard_negatives_share_quote_not_text(corpus: pl.DataFrame) -> None:
         assert len(s & shingles(text)) / len(s) < 0.3, row["id"]
 
 
+def test_own_wire_negatives_are_filed_by_the_story_wire(corpus: pl.DataFrame) -> None:
+    df = gen.generate_corpus(5000, seed=3, own_wire_negatives=1.0)
+    assert df.select("id", "gold", "role").equals(corpus.select("id", "gold", "role"))
+    others = df.filter(pl.col("role") != "negative")
+    assert others.equals(corpus.filter(pl.col("role") != "negative"))  # only negatives move
+    wire_of = dict(zip(*df.filter(pl.col("role") == "original")[["gold", "outlet"]], strict=True))
+    neg = df.filter(pl.col("role") == "negative")
+    about = neg["edits"].str.extract(r"about=(c\d+)")
+    pairs = [(wire_of[g], o) for g, o in zip(about, neg["outlet"], strict=True) if g in wire_of]
+    assert len(pairs) > neg.height / 2 and all(w == o for w, o in pairs)
+    assert set(neg["outlet"]) <= WIRES
+    assert neg["body"].str.contains(r"\((AP|Reuters|AFP|UPI|CNN)\)").mean() > 0.5
+
+
 def test_stories_do_not_share_long_runs(corpus: pl.DataFrame) -> None:
     wire = corpus.filter(
         pl.col("role").is_in(["original", "singleton"]) & pl.col("outlet").is_in(list(WIRES))
