@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -147,7 +148,25 @@ def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) 
     assert kept.last_prepared.lead_sig.shape[0] == wire_corpus.height
     assert freed.last_prepared.lead_sig.shape == (0, kept.last_prepared.lead_sig.shape[1])
     assert freed.last_prepared.headline_sig.shape[0] == 0
-    assert freed.last_prepared.body_sig.shape == kept.last_prepared.body_sig.shape
+    # The body signatures are cut to the ends of matched edges, read through their slots.
+    full, cut = kept.last_prepared, freed.last_prepared
+    ends = a.pairs.filter(pl.col("matched"))
+    rows = (
+        full.docs.with_row_index("row")
+        .filter(
+            pl.col("id").is_in(pl.concat([ends["id_a"], ends["id_b"]]).cast(pl.String).implode())
+        )["row"]
+        .to_numpy()
+    )
+    assert 0 < cut.body_sig.shape[0] == len(rows) < full.body_sig.shape[0]
+    assert (cut.body_signatures(rows) == full.body_sig[rows]).all()
+    pa, pb = np.meshgrid(rows, rows)
+    assert (
+        cut.body_jaccard(pa.ravel(), pb.ravel()) == full.body_jaccard(pa.ravel(), pb.ravel())
+    ).all()
+    dropped = np.setdiff1d(np.arange(full.docs.height), rows)[:1]
+    with pytest.raises(ValueError, match="dropped by for_clustering"):
+        cut.body_jaccard(dropped, rows[:1])
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from rapidfuzz import fuzz, process
 
 from syndup.prepare import Prepared
 from syndup.shingle import shingle_sets
-from syndup.signature import pair_jaccard
 from syndup.textstore import PairTask, Sets, walk_pairs
 
 _DIGITS = r"\d+(?:[.,/-]\d+)*"
@@ -202,7 +201,7 @@ def _estimates(
     nsh = prepared.arrays["shingles"]
     both_bodies = (nsh[a] > 0) & (nsh[b] > 0)
     if body_jaccard is None:
-        body_jaccard = pair_jaccard(prepared.body_sig, a, b)
+        body_jaccard = prepared.body_jaccard(a, b)
     jac = np.where(both_bodies, body_jaccard, np.nan)
     small = np.minimum(nsh[a], nsh[b])
     inter = jac / (1.0 + jac) * (nsh[a] + nsh[b])

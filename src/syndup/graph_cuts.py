@@ -19,10 +19,22 @@ from rapidfuzz import fuzz, process
 from syndup.config import ClusterConfig
 from syndup.prepare import Prepared
 from syndup.roundup_form import item_share
-from syndup.signature import pair_jaccard
 from syndup.story_window import cut_story_window, dated_series, template_series
 
 MAX_STORIES = 3  # stories told apart per multi-story page (more count as "many")
+
+#: The edge features ``story_graph`` reads (besides ``a``, ``b``): callers may pass edges
+#: with only these columns (``result.assemble`` does, to copy less at 1M).
+EDGE_FEATURES = (
+    "days_apart",
+    "hours_apart",
+    "body_jaccard",
+    "body_containment",
+    "shared_shingles",
+    "lead_jaccard",
+    "headline_ratio",
+    "same_wire",
+)
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -38,7 +50,7 @@ def similarity_to(prepared: Prepared, members: np.ndarray, targets: np.ndarray) 
     cols = prepared.arrays
     nsh = cols["shingles"]
     both = (nsh[members] > 0) & (nsh[targets] > 0)
-    jac = pair_jaccard(prepared.body_sig, members, targets)
+    jac = prepared.body_jaccard(members, targets)
     inter = jac / (1.0 + jac) * (nsh[members] + nsh[targets])
     cont = np.clip(inter / np.maximum(np.minimum(nsh[members], nsh[targets]), 1.0), 0.0, 1.0)
     heads = cols["headline"]
@@ -124,6 +136,7 @@ def story_graph(prepared: Prepared, edges: pl.DataFrame, config: ClusterConfig) 
 
     def col(name: str) -> np.ndarray:
         """An edge feature as float64, NaN where null or absent (read once)."""
+        assert name in EDGE_FEATURES, f"{name} read by story_graph: list it in EDGE_FEATURES"
         if name not in read:
             read[name] = (
                 edges[name].cast(pl.Float64).to_numpy()  # nulls come as NaN

@@ -232,7 +232,11 @@ class Detector:
             feats = self.verify(pairs, prepared)
             del pairs
             if not self.keep_signatures:  # their last reader was verification
-                prepared = self.last_prepared = prepared.without_search_signatures()
+                # The cluster stage compares only the ends of matched edges.
+                ends = feats.filter(pl.col("matched")).select("a", "b")
+                rows = np.concatenate([ends["a"].to_numpy(), ends["b"].to_numpy()])
+                del ends
+                prepared = self.last_prepared = prepared.for_clustering(rows)
         with self._stage("cluster"):
             result = assemble(prepared, feats, self.config, self.stats)
             assert self.last_reading is not None

@@ -31,7 +31,7 @@ from syndup.normalize import (
 )
 from syndup.roundup_form import form_columns, item_openings, roundup_by_form
 from syndup.shingle import char_shingles
-from syndup.signature import minhash, sign_texts
+from syndup.signature import minhash, pair_jaccard, sign_texts
 from syndup.textstore import TextStore
 
 
@@ -59,6 +59,7 @@ class Prepared:
     learned: pl.DataFrame | None
     config: Config
     figures: np.ndarray | None = None
+    body_slots: np.ndarray | None = None  # row -> body_sig row once compacted (-1: dropped)
 
     @cached_property
     def arrays(self) -> dict[str, np.ndarray]:
@@ -110,6 +111,39 @@ class Prepared:
         if "arrays" in self.__dict__:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
+
+    def for_clustering(self, rows: np.ndarray) -> Prepared:
+        """This preparation without the search signatures and with ``body_sig`` cut to the
+        given rows (the ends of the matched edges: the only rows the cluster stage compares),
+        read through ``body_jaccard``. Exact, not an estimate: the kept rows are copied
+        whole. At 1M articles the full matrix is ~1 GB; what is kept depends on how many
+        articles have a copy. Trade-off: ``body_sig`` is no longer aligned with ``docs``
+        (``body_slots`` maps rows to it); keep signatures to get the aligned matrix."""
+        out = self.without_search_signatures()
+        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        slots = np.full(self.docs.height, -1, dtype=np.int32)
+        slots[rows] = np.arange(len(rows), dtype=np.int32)
+        out = dataclasses.replace(out, body_sig=self.body_signatures(rows), body_slots=slots)
+        if "arrays" in self.__dict__:
+            out.__dict__["arrays"] = self.__dict__["arrays"]
+        return out
+
+    def body_signatures(self, rows: np.ndarray) -> np.ndarray:
+        """Body signature rows of the given articles (a copy), compacted or not."""
+        return self.body_sig[self._slots(rows)]
+
+    def body_jaccard(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """MinHash Jaccard of the body signatures of rows ``a[i]`` and ``b[i]``."""
+        return pair_jaccard(self.body_sig, self._slots(a), self._slots(b))
+
+    def _slots(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.body_slots is None:
+            return rows
+        slots = self.body_slots[rows].astype(np.int64)
+        if (slots < 0).any():
+            raise ValueError("body signature asked of a row dropped by for_clustering")
+        return slots
 
     def texts(self, rows: np.ndarray) -> pl.DataFrame:
         """``body_norm`` and ``lead_norm`` for the given row indexes, in that order (one
