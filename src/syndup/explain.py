@@ -13,7 +13,6 @@ from syndup.config import Config
 from syndup.errors import InputError
 from syndup.graph_cuts import story_graph
 from syndup.lsh import band_keys, band_params
-from syndup.pipeline import Detector
 from syndup.prepare import Prepared
 from syndup.result import Result
 from syndup.rules import apply_rules, explain_rules
@@ -235,6 +234,8 @@ def explain(
     **read_opts: Any,
 ) -> Explanation:
     """Run the detector on ``data`` and explain the pair ``(id_a, id_b)``."""
+    from syndup.pipeline import Detector  # here: ``index explain`` needs no pipeline
+
     detector = Detector(config)
     result = detector.run(data, **read_opts)
     prepared = detector.last_prepared

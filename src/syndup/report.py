@@ -16,19 +16,8 @@ from rich.console import Console
 from rich.table import Table
 
 from syndup.analysis import members, outlet_roles, overview
+from syndup.io.write import jsonable as _jsonable
 from syndup.result import Result
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items() if not k.startswith("_")}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, float) and value != value:  # NaN
-        return None
-    return value
 
 
 def summary_json(result: Result, *, top: int = 10) -> str:

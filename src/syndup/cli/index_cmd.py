@@ -43,6 +43,7 @@ from syndup.cli.options import (
 )
 from syndup.index import Index
 from syndup.io import write_table, write_text
+from syndup.io.write import jsonable as _jsonable
 
 
 class Format(str, Enum):
@@ -55,12 +56,6 @@ class Format(str, Enum):
     csv = "csv"
     tsv = "tsv"
     parquet = "parquet"
-
-
-def _jsonable(value: Any) -> Any:
-    from syndup.report import _jsonable as plain
-
-    return plain(value)
 
 
 app = typer.Typer(

@@ -33,6 +33,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import IO, Any
 
 import polars as pl
@@ -55,6 +56,21 @@ _LOCK = threading.Lock()
 _TEMP = re.compile(r"^\.(?P<name>.+)\.syndup-(?P<pid>\d+)-[0-9a-f]+\.tmp$")
 
 Writer = Callable[[IO[bytes]], Any]
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with datetimes as ISO strings, NaN as None and ``_private`` keys dropped,
+    ready for ``json.dumps`` (here, not in ``report``, so ``index explain`` need not import
+    the report and rich's tables)."""
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
 
 
 def format_for(path: str | os.PathLike[str] | None, format: str | None = None) -> str:
