@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from syndup.config import Config
 from syndup.errors import InputError
-from syndup.graph_cuts import story_graph
 from syndup.lsh import band_keys, band_params
 from syndup.prepare import Prepared
-from syndup.result import Result
 from syndup.rules import apply_rules, explain_rules
 from syndup.verify import evidence_expr, pair_features
+
+if TYPE_CHECKING:  # the batch path's; ``syndup index explain`` reads stored rows only
+    from syndup.result import Result
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,8 @@ class _Paths:
             pl.col("id_a").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("a"),
             pl.col("id_b").cast(pl.String).replace_strict(index, return_dtype=pl.Int64).alias("b"),
         )
+        from syndup.graph_cuts import story_graph
+
         graph = story_graph(prepared, edges, config.cluster)
         self.labels = graph.labels
         self.a = edges["a"].to_list()

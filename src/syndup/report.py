@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from rich import box
-from rich.console import Console
-from rich.table import Table
 
 from syndup.analysis import members, outlet_roles, overview
 from syndup.io.write import jsonable as _jsonable
 from syndup.result import Result
+
+if TYPE_CHECKING:  # rich is imported by the printers: ``_jsonable`` alone does not load it
+    from rich.console import Console
+    from rich.table import Table
 
 
 def summary_json(result: Result, *, top: int = 10) -> str:
@@ -39,6 +40,9 @@ def summary_json(result: Result, *, top: int = 10) -> str:
 
 
 def _table(title: str) -> Table:
+    from rich import box
+    from rich.table import Table
+
     return Table(
         title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1)
     )

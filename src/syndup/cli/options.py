@@ -15,13 +15,15 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 
 from syndup.config import Config
 from syndup.errors import EXIT_INTERNAL, SyndupError
+
+if TYPE_CHECKING:  # rich is imported on first use: a json answer never loads it
+    from rich.console import Console
 
 F = TypeVar("F", bound=Callable[..., Any])
 STATE: dict[str, bool] = {"debug": False}
@@ -30,17 +32,20 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 def stderr_console() -> Console:
     """A console on stderr, made per call so it sees the current terminal and COLUMNS."""
+    from rich.console import Console
+
     return Console(stderr=True)
 
 
-class _StdoutConsole(Console):
-    def on_broken_pipe(self) -> None:
-        """``syndup ... | head``: the reader has what it wanted; end quietly, exit 0."""
-        quiet_stdout()
-        raise SystemExit(0)
-
-
 def stdout_console() -> Console:
+    """A console on stdout; ``syndup ... | head`` (a broken pipe) ends quietly, exit 0."""
+    from rich.console import Console
+
+    class _StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            quiet_stdout()
+            raise SystemExit(0)
+
     return _StdoutConsole()
 
 
