@@ -321,7 +321,6 @@ def _default_rules() -> tuple[Rule, ...]:
                 "template_refill == 0",
                 "dateline_differs == 0",
                 "weekday_differs == 0",
-                "dateline_city_differs == 0",
                 "other_day_filing == 0",
             ),
             "versions of one wire story many write-throughs apart, printed by two outlets: "
