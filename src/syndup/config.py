@@ -93,6 +93,12 @@ class LSHConfig:
     more candidate pairs to verify. Buckets larger than ``anchors`` pair each member with
     only the bucket's first ``anchors`` members, which keeps a 10,000-copy story linear;
     buckets over ``warn_bucket`` are reported.
+
+    ``wire_feed_hours``: a fifth source of candidates, not LSH: articles under a wire's
+    dateline paired with that wire's own feed rows (``ClusterConfig.wire_outlets``) of the
+    same dateline city within so many hours (0 = off), feed rows of
+    ``wire_feed_min_shingles`` or more only; see ``syndup.wire_feed`` for why and what it
+    costs.
     """
 
     body_threshold: float = 0.3
@@ -102,6 +108,8 @@ class LSHConfig:
     recall_weight: float = 0.9
     anchors: int = 4
     warn_bucket: int = 2000
+    wire_feed_hours: float = 24.0
+    wire_feed_min_shingles: int = 100
 
 
 # The write-through rules describe versions of one story: none holds for a page of several

@@ -32,6 +32,7 @@ from syndup.result import Result, assemble
 from syndup.rules import apply_rules, feature_scopes
 from syndup.signature import pair_jaccard
 from syndup.verify import pair_features, with_ocr, word_features
+from syndup.wire_feed import feed_pairs
 
 log = logging.getLogger("syndup")
 
@@ -192,6 +193,18 @@ class Detector:
                 found.append(codes)
                 if self.progress:
                     self.progress("candidates", done, len(indexes))
+        # Not LSH: versions of a wire story paired through the wire's own feed.
+        indexes = (*indexes, ("wire_feed", prepared.body_sig, 0.0, None))
+        found.append(
+            feed_pairs(
+                docs,
+                feeds=self.config.cluster.wire_outlets,
+                hours=lcfg.wire_feed_hours,
+                min_shingles=lcfg.wire_feed_min_shingles,
+            )
+            if lcfg.wire_feed_hours > 0
+            else None
+        )
         kept = [(bit, codes) for bit, codes in enumerate(found) if codes is not None]
         for bit, codes in kept:
             self.stats.setdefault("candidates", {})[indexes[bit][0]] = len(codes)
