@@ -23,6 +23,12 @@ _DIGITS = r"\d+(?:[.,/-]\d+)*"
 # copy whatever the exact value; below it no rule can fire. Approximation: above the band
 # unquoted_containment is taken equal to body_containment.
 AMBIGUOUS = (0.35, 0.85, 0.6)
+# Under one wire's dateline city (same wire, same city) the version rules accept a small
+# share of the shorter body (``write_through_wire_city``: two paragraphs at any share), and
+# only the exact, quotation-free sets tell shared narrative from shared quotations (a wire's
+# other story of the event quotes the same people): such pairs are read exactly from this
+# estimated containment up.
+WIRE_BAND = 0.08
 # template_refill: masked containment at least REFILL[0] and at least REFILL[1] above the
 # unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2],
 # both bodies at most REFILL[3] shingles (a template is a short filing: a notice, a table).
@@ -388,7 +394,9 @@ def reads_bodies(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray
     where needed ships them for these pairs."""
     both_bodies, _, _, cont = _estimates(prepared, a, b)
     low = min(AMBIGUOUS[0], REFILL[2], OCR_BAND)
-    return both_bodies & (np.nan_to_num(cont, nan=0.0) >= low)
+    out = both_bodies & (np.nan_to_num(cont, nan=0.0) >= low)
+    out[ambiguous(prepared, a, b)] = True
+    return out
 
 
 def ambiguous(
@@ -401,7 +409,11 @@ def ambiguous(
     pairs ``exact_containment`` reads bodies for (signatures and shingle counts decide)."""
     both_bodies, jac, _, cont = _estimates(prepared, a, b, body_jaccard)
     lo, hi, jmax = AMBIGUOUS
-    return np.flatnonzero(both_bodies & (cont >= lo) & (cont < hi) & (jac < jmax))
+    cols = prepared.arrays
+    wire, city = cols["wire"], cols["dateline_city"]
+    wired = (wire[a] == wire[b]) & (wire[a] != 0) & (city[a] == city[b]) & (city[a] != 0)
+    low = np.where(wired, WIRE_BAND, lo)
+    return np.flatnonzero(both_bodies & (cont >= low) & (cont < hi) & (jac < jmax))
 
 
 def _row_bounded_chunks(a: np.ndarray, b: np.ndarray, max_rows: int) -> list[slice]:
