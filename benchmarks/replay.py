@@ -73,6 +73,7 @@ VARIANTS: dict[str, Callable[[Config], Config]] = {
     "base": lambda c: c,
     "no_wire_city": lambda c: _without(c, _WC),
     "wire_city_any_outlet": lambda c: _edit(c, _WC, _swap("same_outlet == 0", None)),
+    "wire_city_two_outlets": lambda c: _edit(c, _WC, lambda w: (*w, "same_outlet == 0")),
     "wire_city_30": lambda c: _edit(
         c, _WC, _swap("shared_shingles >= 40", "shared_shingles >= 30")
     ),

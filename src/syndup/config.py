@@ -109,7 +109,7 @@ class LSHConfig:
     anchors: int = 4
     warn_bucket: int = 2000
     wire_feed_hours: float = 24.0
-    wire_feed_min_shingles: int = 100
+    wire_feed_min_shingles: int = 120
 
 
 # The write-through rules describe versions of one story: none holds for a page of several
@@ -338,7 +338,30 @@ def _default_rules() -> tuple[Rule, ...]:
             "around the kept text). Trade-off: wire, city and hours are the evidence, so "
             "two stories one wire files from one city on one day sharing two paragraphs of "
             "background join; one outlet's pages share its furniture and byline, so they "
-            "need write_through_version_same_outlet",
+            "need write_through_version_same_outlet or, on the wire's own feed, "
+            "write_through_wire_feed",
+        ),
+        Rule(
+            "write_through_wire_feed",
+            (
+                "unquoted_containment >= 0.1",
+                "shared_shingles >= 40",
+                "wire_feed == 1",
+                "same_wire == 1",
+                "same_dateline_city == 1",
+                "hours_apart <= 24",
+                "multi_story == 0",
+                "template_refill == 0",
+                "dateline_differs == 0",
+                "weekday_differs == 0",
+                "other_day_filing == 0",
+            ),
+            "two versions of one story on the wire's own feed (the wire files every "
+            "write-through there): its byline, dateline city and a day, and two paragraphs "
+            "or more of narrative (not only quotations) in common at any share, as "
+            "write_through_wire_city for two outlets. A wire's feed carries no outlet's "
+            "page furniture; same-wire, same-city pairs are read exactly without "
+            "quotations (body_checks.WIRE_BAND)",
         ),
         Rule(
             "write_through_version_same_outlet",

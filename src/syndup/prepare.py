@@ -65,7 +65,8 @@ class Prepared:
     def arrays(self) -> dict[str, np.ndarray]:
         """Per-article columns the pair stages index, converted to numpy once: headline
         (object), headline_words, shingles (float), generic, outlet (dense code, 0 = none),
-        published (microseconds, float, NaN = unknown)."""
+        feed (published by a wire, ``ClusterConfig.wire_outlets``), published (microseconds,
+        float, NaN = unknown)."""
         d = self.docs
         coded = ("wire", "dateline_date", "dateline_city", "headline_figures")
         # Dense codes of string columns, 0 for the empty string (one pass for all).
@@ -96,6 +97,11 @@ class Prepared:
             "roundup": d["roundup_headline"].to_numpy(),
             "weekdays": d["weekdays"].to_numpy(),
             "outlet": code("outlet"),
+            "feed": d["outlet"]
+            .fill_null("")
+            .str.to_lowercase()
+            .is_in([w.lower() for w in self.config.cluster.wire_outlets])
+            .to_numpy(),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }
 

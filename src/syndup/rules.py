@@ -34,6 +34,7 @@ FEATURES = (
     "lead_jaccard",
     "lead_ratio",
     "same_outlet",
+    "wire_feed",
     "same_wire",
     "figures_changed",
     "refiled",

@@ -25,6 +25,9 @@ shared_shingles               shingles the two bodies share (containment x short
 lead_jaccard                  MinHash estimate over the first words of each body
 lead_ratio                    ``fuzz.ratio`` of the first characters of each normalised body
 same_outlet                   1 if both come from the same outlet
+wire_feed                     1 if both come from one wire's own feed (an outlet in
+                              ``ClusterConfig.wire_outlets``): the wire files every version
+                              of its story there
 same_wire                     1 if both carry the same wire's dateline or byline ("(AP)",
                               "By The Associated Press", "(Reuters)") in their first lines
 figures_changed               1 if both bodies' openings hold figures and under half of the
@@ -266,6 +269,7 @@ def word_features(
         pl.Series("lead_jaccard", np.round(lead_j, 3)),
         pl.Series("lead_ratio", np.round(lead_r, 1)),
         pl.Series("same_outlet", same_outlet.astype(np.int8)),
+        pl.Series("wire_feed", (same_outlet & cols["feed"][a]).astype(np.int8)),
         pl.Series("same_wire", ((wire[a] == wire[b]) & (wire[a] != 0)).astype(np.int8)),
         pl.Series(
             "headline_figures_differ",

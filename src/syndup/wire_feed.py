@@ -13,10 +13,11 @@ narrative, the same wire and city, hours apart).
 Trade-offs: a wire files many stories a day from one city, so most pairs are rejected
 (at 100k realistic rows ~0.45M pairs more to verify, most cheap, decided on MinHash
 estimates); the pair count grows with the feed's stories per city and day, not with the
-corpus. Feed rows under ``wire_feed_min_shingles`` are no spine: a short filing (a daily
-notice, a brief) is not re-written through the day, while the same template is filed
-every day in the same words. Copies that strip the dateline are reached only through
-the versions they copy.
+corpus. Feed rows under ``wire_feed_min_shingles`` (120: about six paragraphs) are no
+spine: a short filing (a daily notice such as a T-bill auction result, ~100 shingles, or a
+brief) is not re-written through the day, while its template is filed by several desks
+in the same words (an OCR'd notice breaks words and gains distinct shingles, hence the
+margin). Copies that strip the dateline are reached only through the versions they copy.
 """
 
 from __future__ import annotations
