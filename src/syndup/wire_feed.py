@@ -54,7 +54,7 @@ def feed_pairs(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("r"),
             "wire",
             "dateline_city",
-            pl.col("published").cast(pl.Int64).alias("t"),
+            pl.col("published").dt.cast_time_unit("us").cast(pl.Int64).alias("t"),
             (
                 pl.col("outlet").fill_null("").str.to_lowercase().is_in(lower)
                 & (pl.col("body_shingles") >= min_shingles)

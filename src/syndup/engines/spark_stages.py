@@ -161,12 +161,27 @@ def candidates(spark: SparkSession, docs: DataFrame, config: Config, n: int) -> 
     parts = max(shuffle, -(-n * T.bands_per_article(config) // BAND_ROWS_PER_PARTITION))
     cols = ["_key", "body_words", "headline_words", "headline_generic", *T.SIGS]
     rows = docs.select(cols).mapInArrow(bands, "_key long, bk long")
-    pairs = (
-        rows.repartition(parts, F.shiftright("bk", 1))  # a bucket = bk >> 1
-        .mapInArrow(pairs_of, "a long, b long, f int")
-        .groupBy("a", "b")
-        .agg(F.bit_or("f").alias("f"))
+    pairs = rows.repartition(parts, F.shiftright("bk", 1)).mapInArrow(  # a bucket = bk >> 1
+        pairs_of, "a long, b long, f int"
     )
+    if config.lsh.wire_feed_hours > 0:
+        # Versions through the wire's own feed (``syndup.wire_feed``): one group, as the
+        # local engine reads every row with a wire dateline at once (a few small columns).
+        from syndup.wire_feed import COLUMNS
+
+        def feed(table: pa.Table) -> pa.Table:
+            frame = pl.from_arrow(table)
+            assert isinstance(frame, pl.DataFrame)
+            return T.feed_candidates(frame.drop("_all"), config)
+
+        feed_pairs = (
+            docs.select("_key", *COLUMNS)
+            .withColumn("_all", F.lit(0))
+            .groupBy("_all")
+            .applyInArrow(feed, "a long, b long, f int")
+        )
+        pairs = pairs.unionByName(feed_pairs)
+    pairs = pairs.groupBy("a", "b").agg(F.bit_or("f").alias("f"))
     names = F.array(*[F.lit(name) for name in T.INDEX_NAMES])
     return pairs.select("a", "b", F.element_at(names, F.col("f") + 1).alias("index"))
 

@@ -36,10 +36,12 @@ SIGS = ("body_sig", "lead_sig", "head_sig", "figures")  # per-article uint32 mat
 # The LSH indexes, in the local engine's order (bit i of a pair's index flags); see
 # ``Detector.candidates``. Indexes 2 and 3 keep only pairs with a marked member.
 INDEXES = ("body", "lead", "headline", "same_headline")
+# Bit 4: ``wire_feed`` pairs (not LSH: ``feed_candidates``).
 INDEX_NAMES = tuple(
-    "+".join(n for bit, n in enumerate(INDEXES) if mask >> bit & 1)
-    for mask in range(1 << len(INDEXES))
+    "+".join(n for bit, n in enumerate((*INDEXES, "wire_feed")) if mask >> bit & 1)
+    for mask in range(1 << (len(INDEXES) + 1))
 )
+FEED_BIT = 1 << len(INDEXES)
 
 
 def arrow_ready(frame: pl.DataFrame) -> pl.DataFrame:
@@ -408,3 +410,28 @@ def cluster_group(docs: pa.Table, edges: pa.Table, config: Config) -> pl.DataFra
 
 
 FEATURE_COLUMNS = FEATURES
+
+
+def feed_candidates(frame: pl.DataFrame, config: Config) -> pa.Table:
+    """``wire_feed.feed_pairs`` of docs rows (``_key`` and ``wire_feed.COLUMNS``) as
+    ``(a, b, f)`` key pairs, ``a < b``, flagged ``FEED_BIT`` (what ``bucket_pairs`` yields)."""
+    from syndup.wire_feed import feed_pairs
+
+    lcfg = config.lsh
+    frame = frame.sort("_key")  # the rows' order does not change the pairs; keys do
+    codes = feed_pairs(
+        frame,
+        feeds=config.cluster.wire_outlets,
+        hours=lcfg.wire_feed_hours,
+        min_shingles=lcfg.wire_feed_min_shingles,
+    )
+    keys = frame["_key"].to_numpy().astype(np.int64)
+    a = keys[(codes >> np.uint64(32)).astype(np.int64)]
+    b = keys[(codes & np.uint64(0xFFFFFFFF)).astype(np.int64)]
+    return pa.table(
+        {
+            "a": pa.array(np.minimum(a, b), pa.int64()),
+            "b": pa.array(np.maximum(a, b), pa.int64()),
+            "f": pa.array(np.full(len(a), FEED_BIT, dtype=np.int32), pa.int32()),
+        }
+    )
