@@ -161,14 +161,69 @@ def candidates(spark: SparkSession, docs: DataFrame, config: Config, n: int) -> 
     parts = max(shuffle, -(-n * T.bands_per_article(config) // BAND_ROWS_PER_PARTITION))
     cols = ["_key", "body_words", "headline_words", "headline_generic", *T.SIGS]
     rows = docs.select(cols).mapInArrow(bands, "_key long, bk long")
-    pairs = (
-        rows.repartition(parts, F.shiftright("bk", 1))  # a bucket = bk >> 1
-        .mapInArrow(pairs_of, "a long, b long, f int")
-        .groupBy("a", "b")
-        .agg(F.bit_or("f").alias("f"))
+    pairs = rows.repartition(parts, F.shiftright("bk", 1)).mapInArrow(  # a bucket = bk >> 1
+        pairs_of, "a long, b long, f int"
     )
+    if config.lsh.wire_feed_hours > 0:
+        pairs = pairs.unionByName(feed_pairs(docs, config))
+    pairs = pairs.groupBy("a", "b").agg(F.bit_or("f").alias("f"))
     names = F.array(*[F.lit(name) for name in T.INDEX_NAMES])
     return pairs.select("a", "b", F.element_at(names, F.col("f") + 1).alias("index"))
+
+
+def feed_pairs(docs: DataFrame, config: Config) -> DataFrame:
+    """``syndup.wire_feed.feed_pairs`` as DataFrame joins: rows under a wire's dateline
+    paired with that wire's feed rows of the same city within ``wire_feed_hours`` (time
+    slots of that width, a feed row meeting its own and the two beside it, then the exact
+    difference), as ``(a, b, f)`` rows with the ``wire_feed`` index bit."""
+    from pyspark.sql import functions as F
+
+    lcfg = config.lsh
+    width = int(lcfg.wire_feed_hours * 3_600_000_000)
+    feeds = [f.lower() for f in config.cluster.wire_outlets]
+    t = F.unix_micros(F.col("published"))
+    rows = (
+        docs.select(
+            "_key",
+            "wire",
+            "dateline_city",
+            t.alias("t"),
+            (
+                F.lower(F.coalesce(F.col("outlet"), F.lit(""))).isin(feeds)
+                & (F.col("body_shingles") >= lcfg.wire_feed_min_shingles)
+            ).alias("feed"),
+            (
+                F.col("usable")
+                & (F.col("body_shingles") > 0)
+                & (F.col("wire") != "")
+                & (F.col("dateline_city") != "")
+                & F.col("published").isNotNull()
+            ).alias("ok"),
+        )
+        .filter("ok")
+        .withColumn("slot", F.expr(f"(t - pmod(t, {width})) div {width}"))  # floor
+    )
+    near = rows.filter("feed").select(
+        F.col("_key").alias("f"),
+        "wire",
+        "dateline_city",
+        F.col("t").alias("tf"),
+        F.explode(F.array(*[F.col("slot") + step for step in (-1, 0, 1)])).alias("slot"),
+    )
+    bit = 1 << T.INDEXES.index("wire_feed")
+    return (
+        near.join(
+            rows.select("_key", "wire", "dateline_city", "slot", "t"),
+            ["wire", "dateline_city", "slot"],
+        )
+        .filter((F.col("f") != F.col("_key")) & (F.abs(F.col("t") - F.col("tf")) <= width))
+        .select(
+            F.least("f", "_key").alias("a"),
+            F.greatest("f", "_key").alias("b"),
+        )
+        .distinct()
+        .withColumn("f", F.lit(bit).cast("int"))
+    )
 
 
 def verify(pairs: DataFrame, docs: DataFrame, config: Config, schema: Any) -> DataFrame:

@@ -35,7 +35,7 @@ log = logging.getLogger("syndup")
 SIGS = ("body_sig", "lead_sig", "head_sig", "figures")  # per-article uint32 matrices
 # The LSH indexes, in the local engine's order (bit i of a pair's index flags); see
 # ``Detector.candidates``. Indexes 2 and 3 keep only pairs with a marked member.
-INDEXES = ("body", "lead", "headline", "same_headline")
+INDEXES = ("body", "lead", "headline", "same_headline", "wire_feed")  # wire_feed: not LSH
 INDEX_NAMES = tuple(
     "+".join(n for bit, n in enumerate(INDEXES) if mask >> bit & 1)
     for mask in range(1 << len(INDEXES))

@@ -1,4 +1,4 @@
-"""The wire-feed candidate source: its pairs, the index keys that find them, batch parity."""
+"""The wire-feed candidate source in the index and the engines: keys that find its pairs, parity."""
 
 from __future__ import annotations
 
