@@ -12,8 +12,11 @@ narrative, the same wire and city, hours apart).
 
 Trade-offs: a wire files many stories a day from one city, so most pairs are rejected
 (at 100k realistic rows ~0.45M pairs more to verify, most cheap, decided on MinHash
-estimates); the pair count grows with the feed's stories per city and day, not with the
-corpus. Feed rows under ``wire_feed_min_shingles`` (120: about six paragraphs) are no
+estimates); the pairs per article grow with the feed's stories per city within the
+window, not with the corpus: a corpus holding a whole wire feed of a big city (hundreds
+of stories a day) gives each article under that dateline hundreds of pairs, far more than
+LSH does. The index finds the same pairs through stored keys per wire, city and time slot
+(``feed_keys``); the Spark engine runs ``feed_pairs`` per wire and city. Feed rows under ``wire_feed_min_shingles`` (120: about six paragraphs) are no
 spine: a short filing (a daily notice such as a T-bill auction result, ~100 shingles, or a
 brief) is not re-written through the day, while its template is filed by several desks
 in the same words (an OCR'd notice breaks words and gains distinct shingles, hence the
@@ -24,9 +27,94 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
+import xxhash
 
 #: The docs columns ``feed_pairs`` reads.
 COLUMNS = ("outlet", "wire", "dateline_city", "published", "body_shingles", "usable")
+
+
+def _rows(
+    docs: pl.DataFrame, *, feeds: tuple[str, ...], hours: float, min_shingles: int
+) -> pl.DataFrame:
+    """Row number, wire, city, time, ``feed`` flag and time ``slot`` of the rows that can
+    take part (a body, a wire and a dateline city, a date); the one eligibility test both
+    the batch search and the index's keys use."""
+    width = int(hours * 3_600_000_000)
+    lower = [f.lower() for f in feeds]
+    return (
+        docs.select(
+            pl.int_range(pl.len(), dtype=pl.Int64).alias("r"),
+            "wire",
+            "dateline_city",
+            pl.col("published").dt.cast_time_unit("us").cast(pl.Int64).alias("t"),
+            (
+                pl.col("outlet").fill_null("").str.to_lowercase().is_in(lower)
+                & (pl.col("body_shingles") >= min_shingles)
+            ).alias("feed"),
+            (
+                pl.col("usable")
+                & (pl.col("body_shingles") > 0)
+                & (pl.col("wire") != "")
+                & (pl.col("dateline_city") != "")
+                & pl.col("published").is_not_null()
+            ).alias("ok"),
+        )
+        .filter("ok")
+        .with_columns((pl.col("t") // width).alias("slot"))
+    )
+
+
+def _key(kind: int, wire: np.ndarray, city: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """Stable 64-bit keys of ``(kind, wire, city, slot)`` (xxh64 of the text, mixed with
+    the slot): stored in an index, so no hash that may change between library versions."""
+    pairs = {(w, c) for w, c in zip(wire.tolist(), city.tolist(), strict=True)}
+    code = {wc: xxhash.xxh64_intdigest(f"{kind}\x1f{wc[0]}\x1f{wc[1]}".encode()) for wc in pairs}
+    base = np.array(
+        [code[wc] for wc in zip(wire.tolist(), city.tolist(), strict=True)], dtype=np.uint64
+    )
+    with np.errstate(over="ignore"):
+        mixed = base ^ (slot.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return mixed | np.uint64(1)  # 0 is "no key"
+
+
+FEED, ANY = 1, 2  # key kinds: a feed row's entry / every eligible row's entry
+
+
+def feed_keys(
+    docs: pl.DataFrame,
+    *,
+    feeds: tuple[str, ...],
+    hours: float,
+    min_shingles: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """What an incremental index stores and looks up so that it finds every pair
+    ``feed_pairs`` would give between a new row and a stored one: ``(entries, probes)``,
+    uint64 matrices with one row per docs row, 0 where there is no key.
+
+    ``entries`` (2 columns): an eligible row's ``ANY`` key of its time slot, and a feed
+    row's ``FEED`` key. ``probes`` (3 columns): the keys of the slot before, its own and
+    the one after; of ``ANY`` entries for a feed row (it pairs with every row), of ``FEED``
+    entries for another row (it pairs with feed rows only). The exact time difference is
+    then ``feed_pairs``' to decide."""
+    n = docs.height
+    entries = np.zeros((n, 2), dtype=np.uint64)
+    probes = np.zeros((n, 3), dtype=np.uint64)
+    if hours <= 0 or not n or not set(COLUMNS) <= set(docs.columns):
+        return entries, probes
+    rows = _rows(docs, feeds=feeds, hours=hours, min_shingles=min_shingles)
+    if not rows.height:
+        return entries, probes
+    r = rows["r"].to_numpy()
+    wire, city = rows["wire"].to_numpy(), rows["dateline_city"].to_numpy()
+    slot = rows["slot"].to_numpy()
+    feed = rows["feed"].to_numpy()
+    entries[r, 0] = _key(ANY, wire, city, slot)
+    entries[r[feed], 1] = _key(FEED, wire[feed], city[feed], slot[feed])
+    for col, step in enumerate((-1, 0, 1)):
+        any_key = _key(ANY, wire, city, slot + step)
+        feed_key = _key(FEED, wire, city, slot + step)
+        probes[r, col] = np.where(feed, any_key, feed_key)
+    return entries, probes
 
 
 def feed_pairs(
@@ -48,28 +136,7 @@ def feed_pairs(
     if hours <= 0 or not docs.height or not set(COLUMNS) <= set(docs.columns):
         return empty
     width = int(hours * 3_600_000_000)
-    lower = [f.lower() for f in feeds]
-    rows = (
-        docs.select(
-            pl.int_range(pl.len(), dtype=pl.Int64).alias("r"),
-            "wire",
-            "dateline_city",
-            pl.col("published").dt.cast_time_unit("us").cast(pl.Int64).alias("t"),
-            (
-                pl.col("outlet").fill_null("").str.to_lowercase().is_in(lower)
-                & (pl.col("body_shingles") >= min_shingles)
-            ).alias("feed"),
-            (
-                pl.col("usable")
-                & (pl.col("body_shingles") > 0)
-                & (pl.col("wire") != "")
-                & (pl.col("dateline_city") != "")
-                & pl.col("published").is_not_null()
-            ).alias("ok"),
-        )
-        .filter("ok")
-        .with_columns((pl.col("t") // width).alias("slot"))
-    )
+    rows = _rows(docs, feeds=feeds, hours=hours, min_shingles=min_shingles)
     feed = rows.filter("feed")
     if not feed.height:
         return empty

@@ -165,19 +165,20 @@ def candidates(spark: SparkSession, docs: DataFrame, config: Config, n: int) -> 
         pairs_of, "a long, b long, f int"
     )
     if config.lsh.wire_feed_hours > 0:
-        # Versions through the wire's own feed (``syndup.wire_feed``): one group, as the
-        # local engine reads every row with a wire dateline at once (a few small columns).
+        # Versions through the wire's own feed (``syndup.wire_feed``): pairs form only
+        # within one wire and dateline city, so each (wire, city) group is one call of
+        # the local engine's function, spread over the executors.
         from syndup.wire_feed import COLUMNS
 
         def feed(table: pa.Table) -> pa.Table:
             frame = pl.from_arrow(table)
             assert isinstance(frame, pl.DataFrame)
-            return T.feed_candidates(frame.drop("_all"), config)
+            return T.feed_candidates(frame, config)
 
         feed_pairs = (
             docs.select("_key", *COLUMNS)
-            .withColumn("_all", F.lit(0))
-            .groupBy("_all")
+            .filter((F.col("wire") != "") & (F.col("dateline_city") != ""))
+            .groupBy("wire", "dateline_city")
             .applyInArrow(feed, "a long, b long, f int")
         )
         pairs = pairs.unionByName(feed_pairs)

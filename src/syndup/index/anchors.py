@@ -23,6 +23,7 @@ from syndup.index.store import Store, unique
 from syndup.pipeline import Detector
 from syndup.prepare import Prepared
 from syndup.signature import EMPTY
+from syndup.wire_feed import COLUMNS as FEED_COLUMNS
 
 
 def step_candidates(
@@ -44,10 +45,13 @@ def step_candidates(
     its body and lead signatures are left empty: it is no anchor of any body or lead bucket
     a new article is in (those anchors are the ``body`` and ``lead`` ones, all read whole),
     so it could only pair there with anchors, which are stored articles (pairs dropped).
-    Only the anchors left in a pair are then read whole. ``thin``: those thin rows held
-    from earlier steps (``ThinRows``)."""
+    Only the anchors left in a pair are then read whole. Stored rows the wire-feed keys
+    reach (``found["wire_feed"]``: every row of the probed slots) are read whole.
+    ``thin``: those thin rows held from earlier steps (``ThinRows``)."""
     none = np.zeros(0, dtype=np.int64)
-    whole = unique(np.concatenate([found.get("body", none), found.get("lead", none)]))
+    whole = unique(
+        np.concatenate([found.get(name, none) for name in ("body", "lead", "wire_feed")])
+    )
     every = unique(np.concatenate([*found.values(), none]))
     light = every[~np.isin(every, whole)]
     whole, full = read_prepared(store, whole, config, layout)
@@ -105,8 +109,11 @@ def _search_view(
     row = np.empty(len(docs), dtype=np.int64)
     row[at_whole] = np.arange(len(whole))
     row[at_light] = len(whole) + np.arange(len(light))
-    frame = pl.concat([full.docs.select(_COUNTS), counts.select(_COUNTS)], how="vertical_relaxed")
-    view = pl.concat([frame[row], new.docs.select(_COUNTS)], how="vertical_relaxed")
+    # Whole rows also carry what the wire-feed search reads; thin rows leave it null (no
+    # feed pair: they are reached through headline buckets only).
+    wide = (*_COUNTS, *FEED_COLUMNS)
+    frame = pl.concat([full.docs.select(wide), counts.select(_COUNTS)], how="diagonal_relaxed")
+    view = pl.concat([frame[row], new.docs.select(wide)], how="vertical_relaxed")
     return Prepared(
         docs=view,
         body_sig=stack(full.body_sig, None, new.body_sig),

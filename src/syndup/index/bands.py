@@ -57,8 +57,10 @@ class BandRuns:
     def entries(self) -> int:
         return sum(len(r.keys) for runs in self.runs.values() for r in runs)
 
-    def lookup(self, name: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(key_index, doc)`` for up to ``PER_KEY`` docs of each key per run, ordered by key
+    def lookup(
+        self, name: str, keys: np.ndarray, *, per_key: int = PER_KEY
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(key_index, doc)`` for up to ``per_key`` docs of each key per run, ordered by key
         then doc (oldest first). ``keys``: unique, ascending."""
         parts: list[np.ndarray] = []
         for run in self.runs[name]:
@@ -72,7 +74,7 @@ class BandRuns:
                 continue
             lo = lo[hit]
             hi = np.searchsorted(run.keys, keys[hit], side="right")
-            count = np.minimum(hi - lo, PER_KEY)
+            count = np.minimum(hi - lo, per_key)
             starts = np.repeat(lo, count)
             offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
             docs = run.docs[starts + offsets].astype(np.uint64)

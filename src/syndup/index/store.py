@@ -22,9 +22,10 @@ import polars as pl
 from syndup.errors import SyndupError
 from syndup.rules import FEATURES
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: wire-feed keys
 APPLICATION = "syndup-index"
-INDEXES = ("body", "lead", "headline")  # one band table per LSH index
+# One band table per LSH index, and the wire-feed keys (``syndup.wire_feed.feed_keys``).
+INDEXES = ("body", "lead", "headline", "wire_feed")
 
 ARTICLE_SCHEMA: dict[str, pl.DataType] = {
     "doc": pl.Int64(),

@@ -51,6 +51,7 @@ from syndup.prepare import Prepared
 from syndup.result import ASSIGNED_SCHEMA, assignment_table
 from syndup.rules import apply_rules, feature_scopes
 from syndup.verify import pair_features
+from syndup.wire_feed import feed_keys
 
 
 @dataclass
@@ -78,7 +79,18 @@ def index_keys(prepared: Prepared, config: Config) -> dict[str, np.ndarray]:
     ):
         bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
         out[name] = band_keys(sig, bands=bands, rows=rows)
+    out["wire_feed"] = _feed_keys(prepared.docs, config)[0]
     return out
+
+
+def _feed_keys(docs: pl.DataFrame, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """The wire-feed search's ``(entries, probes)`` (``syndup.wire_feed.feed_keys``)."""
+    return feed_keys(
+        docs,
+        feeds=config.cluster.wire_outlets,
+        hours=config.lsh.wire_feed_hours,
+        min_shingles=config.lsh.wire_feed_min_shingles,
+    )
 
 
 def bucket_entries(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,10 +125,22 @@ def plan_add(
     anchors = max(1, config.lsh.anchors)
     hits = {}
     for name, matrix in keys.items():
-        hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
+        if name != "wire_feed":
+            hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
+    # The wire-feed search pairs a row with every feed row of its wire and city in the
+    # window (no anchors): all stored entries of the probed slots.
+    probes = _feed_keys(new.docs, config)[1]
+    hits["wire_feed"] = bands.lookup(
+        "wire_feed", unique(probes[probes != 0]), per_key=np.iinfo(np.int64).max
+    )
     seen = unique(np.concatenate([d for _, d in hits.values()]))
     live = store.live_docs(seen) if len(seen) and not all_live else seen
-    found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
+    found = {
+        name: first_live(k, d, live, anchors)
+        for name, (k, d) in hits.items()
+        if name != "wire_feed"
+    }
+    found["wire_feed"] = unique(hits["wire_feed"][1][np.isin(hits["wire_feed"][1], live)])
     old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
     n_old = len(old_docs)
     doc_of = np.concatenate([old_docs, new_docs])
