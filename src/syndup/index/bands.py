@@ -87,11 +87,15 @@ class BandRuns:
 
 
 def first_live(
-    key_index: np.ndarray, docs: np.ndarray, live: np.ndarray, anchors: int
+    key_index: np.ndarray, docs: np.ndarray, live: np.ndarray | None, anchors: int
 ) -> np.ndarray:
-    """The docs that are among the first ``anchors`` live docs of their key."""
-    keep = np.isin(docs, live)
-    k, d = key_index[keep], docs[keep]
+    """The docs that are among the first ``anchors`` live docs of their key (``live``:
+    the stored docs among ``docs``; None when all are)."""
+    if live is None:
+        k, d = key_index, docs
+    else:
+        keep = np.isin(docs, live)
+        k, d = key_index[keep], docs[keep]
     if not len(k):
         return np.zeros(0, np.int64)
     first = np.ones(len(k), dtype=bool)
@@ -115,7 +119,6 @@ def append_run(
     runs as the policy says; returns the next free segment id. Call inside a write session,
     after ``cache.sync``. ``purge``: drop removed articles' entries while merging (False
     when the store has never removed an article: nothing to look up)."""
-    fresh = unique(docs)
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
     runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
@@ -129,6 +132,7 @@ def append_run(
         older, newer = runs[-2], runs[-1]
         k, d = merge_sorted(older, newer)
         if purge:
+            fresh = unique(docs)  # sorted only when merging purges: most adds never do
             known = unique(d)
             known = known[~np.isin(known, fresh)]
             live = np.concatenate([store.live_docs(known), fresh])

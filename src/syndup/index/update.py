@@ -114,8 +114,10 @@ def plan_add(
     hits = {}
     for name, matrix in keys.items():
         hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
-    seen = unique(np.concatenate([d for _, d in hits.values()]))
-    live = store.live_docs(seen) if len(seen) and not all_live else seen
+    live = None  # every doc in the runs is stored: nothing to look up or drop
+    if not all_live:
+        seen = unique(np.concatenate([d for _, d in hits.values()]))
+        live = store.live_docs(seen) if len(seen) else seen
     found = {name: first_live(k, d, live, anchors) for name, (k, d) in hits.items()}
     old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
     n_old = len(old_docs)
