@@ -121,7 +121,9 @@ def append_run(
     when the store has never removed an article: nothing to look up)."""
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
-    runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
+    runs.append(
+        Run(next_seg, keys[order].astype(np.uint64, copy=False), docs[order].astype(np.uint32))
+    )
     written = [runs[-1]]
     next_seg += 1
     while (
@@ -147,14 +149,14 @@ def append_run(
                 store.delete_segment(name, old.seg)
         runs[-2:] = [merged]
         written.append(merged)
-    for run in written:
-        store.put_segment(
-            name,
-            run.seg,
-            run.keys.astype("<u8").tobytes(),
-            run.docs.astype("<u4").tobytes(),
-        )
+    for run in written:  # the arrays' own memory, not two copies of each (a run is <= 384 MB)
+        store.put_segment(name, run.seg, _raw(run.keys, "<u8"), _raw(run.docs, "<u4"))
     return next_seg
+
+
+def _raw(values: np.ndarray, dtype: str) -> memoryview:
+    """The bytes of ``values`` as ``dtype`` (little-endian), without a copy when they are."""
+    return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")
 
 
 def merge_sorted(older: Run, newer: Run) -> tuple[np.ndarray, np.ndarray]:

@@ -272,7 +272,9 @@ class SQLiteStore(Store):
     def put_members(self, rows: pl.DataFrame) -> None:
         self._insert("members", rows.select(list(MEMBER_SCHEMA)), replace=True)
 
-    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None:
+    def put_segment(
+        self, index: str, seg: int, keys: bytes | memoryview, docs: bytes | memoryview
+    ) -> None:
         self.db.execute(
             "INSERT INTO runs (seg, band_index, keys, docs) VALUES (?, ?, ?, ?)",
             (seg, index, keys, docs),
