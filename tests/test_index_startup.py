@@ -4,6 +4,8 @@ layout, the known band parameters. Each fast path must answer as the general one
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ from index_helpers import env
 from syndup import Config, Index
 from syndup.cli import app
 from syndup.cli.fast import FORMAT_FLAGS, FORMATS, parse_explain
+from syndup.index import StoreError
 from syndup.index.articles import DOC_SCHEMA, check_docs, doc_layout, prepared_layout
 from syndup.lsh import KNOWN_PARAMS, _band_params
 from syndup.prepare import prepare
@@ -99,6 +102,27 @@ def test_explain_of_a_missing_index_is_typer_s_error(tmp_path):
     out = _run(["index", "explain", str(tmp_path / "absent.db"), "a", "b", "-f", "json"])
     assert out.returncode == 2 and "no such index" in out.stderr
     assert not (tmp_path / "absent.db").exists()
+
+
+def test_an_index_of_another_layout_is_still_refused(indexed, tmp_path):
+    """The declared layout is checked at open as the derived one was: an index whose
+    stored article columns differ is refused, by the library and by the fast command."""
+    db, (a, b, _) = indexed
+    copy = tmp_path / "other.db"
+    shutil.copy(db, copy)
+    con = sqlite3.connect(copy)
+    with con:
+        layout = json.loads(
+            con.execute("SELECT value FROM meta WHERE key='doc_layout'").fetchone()[0]
+        )
+        con.execute(
+            "UPDATE meta SET value = ? WHERE key = 'doc_layout'", (json.dumps(layout[:-1]),)
+        )
+    con.close()
+    with pytest.raises(StoreError, match="doc_layout"):
+        Index.open(copy, create=False)
+    out = _run(["index", "explain", str(copy), a, b, "--format", "json"])
+    assert out.returncode == 2 and "other stored article data" in out.stderr
 
 
 def test_parse_explain_takes_plain_forms_only():
