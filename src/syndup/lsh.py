@@ -25,7 +25,17 @@ _BAND_MULT = np.array(
 )
 
 
-@lru_cache(maxsize=64)
+# ``band_params`` of the default config's four indexes, so a process that only reads (an
+# ``index explain``) skips numpy.polynomial's import and the quadrature (~40 ms of CPU);
+# a test recomputes every entry.
+KNOWN_PARAMS: dict[tuple[float, int, float], tuple[int, int]] = {
+    (0.3, 256, 0.9): (85, 3),
+    (0.5, 64, 0.9): (21, 3),
+    (0.3, 64, 0.9): (32, 2),
+    (0.8, 64, 0.9): (9, 7),
+}
+
+
 def band_params(threshold: float, num_perm: int, *, recall_weight: float = 0.5) -> tuple[int, int]:
     """``(bands, rows)`` minimising the weighted false positive plus false negative
     probability: datasketch's ``_optimal_param`` with ``weights=(1 - recall_weight,
@@ -36,6 +46,12 @@ def band_params(threshold: float, num_perm: int, *, recall_weight: float = 0.5) 
 
     A candidate costs microseconds to verify while a missed pair is lost for good, so
     syndup weighs misses heavily (``LSHConfig.recall_weight``)."""
+    known = KNOWN_PARAMS.get((threshold, num_perm, recall_weight))
+    return known if known is not None else _band_params(threshold, num_perm, recall_weight)
+
+
+@lru_cache(maxsize=64)
+def _band_params(threshold: float, num_perm: int, recall_weight: float) -> tuple[int, int]:
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"LSH threshold must be in (0, 1), got {threshold}")
     if not 0.0 < recall_weight < 1.0:

@@ -2,92 +2,39 @@
 
 Exit codes: 0 success; 1 internal error (a bug); 2 usage error (options, config file,
 output paths); 3 bad input data (the message names file, row and field).
+
+The typer app (``syndup.cli.app``) is built on first use: ``syndup index explain`` in its
+plain forms is answered without it (``syndup.cli.fast``), since typer, the pydantic it
+coerces parameters with and rich cost more start-up than the answer itself.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING
 
-import typer
-
-from syndup.cli.options import CONTEXT, STATE, quiet_stdout
-
-EPILOG = (
-    "Exit codes: 0 success; 1 internal error (a bug, please report it); 2 usage error "
-    "(options, config file, output paths); 3 bad input data."
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        from syndup import __version__
-
-        typer.echo(f"syndup {__version__}")
-        raise typer.Exit(0)
-
-
-def _root(
-    debug: Annotated[
-        bool, typer.Option("--debug", help="Show tracebacks for internal errors.")
-    ] = False,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", help="Print the version and exit.", callback=_version, is_eager=True
-        ),
-    ] = False,
-) -> None:
-    """Find syndicated copies of news stories and group them into clusters."""
-    STATE["debug"] = debug
-
-
-def build_app(*, only: str | None = None) -> typer.Typer:
-    """The command tree. ``only="index"`` builds the ``index`` group alone: a subcommand
-    then imports only what it needs (``syndup index explain`` answers in a fraction of the
-    full start-up)."""
-    app = typer.Typer(
-        name="syndup",
-        help="Find syndicated copies of news stories and group them into clusters.",
-        epilog=EPILOG,
-        no_args_is_help=True,
-        add_completion=False,
-        pretty_exceptions_enable=False,
-        context_settings=CONTEXT,
-        rich_markup_mode=None,
-    )
-    app.callback()(_root)
-    if only != "index":
-        from syndup.cli import (
-            cluster_cmd,
-            config_cmd,
-            dedup_cmd,
-            evaluate_cmd,
-            explain_cmd,
-            report_cmd,
-        )
-
-        for name, func in (
-            ("cluster", cluster_cmd.cluster),
-            ("explain", explain_cmd.explain),
-            ("evaluate", evaluate_cmd.evaluate),
-            ("config", config_cmd.config),
-            ("report", report_cmd.report),
-            ("dedup", dedup_cmd.dedup),
-        ):
-            app.command(name, epilog=EPILOG, context_settings=CONTEXT)(func)
-    from syndup.cli import index_cmd
-
-    app.add_typer(index_cmd.app, name="index", epilog=EPILOG, context_settings=CONTEXT)
-    return app
+if TYPE_CHECKING:
+    import typer
 
 
 def __getattr__(name: str) -> typer.Typer:
     if name == "app":  # the whole tree, built on first use (``from syndup.cli import app``)
+        from syndup.cli.app import build_app
+
         globals()["app"] = built = build_app()
         return built
     raise AttributeError(f"module 'syndup.cli' has no attribute {name!r}")
+
+
+def quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def main() -> None:
@@ -97,14 +44,21 @@ def main() -> None:
     the interpreter's last garbage collection skips them. That collection otherwise costs
     ~1 CPU-s at exit (numba's and the libraries' module graphs; measured 2-4 s of wall
     under load) after every output has landed."""
-    only = "index" if sys.argv[1:2] == ["index"] else None
+    args = sys.argv[1:]
     try:
-        build_app(only=only)()
+        if args[:2] == ["index", "explain"]:
+            from syndup.cli.fast import index_explain
+
+            if index_explain(args[2:]):
+                return
+        from syndup.cli.app import build_app
+
+        build_app(only="index" if args[:1] == ["index"] else None)()
     except BrokenPipeError:
         quiet_stdout()
         sys.exit(0)
     except KeyboardInterrupt:
-        typer.echo("syndup: interrupted", err=True)
+        print("syndup: interrupted", file=sys.stderr)
         sys.exit(130)
     finally:
         gc.freeze()

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from syndup.cli.fast import FORMATS, read_explanation, show_explanation
 from syndup.cli.options import (
     BodyCol,
     ConfigOpt,
@@ -311,16 +312,10 @@ def explain(
 ) -> None:
     """Why two indexed articles are (not) copies, from the stored data (no re-run)."""
     fmt = _fmt(format, None)
-    with _open(db) as index:
-        exp = index.explain(id_a, id_b)
-    if fmt == "table":
-        from syndup.cli.explain_cmd import print_explanation
-
-        print_explanation(exp, stdout_console())
-    elif fmt in ("json", "jsonl"):
-        print(json.dumps(_jsonable(exp.to_dict()), indent=2 if fmt == "json" else None))
-    else:
+    exp = read_explanation(db, id_a, id_b)
+    if fmt not in FORMATS:
         raise typer.BadParameter("explain prints table, json or jsonl")
+    show_explanation(exp, fmt)
 
 
 @app.command("stats")

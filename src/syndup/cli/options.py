@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from syndup.cli import quiet_stdout
 from syndup.config import Config
 from syndup.errors import EXIT_INTERNAL, SyndupError
 
@@ -301,15 +301,6 @@ def handle_errors(func: F) -> F:
 def _broken_pipe(exc: OSError) -> bool:
     """polars reports a closed pipe as a plain OSError with the OS message."""
     return isinstance(exc, BrokenPipeError) or exc.errno == 32 or "os error 32" in str(exc)
-
-
-def quiet_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def setup_logging(*, quiet: bool, verbose: bool = False, console: Console | None = None) -> None:

@@ -9,18 +9,20 @@ new articles alike. Nothing is re-normalised or re-signed.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 
 from syndup.config import Config
 from syndup.index.store import ARTICLE_SCHEMA, BODY_COLUMNS, Store, unique
 from syndup.prepare import Prepared, prepare
 from syndup.textstore import TextStore
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 UTC = pl.Datetime("us", "UTC")
 OWN_COLUMNS = ("id", "outlet", "published", "headline")  # stored as columns, not in facts
@@ -49,6 +51,8 @@ _ZSTD = threading.local()  # one codec per thread (creating one per call costs m
 def _codec() -> pa.Codec:
     codec = getattr(_ZSTD, "codec", None)
     if codec is None:
+        import pyarrow as pa  # here: a read that decompresses no body does not load it
+
         codec = _ZSTD.codec = pa.Codec("zstd")
     return codec
 
@@ -183,20 +187,57 @@ class _Joined(TextStore):
         return self._lazy.get(rows)
 
 
-_LAYOUTS: dict[str, list[tuple[str, str]]] = {}
+# ``Prepared.docs`` as ``prepare`` builds it, column by column (for every config: no
+# setting adds or drops a column). Declared, not derived: deriving it runs ``prepare`` on an
+# empty table (~50-120 ms, 53 polars queries), which every ``Index.open`` paid for the
+# layout check. ``check_docs`` holds each prepared batch to it, and a test holds
+# ``prepare`` of an empty table to it, so it cannot drift from the stage.
+DOC_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.String(),
+    "outlet": pl.String(),
+    "published": UTC,
+    "headline": pl.String(),
+    "headline_norm": pl.String(),
+    "wire": pl.String(),
+    "dateline_date": pl.String(),
+    "dateline_city": pl.String(),
+    "wire_dateline_date": pl.String(),
+    "boilerplate_paras": pl.UInt32(),
+    "body_start": pl.String(),
+    "headline_words": pl.UInt32(),
+    "wire_byline": pl.Boolean(),
+    "headline_figures": pl.String(),
+    "headline_generic": pl.Boolean(),
+    "roundup_headline": pl.Boolean(),
+    "weekdays": pl.UInt8(),
+    "roundup_openings": pl.String(),
+    "body_words": pl.UInt32(),
+    "body_shingles": pl.UInt32(),
+    "usable": pl.Boolean(),
+}
 
 
 def doc_layout(config: Config) -> list[tuple[str, str]]:
     """``(column, dtype)`` of ``Prepared.docs`` as this syndup builds it (recorded in the
-    index metadata: an index built with another layout is refused, not misread). Computed
-    once per config and process (it runs ``prepare`` on an empty table)."""
-    key = json.dumps(config.to_dict(), sort_keys=True)
-    if key not in _LAYOUTS:
-        _LAYOUTS[key] = _doc_layout(config)
-    return list(_LAYOUTS[key])
+    index metadata: an index built with another layout is refused, not misread); the same
+    for every config (``DOC_SCHEMA``)."""
+    return [(c, str(t)) for c, t in DOC_SCHEMA.items()]
 
 
-def _doc_layout(config: Config) -> list[tuple[str, str]]:
+def check_docs(docs: pl.DataFrame) -> None:
+    """Raise if ``prepare`` built other article columns than ``DOC_SCHEMA`` declares (a
+    syndup bug: rows would be stored under a layout the metadata does not describe)."""
+    if dict(docs.schema) != DOC_SCHEMA:
+        got = [(c, str(t)) for c, t in docs.schema.items()]
+        raise RuntimeError(
+            f"prepare's article columns {got} differ from DOC_SCHEMA: update "
+            "syndup.index.articles.DOC_SCHEMA (indexes built before are then refused)"
+        )
+
+
+def prepared_layout(config: Config) -> list[tuple[str, str]]:
+    """The layout ``prepare`` really builds, read from an empty table (tests hold
+    ``DOC_SCHEMA`` to it)."""
     from syndup.io import STANDARD_COLUMNS
 
     empty = pl.DataFrame(

@@ -89,11 +89,15 @@ class BandRuns:
 
 
 def first_live(
-    key_index: np.ndarray, docs: np.ndarray, live: np.ndarray, anchors: int
+    key_index: np.ndarray, docs: np.ndarray, live: np.ndarray | None, anchors: int
 ) -> np.ndarray:
-    """The docs that are among the first ``anchors`` live docs of their key."""
-    keep = np.isin(docs, live)
-    k, d = key_index[keep], docs[keep]
+    """The docs that are among the first ``anchors`` live docs of their key (``live``:
+    the stored docs among ``docs``; None when all are)."""
+    if live is None:
+        k, d = key_index, docs
+    else:
+        keep = np.isin(docs, live)
+        k, d = key_index[keep], docs[keep]
     if not len(k):
         return np.zeros(0, np.int64)
     first = np.ones(len(k), dtype=bool)
@@ -117,10 +121,11 @@ def append_run(
     runs as the policy says; returns the next free segment id. Call inside a write session,
     after ``cache.sync``. ``purge``: drop removed articles' entries while merging (False
     when the store has never removed an article: nothing to look up)."""
-    fresh = unique(docs)
     order = np.lexsort((docs, keys))
     runs = cache.runs[name]
-    runs.append(Run(next_seg, keys[order].astype(np.uint64), docs[order].astype(np.uint32)))
+    runs.append(
+        Run(next_seg, keys[order].astype(np.uint64, copy=False), docs[order].astype(np.uint32))
+    )
     written = [runs[-1]]
     next_seg += 1
     while (
@@ -131,6 +136,7 @@ def append_run(
         older, newer = runs[-2], runs[-1]
         k, d = merge_sorted(older, newer)
         if purge:
+            fresh = unique(docs)  # sorted only when merging purges: most adds never do
             known = unique(d)
             known = known[~np.isin(known, fresh)]
             live = np.concatenate([store.live_docs(known), fresh])
@@ -145,14 +151,14 @@ def append_run(
                 store.delete_segment(name, old.seg)
         runs[-2:] = [merged]
         written.append(merged)
-    for run in written:
-        store.put_segment(
-            name,
-            run.seg,
-            run.keys.astype("<u8").tobytes(),
-            run.docs.astype("<u4").tobytes(),
-        )
+    for run in written:  # the arrays' own memory, not two copies of each (a run is <= 384 MB)
+        store.put_segment(name, run.seg, _raw(run.keys, "<u8"), _raw(run.docs, "<u4"))
     return next_seg
+
+
+def _raw(values: np.ndarray, dtype: str) -> memoryview:
+    """The bytes of ``values`` as ``dtype`` (little-endian), without a copy when they are."""
+    return memoryview(np.ascontiguousarray(values, dtype=dtype)).cast("B")
 
 
 def merge_sorted(older: Run, newer: Run) -> tuple[np.ndarray, np.ndarray]:

@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from syndup.config import Config
-from syndup.index.articles import doc_layout, read_prepared, take
+from syndup.index.articles import check_docs, doc_layout, read_prepared, take
 from syndup.index.bands import BandRuns, append_run
 from syndup.index.meta import check_meta, layouts, parse_duration
 from syndup.index.reads import ASSIGNMENT_COLUMNS, Reads
@@ -128,6 +128,7 @@ class Index(Reads):
             self._thin = ThinRows()
 
         prepared = prepare(fresh, self.config)  # pure: outside the write lock
+        check_docs(prepared.docs)
         session = self._store.writing() if write else self._store.reading()
         with session, self._fresh_bands():
             meta = self._store.read_meta() or {}

@@ -374,7 +374,9 @@ class RedisStore(Store):
             self.w.sadd(self._k("k", comp), *moved)
         self.w.hset(self._k("m"), mapping=values)
 
-    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None:
+    def put_segment(
+        self, index: str, seg: int, keys: bytes | memoryview, docs: bytes | memoryview
+    ) -> None:
         self.w.set(self._k("rk", index, seg), keys)
         self.w.set(self._k("rd", index, seg), docs)
         self.w.sadd(self._k("runs", index), seg)

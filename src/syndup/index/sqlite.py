@@ -223,9 +223,12 @@ class SQLiteStore(Store):
 
     def edges(self, docs: np.ndarray) -> pl.DataFrame:
         cols = ", ".join(EDGE_SCHEMA)
+        # UNION ALL with the overlap left out of the second half: the same rows as a UNION,
+        # without comparing every column of every row to drop duplicates.
         sql = (
             f"WITH d(doc) AS (SELECT value FROM json_each(?)) "
-            f"SELECT {cols} FROM edges WHERE a IN d UNION SELECT {cols} FROM edges WHERE b IN d"
+            f"SELECT {cols} FROM edges WHERE a IN d "
+            f"UNION ALL SELECT {cols} FROM edges WHERE b IN d AND a NOT IN d"
         )
         return self._select(sql, (_json(docs),), EDGE_SCHEMA)
 
@@ -269,7 +272,9 @@ class SQLiteStore(Store):
     def put_members(self, rows: pl.DataFrame) -> None:
         self._insert("members", rows.select(list(MEMBER_SCHEMA)), replace=True)
 
-    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None:
+    def put_segment(
+        self, index: str, seg: int, keys: bytes | memoryview, docs: bytes | memoryview
+    ) -> None:
         self.db.execute(
             "INSERT INTO runs (seg, band_index, keys, docs) VALUES (?, ?, ?, ?)",
             (seg, index, keys, docs),

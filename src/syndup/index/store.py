@@ -233,7 +233,11 @@ class Store(ABC):
         """Insert or replace member rows (``MEMBER_SCHEMA``)."""
 
     @abstractmethod
-    def put_segment(self, index: str, seg: int, keys: bytes, docs: bytes) -> None: ...
+    def put_segment(
+        self, index: str, seg: int, keys: bytes | memoryview, docs: bytes | memoryview
+    ) -> None:
+        """Store one run (raw little-endian uint64 keys and uint32 docs); the buffers stay
+        unchanged until the write session ends."""
 
     @abstractmethod
     def delete_segment(self, index: str, seg: int) -> None: ...

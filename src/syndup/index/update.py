@@ -133,14 +133,17 @@ def plan_add(
     hits["wire_feed"] = bands.lookup(
         "wire_feed", unique(probes[probes != 0]), per_key=np.iinfo(np.int64).max
     )
-    seen = unique(np.concatenate([d for _, d in hits.values()]))
-    live = store.live_docs(seen) if len(seen) and not all_live else seen
+    live = None  # every doc in the runs is stored: nothing to look up or drop
+    if not all_live:
+        seen = unique(np.concatenate([d for _, d in hits.values()]))
+        live = store.live_docs(seen) if len(seen) else seen
     found = {
         name: first_live(k, d, live, anchors)
         for name, (k, d) in hits.items()
         if name != "wire_feed"
     }
-    found["wire_feed"] = unique(hits["wire_feed"][1][np.isin(hits["wire_feed"][1], live)])
+    feed_docs = hits["wire_feed"][1]
+    found["wire_feed"] = unique(feed_docs if live is None else feed_docs[np.isin(feed_docs, live)])
     old_docs, old, pairs = step_candidates(store, found, new, config, layout, thin)
     n_old = len(old_docs)
     doc_of = np.concatenate([old_docs, new_docs])
