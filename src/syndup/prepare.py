@@ -9,6 +9,7 @@ arrays for the whole corpus never exist at once.
 from __future__ import annotations
 
 import dataclasses
+import mmap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -112,18 +113,25 @@ class Prepared:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
 
-    def for_clustering(self, rows: np.ndarray) -> Prepared:
+    def for_clustering(self, rows: np.ndarray, *, in_place: bool = False) -> Prepared:
         """This preparation without the search signatures and with ``body_sig`` cut to the
         given rows (the ends of the matched edges: the only rows the cluster stage compares),
-        read through ``body_jaccard``. Exact, not an estimate: the kept rows are copied
-        whole. At 1M articles the full matrix is ~1 GB; what is kept depends on how many
-        articles have a copy. Trade-off: ``body_sig`` is no longer aligned with ``docs``
-        (``body_slots`` maps rows to it); keep signatures to get the aligned matrix."""
+        read through ``body_jaccard``. Exact, not an estimate: the kept rows are kept whole.
+        At 1M articles the full matrix is ~1 GB; what is kept depends on how many articles
+        have a copy. Trade-off: ``body_sig`` is no longer aligned with ``docs``
+        (``body_slots`` maps rows to it); keep signatures to get the aligned matrix.
+
+        ``in_place``: the kept rows move to the front of this preparation's own matrix and
+        the rest of its memory goes back to the system (``compact_rows``), so no copy lives
+        beside the full matrix; this preparation's ``body_sig`` is then spent (do not use
+        it again). Otherwise the kept rows are copied."""
         out = self.without_search_signatures()
         rows = np.unique(np.asarray(rows, dtype=np.int64))
+        kept = self._slots(rows)  # ascending, as ``rows`` (slots are handed out in order)
         slots = np.full(self.docs.height, -1, dtype=np.int32)
         slots[rows] = np.arange(len(rows), dtype=np.int32)
-        out = dataclasses.replace(out, body_sig=self.body_signatures(rows), body_slots=slots)
+        sig = compact_rows(self.body_sig, kept) if in_place else self.body_sig[kept]
+        out = dataclasses.replace(out, body_sig=sig, body_slots=slots)
         if "arrays" in self.__dict__:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
@@ -326,7 +334,7 @@ def prepare(
             raise ValueError(f"order has {len(order)} rows, df {n}")
     size = scfg.batch_size
     starts = list(range(0, n, size))
-    body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
+    body_sig = page_array((n, scfg.num_perm), np.uint32)  # compacted in place later
     lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
     head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)
@@ -451,6 +459,48 @@ def prepare(
         config=config,
         figures=figures,
     )
+
+
+PAGE_ARRAY_BYTES = 16 << 20  # matrices at least this large get their own memory map
+
+
+def page_array(shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """An uninitialised array in its own anonymous memory map when it is large (at least
+    ``PAGE_ARRAY_BYTES``), else ``np.empty``: ``compact_rows`` can then hand the unused
+    end of it back to the system while the array lives on."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if size < PAGE_ARRAY_BYTES:
+        return np.empty(shape, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype).reshape(shape)
+
+
+def compact_rows(matrix: np.ndarray, rows: np.ndarray, *, cells: int = 8_000_000) -> np.ndarray:
+    """``matrix[rows]`` for ascending distinct ``rows``, built in ``matrix``'s own memory:
+    rows move to the front a slice at a time (a temporary of at most ~``cells`` values) and,
+    when ``matrix`` lies in a memory map of its own (``page_array``), the pages past the
+    kept rows are handed back (``MADV_DONTNEED``). Returns a view of the front; ``matrix``
+    itself is spent (its other rows are gone). Without a memory map (or without
+    ``madvise``) the rows are copied instead, as ``matrix[rows]``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    base = matrix.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    if (
+        not (isinstance(base, mmap.mmap) and hasattr(base, "madvise"))
+        or not matrix.flags.c_contiguous
+    ):
+        return matrix[rows]
+    if len(rows) and (np.any(np.diff(rows) <= 0) or rows[0] < 0 or rows[-1] >= len(matrix)):
+        raise ValueError("rows must be ascending, distinct and in range")
+    step = max(1, cells // max(1, matrix.shape[1] if matrix.ndim > 1 else 1))
+    for lo in range(0, len(rows), step):  # destination k <= rows[k]: no row is overwritten
+        matrix[lo : lo + step] = matrix[rows[lo : lo + step]]  # before it has been moved
+    offset = matrix.ctypes.data - np.frombuffer(base, dtype=np.uint8).ctypes.data
+    keep = offset + len(rows) * matrix.strides[0]
+    start = -(-keep // mmap.PAGESIZE) * mmap.PAGESIZE
+    if start < len(base):
+        base.madvise(mmap.MADV_DONTNEED, start, len(base) - start)
+    return matrix[: len(rows)]
 
 
 def _permute_rows(matrix: np.ndarray, order: np.ndarray, *, cells: int = 8_000_000) -> None:
