@@ -9,7 +9,6 @@ arrays for the whole corpus never exist at once.
 from __future__ import annotations
 
 import dataclasses
-import mmap
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
+from syndup.compact import compact_rows, page_array
 from syndup.config import Config
 from syndup.io import STANDARD_COLUMNS
 from syndup.normalize import (
@@ -459,48 +459,6 @@ def prepare(
         config=config,
         figures=figures,
     )
-
-
-PAGE_ARRAY_BYTES = 16 << 20  # matrices at least this large get their own memory map
-
-
-def page_array(shape: tuple[int, ...], dtype: type) -> np.ndarray:
-    """An uninitialised array in its own anonymous memory map when it is large (at least
-    ``PAGE_ARRAY_BYTES``), else ``np.empty``: ``compact_rows`` can then hand the unused
-    end of it back to the system while the array lives on."""
-    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
-    if size < PAGE_ARRAY_BYTES:
-        return np.empty(shape, dtype=dtype)
-    return np.frombuffer(mmap.mmap(-1, size), dtype=dtype).reshape(shape)
-
-
-def compact_rows(matrix: np.ndarray, rows: np.ndarray, *, cells: int = 8_000_000) -> np.ndarray:
-    """``matrix[rows]`` for ascending distinct ``rows``, built in ``matrix``'s own memory:
-    rows move to the front a slice at a time (a temporary of at most ~``cells`` values) and,
-    when ``matrix`` lies in a memory map of its own (``page_array``), the pages past the
-    kept rows are handed back (``MADV_DONTNEED``). Returns a view of the front; ``matrix``
-    itself is spent (its other rows are gone). Without a memory map (or without
-    ``madvise``) the rows are copied instead, as ``matrix[rows]``."""
-    rows = np.asarray(rows, dtype=np.int64)
-    base = matrix.base
-    while isinstance(base, np.ndarray):
-        base = base.base
-    if (
-        not (isinstance(base, mmap.mmap) and hasattr(base, "madvise"))
-        or not matrix.flags.c_contiguous
-    ):
-        return matrix[rows]
-    if len(rows) and (np.any(np.diff(rows) <= 0) or rows[0] < 0 or rows[-1] >= len(matrix)):
-        raise ValueError("rows must be ascending, distinct and in range")
-    step = max(1, cells // max(1, matrix.shape[1] if matrix.ndim > 1 else 1))
-    for lo in range(0, len(rows), step):  # destination k <= rows[k]: no row is overwritten
-        matrix[lo : lo + step] = matrix[rows[lo : lo + step]]  # before it has been moved
-    offset = matrix.ctypes.data - np.frombuffer(base, dtype=np.uint8).ctypes.data
-    keep = offset + len(rows) * matrix.strides[0]
-    start = -(-keep // mmap.PAGESIZE) * mmap.PAGESIZE
-    if start < len(base):
-        base.madvise(mmap.MADV_DONTNEED, start, len(base) - start)
-    return matrix[: len(rows)]
 
 
 def _permute_rows(matrix: np.ndarray, order: np.ndarray, *, cells: int = 8_000_000) -> None:
