@@ -306,7 +306,13 @@ class Detector:
         plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=body_j)
         stored = stored_features(prepared, a, b, plan, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
-        frames: list[pl.DataFrame | None] = []
+        rules = self.config.verify
+        keep = _decided if keep_pairs else _matched
+        # Pairs outside the OCR band are decided batch by batch (their OCR features stay
+        # null) and kept as ``keep`` cuts them; only the band's pairs wait, whole, for the
+        # OCR evidence, read for all batches in one walk below. ``_pos`` restores the order.
+        decided: list[pl.DataFrame] = []
+        waiting: list[pl.DataFrame] = []
         bands = []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
@@ -317,11 +323,16 @@ class Detector:
                 scopes=scopes,
                 body_jaccard=body_j[start:stop],
                 lead_jaccard=lead_j[start:stop],
-                rules=self.config.verify.rules,
+                rules=rules.rules,
                 stored={k: v[..., start:stop] for k, v in stored.items()},
             )
-            frames.append(frame)
+            frame = frame.with_row_index("_pos")
+            in_band = pl.Series(band)
+            ruled = apply_rules(with_ocr(frame, np.full((4, frame.height), np.nan)), rules)
+            decided.append(keep(ruled.filter(~in_band), "_pos"))
+            waiting.append(frame.filter(in_band))
             bands.append(np.flatnonzero(band) + start)
+            del frame, ruled
             if self.progress:
                 self.progress("verify", stop, len(a))
         del stored, lead_j
@@ -330,20 +341,21 @@ class Detector:
         ocr = stored_features(prepared, a[ocr_rows], b[ocr_rows], plan).get("ocr")
         parts = []
         matched = 0
-        for k, start in enumerate(range(0, len(a), batch)):
-            frame, frames[k] = frames[k], None  # each batch's frame freed once ruled
-            assert frame is not None
-            values = np.full((4, frame.height), np.nan)
-            lo, hi = np.searchsorted(ocr_rows, [start, start + frame.height])
-            if ocr is not None:
-                values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
-            feats = apply_rules(with_ocr(frame, values), self.config.verify)
-            del frame
-            matched += int(feats["matched"].sum())
-            parts.append(_decided(feats) if keep_pairs else _matched(feats))
+        done = 0
+        decided.reverse()  # taken batch by batch from the end: each freed once joined
+        waiting.reverse()
+        while decided:
+            early, late = decided.pop(), waiting.pop()
+            if late.height:
+                assert ocr is not None
+                values = ocr[:, done : done + late.height]  # the band's rows, in order
+                done += late.height
+                late = keep(apply_rules(with_ocr(late, values), rules), "_pos")
+                early = pl.concat([early, late], how="vertical_relaxed").sort("_pos")
+            matched += int(early["matched"].sum())
+            parts.append(early.drop("_pos"))
         if not parts:
-            empty = apply_rules(pair_features(pairs, prepared), self.config.verify)
-            parts = [_decided(empty) if keep_pairs else _matched(empty)]
+            parts = [keep(apply_rules(pair_features(pairs, prepared), rules))]
         self.stats["pairs"] = {"candidates": len(a), "verified": len(a), "matched": matched}
         return pl.concat(parts, how="vertical_relaxed", rechunk=False)
 
@@ -489,16 +501,16 @@ STATUS = pl.Enum(["matched", "rejected", "skipped"])
 MATCHED_COLUMNS = ("a", "b", "rule", *dict.fromkeys((*EDGE_FEATURES, *EVIDENCE)), "matched")
 
 
-def _decided(feats: pl.DataFrame) -> pl.DataFrame:
+def _decided(feats: pl.DataFrame, *extra: str) -> pl.DataFrame:
     """A verified batch's ``verified`` and ``status`` columns, set per batch: a column added
     to the joined frame would make polars rechunk every feature column (a full copy of the
-    features, ~0.8 GB at 1M)."""
+    features, ~0.8 GB at 1M). Every column is kept (``extra`` names ones a caller needs)."""
     return feats.with_columns(pl.lit(True).alias("verified")).with_columns(_status())
 
 
-def _matched(feats: pl.DataFrame) -> pl.DataFrame:
-    """A verified batch's matched pairs with ``MATCHED_COLUMNS`` only."""
-    return feats.select(MATCHED_COLUMNS).filter(pl.col("matched"))
+def _matched(feats: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    """A verified batch's matched pairs with ``MATCHED_COLUMNS`` (and ``extra``) only."""
+    return feats.select(*extra, *MATCHED_COLUMNS).filter(pl.col("matched"))
 
 
 def _status() -> pl.Expr:
