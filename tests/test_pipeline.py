@@ -140,21 +140,24 @@ def test_releasing_search_signatures_changes_nothing(
     wire_corpus: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Clustering runs without the lead and headline signatures (released in verify when
-    ``keep_signatures`` is off) and with the body signatures compacted in place: every
-    table equals a run that keeps them."""
+    ``keep_signatures`` is off), with the body signatures compacted in place and released
+    after the story graph: every table equals a run that keeps them."""
     monkeypatch.setattr("syndup.compact.PAGE_ARRAY_BYTES", 0)  # in place even when small
     kept = syndup.Detector()
     freed = syndup.Detector(keep_signatures=False)
     a, b = kept.run(wire_corpus), freed.run(wire_corpus)
-    assert isinstance(freed.last_prepared.body_sig.base, np.ndarray)  # a view: in place
     for name in ("assignments", "pairs", "clusters", "rejects"):
         assert getattr(b, name).equals(getattr(a, name)), name
     assert kept.last_prepared is not None and freed.last_prepared is not None
     assert kept.last_prepared.lead_sig.shape[0] == wire_corpus.height
     assert freed.last_prepared.lead_sig.shape == (0, kept.last_prepared.lead_sig.shape[1])
     assert freed.last_prepared.headline_sig.shape[0] == 0
-    # The body signatures are cut to the ends of matched edges, read through their slots.
-    full, cut = kept.last_prepared, freed.last_prepared
+    assert freed.last_prepared.body_sig.shape[0] == 0
+    with pytest.raises(ValueError, match="dropped by for_clustering"):
+        freed.last_prepared.body_jaccard(np.array([0]), np.array([1]))
+    # In place, the body signatures are cut to the ends of matched edges, read through
+    # their slots, in the full matrix's own memory.
+    full = kept.last_prepared
     ends = a.pairs.filter(pl.col("matched"))
     rows = (
         full.docs.with_row_index("row")
@@ -163,7 +166,12 @@ def test_releasing_search_signatures_changes_nothing(
         )["row"]
         .to_numpy()
     )
+    spent = syndup.Detector().prepare(wire_corpus)
+    assert (spent.body_sig == full.body_sig).all()
+    memory = spent.body_sig
+    cut = spent.for_clustering(rows, in_place=True)
     assert 0 < cut.body_sig.shape[0] == len(rows) < full.body_sig.shape[0]
+    assert np.shares_memory(cut.body_sig, memory)
     assert (cut.body_signatures(rows) == full.body_sig[rows]).all()
     pa, pb = np.meshgrid(rows, rows)
     assert (

@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from syndup.body_checks import stored_features, text_plan
+from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.errors import InputError, Problem
 from syndup.graph_cuts import EDGE_FEATURES
@@ -29,7 +30,7 @@ from syndup.io.read import stream_parquet
 from syndup.io.write import text_ready
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
-from syndup.result import EVIDENCE, Result, assemble
+from syndup.result import EVIDENCE, Result, assemble, canonical_similarity, cluster_edges
 from syndup.rules import apply_rules, feature_scopes
 from syndup.signature import pair_jaccard
 from syndup.verify import pair_features, with_ocr, word_features
@@ -255,7 +256,22 @@ class Detector:
                 self.last_prepared = None  # the matrix is compacted in place: one holder
                 prepared = self.last_prepared = prepared.for_clustering(rows, in_place=True)
         with self._stage("cluster"):
-            result = assemble(prepared, feats, self.config, self.stats)
+            edges = cluster_edges(feats)
+            clusters = build_clusters(prepared, edges, self.config.cluster)
+            similarity = canonical_similarity(prepared, clusters[1])
+            if not self.keep_signatures:  # the graph and similarities read them last
+                self.last_prepared = None
+                prepared = self.last_prepared = prepared.without_body_signatures()
+            result = assemble(
+                prepared,
+                feats,
+                self.config,
+                self.stats,
+                edges=edges,
+                clusters=clusters,
+                similarity=similarity,
+            )
+            del edges, clusters, similarity
             assert self.last_reading is not None
             result = complete(result, self.last_reading, prepared)
             if self.progress:

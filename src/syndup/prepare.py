@@ -136,6 +136,12 @@ class Prepared:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
 
+    def without_body_signatures(self) -> Prepared:
+        """This preparation with no body signature row left (``for_clustering`` of no rows,
+        in place: their memory goes back to the system; this one's ``body_sig`` is spent),
+        for the stages after the story graph and the canonical similarities."""
+        return self.for_clustering(np.zeros(0, dtype=np.int64), in_place=True)
+
     def body_signatures(self, rows: np.ndarray) -> np.ndarray:
         """Body signature rows of the given articles (a copy), compacted or not."""
         return self.body_sig[self._slots(rows)]
