@@ -136,9 +136,13 @@ def test_large_corpus_path_gives_identical_results(tmp_path, wire_corpus: pl.Dat
     assert json.loads(blank_row["raw"].item())["body"] == "  "  # rejects keep the raw input
 
 
-def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) -> None:
-    """Clustering runs without the lead and headline signatures (released after verify when
-    ``keep_signatures`` is off): every table equals a run that keeps them."""
+def test_releasing_search_signatures_changes_nothing(
+    wire_corpus: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clustering runs without the lead and headline signatures (released in verify when
+    ``keep_signatures`` is off), with the body signatures compacted in place and released
+    after the story graph: every table equals a run that keeps them."""
+    monkeypatch.setattr("syndup.compact.PAGE_ARRAY_BYTES", 0)  # in place even when small
     kept = syndup.Detector()
     freed = syndup.Detector(keep_signatures=False)
     a, b = kept.run(wire_corpus), freed.run(wire_corpus)
@@ -148,8 +152,12 @@ def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) 
     assert kept.last_prepared.lead_sig.shape[0] == wire_corpus.height
     assert freed.last_prepared.lead_sig.shape == (0, kept.last_prepared.lead_sig.shape[1])
     assert freed.last_prepared.headline_sig.shape[0] == 0
-    # The body signatures are cut to the ends of matched edges, read through their slots.
-    full, cut = kept.last_prepared, freed.last_prepared
+    assert freed.last_prepared.body_sig.shape[0] == 0
+    with pytest.raises(ValueError, match="dropped by for_clustering"):
+        freed.last_prepared.body_jaccard(np.array([0]), np.array([1]))
+    # In place, the body signatures are cut to the ends of matched edges, read through
+    # their slots, in the full matrix's own memory.
+    full = kept.last_prepared
     ends = a.pairs.filter(pl.col("matched"))
     rows = (
         full.docs.with_row_index("row")
@@ -158,7 +166,12 @@ def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) 
         )["row"]
         .to_numpy()
     )
+    spent = syndup.Detector().prepare(wire_corpus)
+    assert (spent.body_sig == full.body_sig).all()
+    memory = spent.body_sig
+    cut = spent.for_clustering(rows, in_place=True)
     assert 0 < cut.body_sig.shape[0] == len(rows) < full.body_sig.shape[0]
+    assert np.shares_memory(cut.body_sig, memory)
     assert (cut.body_signatures(rows) == full.body_sig[rows]).all()
     pa, pb = np.meshgrid(rows, rows)
     assert (
@@ -167,6 +180,23 @@ def test_releasing_search_signatures_changes_nothing(wire_corpus: pl.DataFrame) 
     dropped = np.setdiff1d(np.arange(full.docs.height), rows)[:1]
     with pytest.raises(ValueError, match="dropped by for_clustering"):
         cut.body_jaccard(dropped, rows[:1])
+
+
+def test_keeping_only_matched_pairs_changes_no_other_table(wire_corpus: pl.DataFrame) -> None:
+    """``keep_pairs=False`` (``syndup cluster`` without ``--pairs``): the same assignments,
+    clusters, rejects and counts; ``pairs`` holds the matched pairs with the clustering's
+    columns, equal to those rows and columns of every pair."""
+    from syndup.pipeline import MATCHED_COLUMNS
+
+    full = syndup.Detector(keep_signatures=False).run(wire_corpus)
+    lean = syndup.Detector(keep_signatures=False, keep_pairs=False).run(wire_corpus)
+    for name in ("assignments", "clusters", "rejects"):
+        assert getattr(lean, name).equals(getattr(full, name)), name
+    assert lean.summary() == full.summary()
+    columns = ["id_a", "id_b", *MATCHED_COLUMNS[2:]]
+    assert lean.pairs.columns == columns
+    matched = full.pairs.filter(pl.col("matched")).select(columns)
+    assert matched.height > 0 and lean.pairs.equals(matched)
 
 
 @pytest.fixture(scope="module")

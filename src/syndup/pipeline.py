@@ -21,14 +21,16 @@ import numpy as np
 import polars as pl
 
 from syndup.body_checks import stored_features, text_plan
+from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.errors import InputError, Problem
+from syndup.graph_cuts import EDGE_FEATURES
 from syndup.io import Reading, read_articles
 from syndup.io.read import stream_parquet
 from syndup.io.write import text_ready
 from syndup.lsh import band_params, signature_candidates
 from syndup.prepare import Prepared, offload_bodies, prepare
-from syndup.result import Result, assemble
+from syndup.result import EVIDENCE, Result, assemble, canonical_similarity, cluster_edges
 from syndup.rules import apply_rules, feature_scopes
 from syndup.signature import pair_jaccard
 from syndup.verify import pair_features, with_ocr, word_features
@@ -46,7 +48,13 @@ class Detector:
     HTML report and ``dedup`` write them back). Off by default: a large corpus's raw text
     then lives only in the compressed store while it is needed, not for the whole run.
     ``keep_signatures``: keep the lead and headline signatures in ``last_prepared`` after
-    verification (``explain`` reads them); off, the clustering stage runs without them.
+    verification (``explain`` reads them); off, verification releases them as soon as it has
+    read them, and the clustering stage runs with only the body signatures it compares
+    (see ``Prepared.for_clustering``).
+    ``keep_pairs``: keep every candidate pair with all its features in ``Result.pairs``
+    (``--pairs`` writes them). Off, ``Result.pairs`` holds only the matched pairs, with the
+    columns the clustering reads (``MATCHED_COLUMNS``), cut to them batch by batch as they
+    are decided: at 1M articles ~7M feature rows of ~40 columns are not kept.
     """
 
     def __init__(
@@ -56,11 +64,13 @@ class Detector:
         progress: ProgressFn | None = None,
         keep_input: bool = False,
         keep_signatures: bool = True,
+        keep_pairs: bool = True,
     ):
         self.config = config or Config()
         self.progress = progress
         self.keep_input = keep_input
         self.keep_signatures = keep_signatures
+        self.keep_pairs = keep_pairs
         self.stats: dict[str, Any] = {}
         self.last_prepared: Prepared | None = None
         self.last_reading: Reading | None = None
@@ -232,45 +242,78 @@ class Detector:
 
     def run(self, data: pl.DataFrame | str | os.PathLike[str], **read_opts: Any) -> Result:
         """Run every stage and assemble the result tables."""
-        prepared = self.prepare(data, **read_opts)
-        self.last_prepared = prepared
-        docs = prepared.docs
+        # The run holds its preparation only as ``last_prepared``: verification replaces it
+        # with one without the search signatures once it has read them (keep_signatures off).
+        self.last_prepared = self.prepare(data, **read_opts)
+        docs = self.last_prepared.docs
         with self._stage("candidates"):
-            pairs = self.candidates(prepared)
+            pairs = self.candidates(self.last_prepared)
             usable = docs["usable"].to_numpy()
             pairs = pairs.filter(
                 pl.Series(usable[pairs["a"].to_numpy()] & usable[pairs["b"].to_numpy()])
             )
         with self._stage("verify"):
-            feats = self.verify(pairs, prepared)
+            feats = self.verify(
+                pairs,
+                self.last_prepared,
+                release_signatures=not self.keep_signatures,
+                keep_pairs=self.keep_pairs,
+            )
             del pairs
+            prepared = self.last_prepared
             if not self.keep_signatures:  # their last reader was verification
                 # The cluster stage compares only the ends of matched edges.
                 ends = feats.filter(pl.col("matched")).select("a", "b")
                 rows = np.concatenate([ends["a"].to_numpy(), ends["b"].to_numpy()])
                 del ends
-                prepared = self.last_prepared = prepared.for_clustering(rows)
+                self.last_prepared = None  # the matrix is compacted in place: one holder
+                prepared = self.last_prepared = prepared.for_clustering(rows, in_place=True)
         with self._stage("cluster"):
-            result = assemble(prepared, feats, self.config, self.stats)
+            edges = cluster_edges(feats)
+            clusters = build_clusters(prepared, edges, self.config.cluster)
+            similarity = canonical_similarity(prepared, clusters[1])
+            if not self.keep_signatures:  # the graph and similarities read them last
+                self.last_prepared = None
+                prepared = self.last_prepared = prepared.without_body_signatures()
+            result = assemble(
+                prepared,
+                feats,
+                self.config,
+                self.stats,
+                edges=edges,
+                clusters=clusters,
+                similarity=similarity,
+            )
+            del edges, clusters, similarity
             assert self.last_reading is not None
             result = complete(result, self.last_reading, prepared)
             if self.progress:
                 self.progress("cluster", docs.height, docs.height)
-        self.stats["pairs"] = {
-            "candidates": feats.height,
-            "verified": int(feats["verified"].sum()),
-            "matched": int(feats["matched"].sum()),
-        }
         return result
 
-    def verify(self, pairs: pl.DataFrame, prepared: Prepared) -> pl.DataFrame:
-        """Score and decide candidate pairs, most similar first, in batches.
+    def verify(
+        self,
+        pairs: pl.DataFrame,
+        prepared: Prepared,
+        *,
+        release_signatures: bool = False,
+        keep_pairs: bool = True,
+    ) -> pl.DataFrame:
+        """Score and decide candidate pairs, most similar first, in batches; their counts
+        go to ``stats["pairs"]``.
 
         Every candidate is verified, even when its two articles are already joined by
         earlier matches: which edge explains a member (``rule``, ``evidence``) must not
         depend on the order pairs are verified in, so every engine gives the same result
         (the anchor rule already keeps candidates linear in a story's copies; skipping
         joined pairs saved ~22% of verifications at 100k).
+
+        ``release_signatures``: once the signature estimates of every pair are read (before
+        any body is), ``last_prepared`` becomes ``prepared`` without its search signatures
+        and with the body signatures of the candidates' rows only (compacted in place; see
+        ``Prepared.for_clustering``); the caller must hold no other reference to
+        ``prepared``, which is spent. ``keep_pairs``: off, only the matched pairs come back,
+        with ``MATCHED_COLUMNS`` (see ``Detector``).
         """
         scopes = feature_scopes(self.config.verify)
         a = pairs["a"].to_numpy().astype(np.int64)
@@ -279,6 +322,12 @@ class Detector:
         order = np.argsort(-_estimate(prepared, a, b, body_j), kind="stable")
         pairs = pairs[order]
         a, b, body_j = a[order], b[order], body_j[order]
+        lead_j = _chunked_jaccard(prepared.lead_sig, a, b)
+        if release_signatures:  # no signature is read below (``body_jaccard``, ``lead_j``)
+            ends = np.concatenate([a, b])
+            self.last_prepared = None
+            prepared = self.last_prepared = prepared.for_clustering(ends, in_place=True)
+            del ends
         # Every feature that reads bodies (lead ratio, exact containment, template refill,
         # then OCR evidence) is read for all pairs at once, each stored block decompressed
         # once per read (``stored_features``); the batches below only look the values up.
@@ -286,7 +335,13 @@ class Detector:
         plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=body_j)
         stored = stored_features(prepared, a, b, plan, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
-        frames: list[pl.DataFrame | None] = []
+        rules = self.config.verify
+        keep = _decided if keep_pairs else _matched
+        # Pairs outside the OCR band are decided batch by batch (their OCR features stay
+        # null) and kept as ``keep`` cuts them; only the band's pairs wait, whole, for the
+        # OCR evidence, read for all batches in one walk below. ``_pos`` restores the order.
+        decided: list[pl.DataFrame] = []
+        waiting: list[pl.DataFrame] = []
         bands = []
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
@@ -296,30 +351,41 @@ class Detector:
                 body_ngram=ngram,
                 scopes=scopes,
                 body_jaccard=body_j[start:stop],
-                rules=self.config.verify.rules,
+                lead_jaccard=lead_j[start:stop],
+                rules=rules.rules,
                 stored={k: v[..., start:stop] for k, v in stored.items()},
             )
-            frames.append(frame)
+            frame = frame.with_row_index("_pos")
+            in_band = pl.Series(band)
+            ruled = apply_rules(with_ocr(frame, np.full((4, frame.height), np.nan)), rules)
+            decided.append(keep(ruled.filter(~in_band), "_pos"))
+            waiting.append(frame.filter(in_band))
             bands.append(np.flatnonzero(band) + start)
+            del frame, ruled
             if self.progress:
                 self.progress("verify", stop, len(a))
-        del stored
+        del stored, lead_j
         ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
         plan = {"ocr": np.arange(len(ocr_rows))}
         ocr = stored_features(prepared, a[ocr_rows], b[ocr_rows], plan).get("ocr")
         parts = []
-        for k, start in enumerate(range(0, len(a), batch)):
-            frame, frames[k] = frames[k], None  # each batch's frame freed once ruled
-            assert frame is not None
-            values = np.full((4, frame.height), np.nan)
-            lo, hi = np.searchsorted(ocr_rows, [start, start + frame.height])
-            if ocr is not None:
-                values[:, ocr_rows[lo:hi] - start] = ocr[:, lo:hi]
-            feats = apply_rules(with_ocr(frame, values), self.config.verify)
-            parts.append(_decided(feats))
+        matched = 0
+        done = 0
+        decided.reverse()  # taken batch by batch from the end: each freed once joined
+        waiting.reverse()
+        while decided:
+            early, late = decided.pop(), waiting.pop()
+            if late.height:
+                assert ocr is not None
+                values = ocr[:, done : done + late.height]  # the band's rows, in order
+                done += late.height
+                late = keep(apply_rules(with_ocr(late, values), rules), "_pos")
+                early = pl.concat([early, late], how="vertical_relaxed").sort("_pos")
+            matched += int(early["matched"].sum())
+            parts.append(early.drop("_pos"))
         if not parts:
-            empty = pair_features(pairs, prepared)
-            parts = [_decided(apply_rules(empty, self.config.verify))]
+            parts = [keep(apply_rules(pair_features(pairs, prepared), rules))]
+        self.stats["pairs"] = {"candidates": len(a), "verified": len(a), "matched": matched}
         return pl.concat(parts, how="vertical_relaxed", rechunk=False)
 
 
@@ -459,13 +525,21 @@ class RssWatch:
 
 
 STATUS = pl.Enum(["matched", "rejected", "skipped"])
+#: The columns of the pairs ``Detector(keep_pairs=False)`` keeps (the matched ones): what
+#: the cluster stage reads (the story graph's features, the evidence of each join).
+MATCHED_COLUMNS = ("a", "b", "rule", *dict.fromkeys((*EDGE_FEATURES, *EVIDENCE)), "matched")
 
 
-def _decided(feats: pl.DataFrame) -> pl.DataFrame:
+def _decided(feats: pl.DataFrame, *extra: str) -> pl.DataFrame:
     """A verified batch's ``verified`` and ``status`` columns, set per batch: a column added
     to the joined frame would make polars rechunk every feature column (a full copy of the
-    features, ~0.8 GB at 1M)."""
+    features, ~0.8 GB at 1M). Every column is kept (``extra`` names ones a caller needs)."""
     return feats.with_columns(pl.lit(True).alias("verified")).with_columns(_status())
+
+
+def _matched(feats: pl.DataFrame, *extra: str) -> pl.DataFrame:
+    """A verified batch's matched pairs with ``MATCHED_COLUMNS`` (and ``extra``) only."""
+    return feats.select(*extra, *MATCHED_COLUMNS).filter(pl.col("matched"))
 
 
 def _status() -> pl.Expr:

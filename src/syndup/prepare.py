@@ -17,6 +17,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 
+from syndup.compact import compact_rows, page_array
 from syndup.config import Config
 from syndup.io import STANDARD_COLUMNS
 from syndup.normalize import (
@@ -118,21 +119,34 @@ class Prepared:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
 
-    def for_clustering(self, rows: np.ndarray) -> Prepared:
+    def for_clustering(self, rows: np.ndarray, *, in_place: bool = False) -> Prepared:
         """This preparation without the search signatures and with ``body_sig`` cut to the
         given rows (the ends of the matched edges: the only rows the cluster stage compares),
-        read through ``body_jaccard``. Exact, not an estimate: the kept rows are copied
-        whole. At 1M articles the full matrix is ~1 GB; what is kept depends on how many
-        articles have a copy. Trade-off: ``body_sig`` is no longer aligned with ``docs``
-        (``body_slots`` maps rows to it); keep signatures to get the aligned matrix."""
+        read through ``body_jaccard``. Exact, not an estimate: the kept rows are kept whole.
+        At 1M articles the full matrix is ~1 GB; what is kept depends on how many articles
+        have a copy. Trade-off: ``body_sig`` is no longer aligned with ``docs``
+        (``body_slots`` maps rows to it); keep signatures to get the aligned matrix.
+
+        ``in_place``: the kept rows move to the front of this preparation's own matrix and
+        the rest of its memory goes back to the system (``compact_rows``), so no copy lives
+        beside the full matrix; this preparation's ``body_sig`` is then spent (do not use
+        it again). Otherwise the kept rows are copied."""
         out = self.without_search_signatures()
         rows = np.unique(np.asarray(rows, dtype=np.int64))
+        kept = self._slots(rows)  # ascending, as ``rows`` (slots are handed out in order)
         slots = np.full(self.docs.height, -1, dtype=np.int32)
         slots[rows] = np.arange(len(rows), dtype=np.int32)
-        out = dataclasses.replace(out, body_sig=self.body_signatures(rows), body_slots=slots)
+        sig = compact_rows(self.body_sig, kept) if in_place else self.body_sig[kept]
+        out = dataclasses.replace(out, body_sig=sig, body_slots=slots)
         if "arrays" in self.__dict__:
             out.__dict__["arrays"] = self.__dict__["arrays"]
         return out
+
+    def without_body_signatures(self) -> Prepared:
+        """This preparation with no body signature row left (``for_clustering`` of no rows,
+        in place: their memory goes back to the system; this one's ``body_sig`` is spent),
+        for the stages after the story graph and the canonical similarities."""
+        return self.for_clustering(np.zeros(0, dtype=np.int64), in_place=True)
 
     def body_signatures(self, rows: np.ndarray) -> np.ndarray:
         """Body signature rows of the given articles (a copy), compacted or not."""
@@ -332,7 +346,7 @@ def prepare(
             raise ValueError(f"order has {len(order)} rows, df {n}")
     size = scfg.batch_size
     starts = list(range(0, n, size))
-    body_sig = np.empty((n, scfg.num_perm), dtype=np.uint32)
+    body_sig = page_array((n, scfg.num_perm), np.uint32)  # compacted in place later
     lead_sig = np.empty((n, scfg.lead_num_perm), dtype=np.uint32)
     head_sig = np.empty((n, scfg.headline_num_perm), dtype=np.uint32)
     counts = np.zeros(n, dtype=np.int64)

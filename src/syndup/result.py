@@ -119,18 +119,20 @@ def assemble(
     config: Config,
     stats: dict[str, Any],
     *,
+    edges: pl.DataFrame | None = None,
     clusters: tuple[np.ndarray, np.ndarray, pl.DataFrame] | None = None,
+    similarity: np.ndarray | None = None,
 ) -> Result:
     """Result tables from verified pairs: clusters, canonical records, why each joined.
 
-    ``clusters``: ``build_clusters`` of ``feats``' matched edges if already computed."""
-    # Only the columns the cluster stage reads go through the filter's copy (~0.4 GB of
-    # features at 1M otherwise).
-    wanted = ("a", "b", "rule", *dict.fromkeys((*EDGE_FEATURES, *EVIDENCE)))
-    edges = feats.select(c for c in wanted if c in feats.columns).filter(feats["matched"])
+    ``edges`` (``cluster_edges(feats)``), ``clusters`` (``build_clusters`` of the edges) and
+    ``similarity`` (``canonical_similarity``) if already computed: with all three given,
+    ``prepared``'s body signatures are not read (a caller may release them first)."""
+    if edges is None:
+        edges = cluster_edges(feats)
     if clusters is None:
         clusters = build_clusters(prepared, edges, config.cluster)
-    asg = assignment_table(prepared, edges, clusters)
+    asg = assignment_table(prepared, edges, clusters, similarity=similarity)
     canon = clusters[2]
     context = article_context(prepared.source, prepared.bodies)
     clusters_table = _cluster_table(prepared, asg, canon, context)
@@ -145,22 +147,41 @@ def assemble(
     return Result(asg, clusters_table, pairs, rejects, stats, config, outlets, context)
 
 
+def cluster_edges(feats: pl.DataFrame) -> pl.DataFrame:
+    """The matched pairs of ``feats`` with only the columns the cluster stage reads (the
+    filter copies them alone: ~0.4 GB of features at 1M otherwise; no copy when every pair
+    is matched, as ``Detector(keep_pairs=False)`` gives them)."""
+    wanted = ("a", "b", "rule", *dict.fromkeys((*EDGE_FEATURES, *EVIDENCE)))
+    edges = feats.select(c for c in wanted if c in feats.columns)
+    return edges if feats["matched"].all() else edges.filter(feats["matched"])
+
+
+def canonical_similarity(prepared: Prepared, canon_row: np.ndarray) -> np.ndarray:
+    """Per row, ``similarity_to`` its canonical (``canon_row``; 1 for canonicals)."""
+    rows = np.arange(len(canon_row))
+    sim = np.ones(len(canon_row))
+    members = np.flatnonzero(canon_row != rows)
+    sim[members] = similarity_to(prepared, members, canon_row[members])
+    return sim
+
+
 def assignment_table(
     prepared: Prepared,
     edges: pl.DataFrame,
     clusters: tuple[np.ndarray, np.ndarray, pl.DataFrame],
+    *,
+    similarity: np.ndarray | None = None,
 ) -> pl.DataFrame:
     """The ``assignments`` table of ``assemble`` alone (one row per article): what the
-    index needs of a step, without the cluster table and display headlines."""
+    index needs of a step, without the cluster table and display headlines.
+    ``similarity``: ``canonical_similarity`` if already computed."""
     docs = prepared.docs
     n = docs.height
     usable = docs["usable"].to_numpy()
     labels, canon_row, _ = clusters
     ids = docs["id"].to_numpy()
     rows = np.arange(n)
-    sim = np.ones(n)
-    members = np.flatnonzero(canon_row != rows)
-    sim[members] = similarity_to(prepared, members, canon_row[members])
+    sim = canonical_similarity(prepared, canon_row) if similarity is None else similarity
     sizes = np.bincount(labels)[labels]
     # Why each member joined: its matched edge to the canonical if any, else its best edge.
     # Chosen on numbers first; evidence text is formatted for the chosen edges only.

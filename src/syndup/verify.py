@@ -179,12 +179,15 @@ def word_features(
     scopes: dict[str, str] | None = None,
     exact: tuple[np.ndarray, np.ndarray] | None = None,
     body_jaccard: np.ndarray | None = None,
+    lead_jaccard: np.ndarray | None = None,
     rules: tuple[Rule, ...] = (),
     stored: dict[str, np.ndarray] | None = None,
 ) -> tuple[pl.DataFrame, np.ndarray]:
     """``pair_features`` without the OCR features, and the mask of the pairs that need
     them (``OCR_BAND``, see ``pair_features``): a caller may read them for many batches at
-    once (``stored_features(ocr=...)``) and add them with ``with_ocr``."""
+    once (``stored_features(ocr=...)``) and add them with ``with_ocr``. ``lead_jaccard``:
+    ``pair_jaccard(prepared.lead_sig, a, b)`` if already computed (the lead signatures
+    are then not read)."""
     stored = stored or {}
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
@@ -215,7 +218,9 @@ def word_features(
         h_swapped[rows] = [headline_swapped(raw[k], raw[k + len(rows)]) for k in range(len(rows))]
 
     unq = cont.copy()
-    lead_j = np.where(both_bodies, pair_jaccard(prepared.lead_sig, a, b), np.nan)
+    if lead_jaccard is None:
+        lead_jaccard = pair_jaccard(prepared.lead_sig, a, b)
+    lead_j = np.where(both_bodies, lead_jaccard, np.nan)
     lead_r = np.full(len(a), np.nan)
     rows = scoped("lead_ratio")
     rows = rows[both_bodies[rows]]

@@ -224,7 +224,12 @@ def cluster(
     ]
     source: Any = inputs[0] if len(inputs) == 1 else inputs
     page = report_target(report) if report is not None else None
-    detector = Detector(load_config(config), keep_input=page is not None, keep_signatures=False)
+    detector = Detector(
+        load_config(config),
+        keep_input=page is not None,
+        keep_signatures=False,
+        keep_pairs=pairs is not None,  # only --pairs writes every pair's features
+    )
     targets = [t for t in (target, *(t for t, _ in sides), page) if t is not None]
     with OutputPlan(targets) as plan:  # temporaries exist from here; removed on failure
         with stage_progress(console, enabled=not quiet and console.is_terminal) as progress:
