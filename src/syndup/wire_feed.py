@@ -17,10 +17,11 @@ window, not with the corpus: a corpus holding a whole wire feed of a big city (h
 of stories a day) gives each article under that dateline hundreds of pairs, far more than
 LSH does. The index finds the same pairs through stored keys per wire, city and time slot
 (``feed_keys``); the Spark engine runs ``feed_pairs`` per wire and city.
-Feed rows under ``wire_feed_min_shingles`` (120: about six paragraphs) are no spine: a short filing (a daily notice such as a T-bill auction result, ~100 shingles, or a
-brief) is not re-written through the day, while its template is filed by several desks
-in the same words (an OCR'd notice breaks words and gains distinct shingles, hence the
-margin). Copies that strip the dateline are reached only through the versions they copy.
+Feed rows under ``wire_feed_min_shingles`` (120: about six paragraphs) are no spine: a
+short filing (a daily notice such as a T-bill auction result, ~100 shingles, or a brief)
+is not re-written through the day, while its template is filed by several desks in the
+same words (an OCR'd notice breaks words and gains distinct shingles, hence the margin).
+Copies that strip the dateline are reached only through the versions they copy.
 """
 
 from __future__ import annotations
