@@ -97,8 +97,9 @@ class LSHConfig:
     ``wire_feed_hours``: a fifth source of candidates, not LSH: articles under a wire's
     dateline paired with that wire's own feed rows (``ClusterConfig.wire_outlets``) of the
     same dateline city within so many hours (0 = off), feed rows of
-    ``wire_feed_min_shingles`` or more only; see ``syndup.wire_feed`` for why and what it
-    costs.
+    ``wire_feed_min_shingles`` or more only, pairs whose MinHash Jaccard estimate is at
+    least ``wire_feed_min_jaccard`` (0 = every pair in the window); see ``syndup.wire_feed``
+    for why and what it costs.
     """
 
     body_threshold: float = 0.3
@@ -110,6 +111,7 @@ class LSHConfig:
     warn_bucket: int = 2000
     wire_feed_hours: float = 24.0
     wire_feed_min_shingles: int = 120
+    wire_feed_min_jaccard: float = 0.01
 
 
 # The write-through rules describe versions of one story: none holds for a page of several
@@ -700,6 +702,9 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     "recall_weight": (0, 1),
     "anchors": (1, None),
     "warn_bucket": (1, None),
+    "wire_feed_hours": (0, None),
+    "wire_feed_min_shingles": (0, None),
+    "wire_feed_min_jaccard": (0, 1),
     "lead_chars": (1, None),
     "same_headline_threshold": (0, 1),
     "contained": (0, 1),

@@ -211,6 +211,8 @@ class Detector:
                 feeds=self.config.cluster.wire_outlets,
                 hours=lcfg.wire_feed_hours,
                 min_shingles=lcfg.wire_feed_min_shingles,
+                signatures=prepared.body_sig,
+                min_jaccard=lcfg.wire_feed_min_jaccard,
             )
             if lcfg.wire_feed_hours > 0
             else None

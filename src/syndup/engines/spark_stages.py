@@ -176,7 +176,7 @@ def candidates(spark: SparkSession, docs: DataFrame, config: Config, n: int) -> 
             return T.feed_candidates(frame, config)
 
         feed_pairs = (
-            docs.select("_key", *COLUMNS)
+            docs.select("_key", "body_sig", *COLUMNS)
             .filter((F.col("wire") != "") & (F.col("dateline_city") != ""))
             .groupBy("wire", "dateline_city")
             .applyInArrow(feed, "a long, b long, f int")

@@ -413,7 +413,7 @@ FEATURE_COLUMNS = FEATURES
 
 
 def feed_candidates(frame: pl.DataFrame, config: Config) -> pa.Table:
-    """``wire_feed.feed_pairs`` of docs rows (``_key`` and ``wire_feed.COLUMNS``) as
+    """``wire_feed.feed_pairs`` of docs rows (``_key``, ``body_sig`` and ``wire_feed.COLUMNS``) as
     ``(a, b, f)`` key pairs, ``a < b``, flagged ``FEED_BIT`` (what ``bucket_pairs`` yields)."""
     from syndup.wire_feed import feed_pairs
 
@@ -424,6 +424,8 @@ def feed_candidates(frame: pl.DataFrame, config: Config) -> pa.Table:
         feeds=config.cluster.wire_outlets,
         hours=lcfg.wire_feed_hours,
         min_shingles=lcfg.wire_feed_min_shingles,
+        signatures=sig_matrix(frame["body_sig"].to_arrow(), config.signature.num_perm),
+        min_jaccard=lcfg.wire_feed_min_jaccard,
     )
     keys = frame["_key"].to_numpy().astype(np.int64)
     a = keys[(codes >> np.uint64(32)).astype(np.int64)]
