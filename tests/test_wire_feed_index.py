@@ -8,6 +8,7 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -138,3 +139,29 @@ def test_index_finds_the_batch_runs_wire_feed_edges(tmp_path, realistic, order) 
     index.close()
     got = _stored_edges(tmp_path / "news.db")
     assert want <= got, f"{len(want - got)} of {len(want)} missing"
+
+
+def test_estimate_floor_and_bounded_steps_keep_the_same_pairs(monkeypatch) -> None:
+    """Pairs under the MinHash floor are dropped, the rest kept, whatever the join step."""
+    import syndup.wire_feed as wf
+
+    rng = np.random.default_rng(3)
+    rows = [("Associated Press", "AP", "DETROIT", float(h), 300, True) for h in range(0, 40, 2)]
+    rows += [("Daily Planet", "AP", "DETROIT", h + 0.5, 200, True) for h in range(0, 40, 3)]
+    docs = _docs(rows)
+    sigs = rng.integers(0, 2**32 - 1, size=(len(rows), 256), dtype=np.uint64).astype(np.uint32)
+    sigs[len(rows) // 2 :, :40] = sigs[0, :40]  # later rows share 40 of 256 slots with row 0
+    full = feed_pairs(docs, feeds=FEEDS, hours=24, min_shingles=100)
+    kept = feed_pairs(
+        docs, feeds=FEEDS, hours=24, min_shingles=100, signatures=sigs, min_jaccard=0.1
+    )
+    a, b = (full >> np.uint64(32)).astype(np.int64), (full & np.uint64(0xFFFFFFFF)).astype(int)
+    agree = (sigs[a] == sigs[b]).mean(axis=1)
+    assert kept.tolist() == full[agree >= 0.1].tolist()
+    assert 0 < len(kept) < len(full)
+    monkeypatch.setattr(wf, "JOIN_ROWS", 3)  # many small steps
+    assert feed_pairs(docs, feeds=FEEDS, hours=24, min_shingles=100).tolist() == full.tolist()
+    stepped = feed_pairs(
+        docs, feeds=FEEDS, hours=24, min_shingles=100, signatures=sigs, min_jaccard=0.1
+    )
+    assert stepped.tolist() == kept.tolist()
