@@ -34,6 +34,7 @@ from syndup.roundup_form import form_columns, item_openings, roundup_by_form
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, pair_jaccard, sign_texts
 from syndup.textstore import TextStore
+from syndup.wire_feed import on_feed
 
 
 @dataclass(frozen=True)
@@ -98,10 +99,8 @@ class Prepared:
             "roundup": d["roundup_headline"].to_numpy(),
             "weekdays": d["weekdays"].to_numpy(),
             "outlet": code("outlet"),
-            "feed": d["outlet"]
-            .fill_null("")
-            .str.to_lowercase()
-            .is_in([w.lower() for w in self.config.cluster.wire_outlets])
+            "feed": d.select(on_feed(pl.col("outlet"), self.config.cluster.wire_outlets))
+            .to_series()
             .to_numpy(),
             "published": d["published"].cast(pl.Int64).to_numpy().astype(np.float64),
         }

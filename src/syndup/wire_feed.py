@@ -36,6 +36,11 @@ from syndup.signature import pair_jaccard
 COLUMNS = ("outlet", "wire", "dateline_city", "published", "body_shingles", "usable")
 
 
+def on_feed(outlet: pl.Expr, feeds: tuple[str, ...]) -> pl.Expr:
+    """True where ``outlet`` is one of ``feeds`` (a wire's own feed), case-insensitive."""
+    return outlet.fill_null("").str.to_lowercase().is_in([f.lower() for f in feeds])
+
+
 def _rows(
     docs: pl.DataFrame, *, feeds: tuple[str, ...], hours: float, min_shingles: int
 ) -> pl.DataFrame:
@@ -43,17 +48,15 @@ def _rows(
     take part (a body, a wire and a dateline city, a date); the one eligibility test both
     the batch search and the index's keys use."""
     width = int(hours * 3_600_000_000)
-    lower = [f.lower() for f in feeds]
     return (
         docs.select(
             pl.int_range(pl.len(), dtype=pl.Int64).alias("r"),
             "wire",
             "dateline_city",
             pl.col("published").dt.cast_time_unit("us").cast(pl.Int64).alias("t"),
-            (
-                pl.col("outlet").fill_null("").str.to_lowercase().is_in(lower)
-                & (pl.col("body_shingles") >= min_shingles)
-            ).alias("feed"),
+            (on_feed(pl.col("outlet"), feeds) & (pl.col("body_shingles") >= min_shingles)).alias(
+                "feed"
+            ),
             (
                 pl.col("usable")
                 & (pl.col("body_shingles") > 0)

@@ -68,8 +68,10 @@ class Plan:
     events: list[dict[str, Any]] = field(default_factory=list)
 
 
-def index_keys(prepared: Prepared, config: Config) -> dict[str, np.ndarray]:
-    """Band keys per LSH index, ``(articles, bands)`` uint64, same bands as the batch run."""
+def index_keys(prepared: Prepared, config: Config) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Band keys per LSH index, ``(articles, bands)`` uint64, same bands as the batch run,
+    with the wire-feed entries; and the wire-feed probes (``syndup.wire_feed.feed_keys``,
+    one pass for both)."""
     lcfg = config.lsh
     out = {}
     for name, sig, threshold in (
@@ -79,8 +81,8 @@ def index_keys(prepared: Prepared, config: Config) -> dict[str, np.ndarray]:
     ):
         bands, rows = band_params(threshold, sig.shape[1], recall_weight=lcfg.recall_weight)
         out[name] = band_keys(sig, bands=bands, rows=rows)
-    out["wire_feed"] = _feed_keys(prepared.docs, config)[0]
-    return out
+    out["wire_feed"], probes = _feed_keys(prepared.docs, config)
+    return out, probes
 
 
 def _feed_keys(docs: pl.DataFrame, config: Config) -> tuple[np.ndarray, np.ndarray]:
@@ -121,7 +123,7 @@ def plan_add(
     stored rows the search read thin in earlier steps (kept across steps)."""
     n_new = new.docs.height
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
-    keys = index_keys(new, config)
+    keys, probes = index_keys(new, config)
     anchors = max(1, config.lsh.anchors)
     hits = {}
     for name, matrix in keys.items():
@@ -129,7 +131,6 @@ def plan_add(
             hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
     # The wire-feed search pairs a row with every feed row of its wire and city in the
     # window (no anchors): all stored entries of the probed slots.
-    probes = _feed_keys(new.docs, config)[1]
     hits["wire_feed"] = bands.lookup(
         "wire_feed", unique(probes[probes != 0]), per_key=np.iinfo(np.int64).max
     )
