@@ -131,7 +131,9 @@ class Prepared:
         beside the full matrix; this preparation's ``body_sig`` is then spent (do not use
         it again). Otherwise the kept rows are copied."""
         out = self.without_search_signatures()
-        rows = np.unique(np.asarray(rows, dtype=np.int64))
+        seen = np.zeros(self.docs.height, dtype=bool)  # distinct rows, ascending: a mask
+        seen[np.asarray(rows, dtype=np.int64)] = True
+        rows = np.flatnonzero(seen)
         kept = self._slots(rows)  # ascending, as ``rows`` (slots are handed out in order)
         slots = np.full(self.docs.height, -1, dtype=np.int32)
         slots[rows] = np.arange(len(rows), dtype=np.int32)

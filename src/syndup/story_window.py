@@ -23,35 +23,66 @@ def cut_story_window(
 ) -> None:
     """Step 2 of ``graph_cuts.story_graph``: drop the longest-spanning edges of any component whose
     members span more than ``story_days`` (``series_days`` when it holds a ``series``
-    row; ties cut together), until none does."""
+    row; ties cut together), until none does.
+
+    Only the components too wide at the start can ever be cut, and cutting one only
+    splits it: the rounds run on the subgraph of those components alone (its rows and
+    edges renumbered), so a round costs the wide part of the graph, not all of it.
+    ``labels`` is left as it came (the caller recomputes components from ``keep``)."""
     from syndup.graph_cuts import components
 
     published = prepared.arrays["published"] / 86_400e6
     known = ~np.isnan(published)
     if not known.any() or not len(a):
         return
+    wide = _span(labels, published, known) > _limits(labels, series, config)
+    if not wide.any():
+        return
+    rows = np.flatnonzero(wide[labels])
+    local = np.full(len(labels), -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    # Every kept edge of those components (an edge without days joins but is never cut).
+    edges = np.flatnonzero(keep & wide[labels[a]])
+    la, lb, ldays = local[a[edges]], local[b[edges]], days[edges]
+    lkeep = np.ones(len(edges), dtype=bool)
+    cuttable = ~np.isnan(ldays)
+    lpub, lknown, lseries = published[rows], known[rows], series[rows]
+    why = np.full(len(edges), "", dtype=object)
+    sub = components(len(rows), la, lb)
     for _ in range(64):
-        span = _span(labels, published, known)
-        limit_of = np.full(len(span), config.story_days)
-        limit_of[np.unique(labels[series])] = config.series_days
-        wide = span > limit_of
+        limit_of = _limits(sub, lseries, config)
+        wide = _span(sub, lpub, lknown) > limit_of
         if not wide.any():
-            return
-        inside = keep & wide[labels[a]] & ~np.isnan(days)
+            break
+        inside = lkeep & cuttable & wide[sub[la]]
         if not inside.any():
-            return
-        longest = pl.DataFrame({"label": labels[a[inside]], "days": days[inside]})
-        top = longest.group_by("label").agg(pl.col("days").max())
-        limit = np.full(labels.max() + 1, np.inf)
+            break
+        top = (
+            pl.DataFrame({"label": sub[la[inside]], "days": ldays[inside]})
+            .group_by("label")
+            .agg(pl.col("days").max())
+        )
+        limit = np.full(sub.max() + 1, np.inf)
         limit[top["label"].to_numpy()] = top["days"].to_numpy()
-        cut = inside & (days >= limit[labels[a]])
-        keep[cut] = False
-        reason[cut] = np.where(
-            series[a[cut]] | series[b[cut]] | (limit_of[labels[a[cut]]] < config.story_days),
+        cut = inside & (ldays >= limit[sub[la]])
+        lkeep[cut] = False
+        why[cut] = np.where(
+            lseries[la[cut]] | lseries[lb[cut]] | (limit_of[sub[la[cut]]] < config.story_days),
             "a templated series: each filing's copies lie within series_days",
             "the story would span more than story_days",
         )
-        labels[:] = components(len(labels), a[keep], b[keep])
+        sub = components(len(rows), la[lkeep], lb[lkeep])
+    gone = ~lkeep
+    keep[edges[gone]] = False
+    reason[edges[gone]] = why[gone]
+
+
+def _limits(labels: np.ndarray, series: np.ndarray, config: ClusterConfig) -> np.ndarray:
+    """Per component, the days its members may span: ``series_days`` where it holds a
+    ``series`` row, else ``story_days``."""
+    limit_of = np.full(labels.max() + 1, config.story_days, dtype=np.float64)
+    limit_of[np.unique(labels[series])] = config.series_days
+    return limit_of
 
 
 def template_series(prepared: Prepared, labels: np.ndarray, days: float) -> np.ndarray:

@@ -169,7 +169,7 @@ def walk_pairs(
     plans = []
     for t in tasks:
         p = np.asarray(t.pairs, dtype=np.int64)
-        rows = np.unique(np.concatenate([pa[p], pb[p]]))
+        rows = _distinct(pa[p], pb[p])
         for side in (pa[p], pb[p]):
             np.maximum.at(last, block_of(side), due[p])
         order = p[np.argsort(due[p], kind="stable")]
@@ -202,24 +202,31 @@ def walk_pairs(
                 sel = order[cuts[j] : cuts[j + 1]]
                 if not len(sel):
                     continue
-                parts, where = [], []
-                for side in (pa[sel], pb[sel]):
-                    place = np.empty(len(sel), dtype=np.int64)
-                    blk = block_of(side)
-                    grp = np.argsort(blk, kind="stable")
-                    place[grp] = np.arange(len(sel)) + len(sel) * len(where)
-                    bounds = np.flatnonzero(np.diff(blk[grp])) + 1
-                    for seg in np.split(grp, bounds):
-                        held = resident[int(blk[seg[0]])][ti]
-                        assert held is not None
-                        parts.append((held[1], np.searchsorted(held[0], side[seg])))
-                    where.append(place)
-                out[ti][:, sel] = t.score(_gather(parts), where[0], where[1])
+                # Each row's data is copied once for all of this step's pairs that read it
+                # (sorted rows lie block by block: blocks are ranges of stored rows).
+                rows_, inv = np.unique(np.concatenate([pa[sel], pb[sel]]), return_inverse=True)
+                inv = inv.reshape(-1)
+                blk = block_of(rows_)
+                parts = []
+                for seg in np.split(np.arange(len(rows_)), np.flatnonzero(np.diff(blk)) + 1):
+                    held = resident[int(blk[seg[0]])][ti]
+                    assert held is not None
+                    parts.append((held[1], np.searchsorted(held[0], rows_[seg])))
+                out[ti][:, sel] = t.score(_gather(parts), inv[: len(sel)], inv[len(sel) :])
             for k in [k for k in resident if last[k] <= j]:
                 del resident[k]
             if j in resident:  # keep only the rows later blocks still pair with
                 resident[j] = [_later(h, p[0], p[4], j) for h, p in zip(resident[j], plans)]
     return out
+
+
+def _distinct(*rows: np.ndarray) -> np.ndarray:
+    """The distinct values of non-negative row arrays, ascending (a mask, not a sort)."""
+    size = max((int(r.max()) + 1 for r in rows if len(r)), default=0)
+    seen = np.zeros(size, dtype=bool)
+    for r in rows:
+        seen[r] = True
+    return np.flatnonzero(seen)
 
 
 def _later(
