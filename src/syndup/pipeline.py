@@ -320,11 +320,13 @@ class Detector:
         scopes = feature_scopes(self.config.verify)
         a = pairs["a"].to_numpy().astype(np.int64)
         b = pairs["b"].to_numpy().astype(np.int64)
-        body_j = _chunked_jaccard(prepared.body_sig, a, b)  # computed once, used thrice
-        order = np.argsort(-_estimate(prepared, a, b, body_j), kind="stable")
-        pairs = pairs[order]
+        workers = self.config.signature.workers
+        body_j = _chunked_jaccard(prepared.body_sig, a, b, workers=workers)  # used thrice
+        order = np.argsort(-_estimate(prepared, a, b, body_j, workers=workers), kind="stable")
+        # ``pairs`` stays in the caller's order (the caller holds it too): each batch takes
+        # its rows through ``order``, so no sorted copy of the whole table is made.
         a, b, body_j = a[order], b[order], body_j[order]
-        lead_j = _chunked_jaccard(prepared.lead_sig, a, b)
+        lead_j = _chunked_jaccard(prepared.lead_sig, a, b, workers=workers)
         if release_signatures:  # no signature is read below (``body_jaccard``, ``lead_j``)
             ends = np.concatenate([a, b])
             self.last_prepared = None
@@ -348,7 +350,7 @@ class Detector:
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
             frame, band = word_features(
-                pairs[start:stop],
+                pairs[order[start:stop]],
                 prepared,
                 body_ngram=ngram,
                 scopes=scopes,
@@ -366,10 +368,13 @@ class Detector:
             del frame, ruled
             if self.progress:
                 self.progress("verify", stop, len(a))
-        del stored, lead_j
+        del stored, lead_j, body_j, order
         ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
         plan = {"ocr": np.arange(len(ocr_rows))}
-        ocr = stored_features(prepared, a[ocr_rows], b[ocr_rows], plan).get("ocr")
+        total = len(a)
+        oa, ob = a[ocr_rows], b[ocr_rows]
+        del a, b  # the OCR walk is the stage's memory peak: hold only its pairs' rows
+        ocr = stored_features(prepared, oa, ob, plan).get("ocr")
         parts = []
         matched = 0
         done = 0
@@ -387,7 +392,7 @@ class Detector:
             parts.append(early.drop("_pos"))
         if not parts:
             parts = [keep(apply_rules(pair_features(pairs, prepared), rules))]
-        self.stats["pairs"] = {"candidates": len(a), "verified": len(a), "matched": matched}
+        self.stats["pairs"] = {"candidates": total, "verified": total, "matched": matched}
         return pl.concat(parts, how="vertical_relaxed", rechunk=False)
 
 
@@ -556,22 +561,41 @@ def _status() -> pl.Expr:
     )
 
 
-def _chunked_jaccard(sig: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+def _chunked_jaccard(
+    sig: np.ndarray, a: np.ndarray, b: np.ndarray, *, workers: int = 2
+) -> np.ndarray:
+    """``pair_jaccard`` in chunks of 100k pairs, side by side on ``workers`` threads (the
+    kernel releases the GIL)."""
     out = np.empty(len(a))
-    for start in range(0, len(a), 100_000):
-        sl = slice(start, start + 100_000)
+    step = 100_000
+
+    def run(start: int) -> None:
+        sl = slice(start, start + step)
         out[sl] = pair_jaccard(sig, a[sl], b[sl])
+
+    starts = range(0, len(a), step)
+    if workers > 1 and len(a) > step:
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(run, starts))
+    else:
+        for start in starts:
+            run(start)
     return out
 
 
 def _estimate(
-    prepared: Prepared, a: np.ndarray, b: np.ndarray, body: np.ndarray | None = None
+    prepared: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    body: np.ndarray | None = None,
+    *,
+    workers: int = 2,
 ) -> np.ndarray:
     """Cheap similarity for ordering pairs: body MinHash Jaccard (``body`` if already
     computed), or the headline's if no body."""
     if body is None:
-        body = _chunked_jaccard(prepared.body_sig, a, b)
-    head = _chunked_jaccard(prepared.headline_sig, a, b)
+        body = _chunked_jaccard(prepared.body_sig, a, b, workers=workers)
+    head = _chunked_jaccard(prepared.headline_sig, a, b, workers=workers)
     return np.where(body > 0, body, head)
 
 
