@@ -325,8 +325,8 @@ class Detector:
         order = np.argsort(-_estimate(prepared, a, b, body_j, workers=workers), kind="stable")
         # ``pairs`` stays in the caller's order (the caller holds it too): each batch takes
         # its rows through ``order``, so no sorted copy of the whole table is made.
-        a, b, body_j = a[order], b[order], body_j[order]
-        lead_j = _chunked_jaccard(prepared.lead_sig, a, b, workers=workers)
+        a, b, body_j = a[order], b[order], _narrow(body_j[order])
+        lead_j = _narrow(_chunked_jaccard(prepared.lead_sig, a, b, workers=workers))
         if release_signatures:  # no signature is read below (``body_jaccard``, ``lead_j``)
             ends = np.concatenate([a, b])
             self.last_prepared = None
@@ -336,7 +336,7 @@ class Detector:
         # then OCR evidence) is read for all pairs at once, each stored block decompressed
         # once per read (``stored_features``); the batches below only look the values up.
         ngram = self.config.signature.body_ngram
-        plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=body_j)
+        plan = text_plan(prepared, a, b, scopes=scopes, body_jaccard=_wide(body_j))
         stored = stored_features(prepared, a, b, plan, n=ngram)
         batch = 100_000  # bounded memory: features for one batch at a time
         rules = self.config.verify
@@ -354,8 +354,8 @@ class Detector:
                 prepared,
                 body_ngram=ngram,
                 scopes=scopes,
-                body_jaccard=body_j[start:stop],
-                lead_jaccard=lead_j[start:stop],
+                body_jaccard=_wide(body_j[start:stop]),
+                lead_jaccard=_wide(lead_j[start:stop]),
                 rules=rules.rules,
                 stored={k: v[..., start:stop] for k, v in stored.items()},
             )
@@ -559,6 +559,18 @@ def _status() -> pl.Expr:
         .cast(STATUS)
         .alias("status")
     )
+
+
+def _narrow(x: np.ndarray) -> np.ndarray:
+    """``x`` as float32 when that is exact (signature agreements are k / num_perm: exact
+    for a power-of-two width), else ``x``: half the memory for values held all stage long."""
+    y = x.astype(np.float32)
+    return y if np.array_equal(y, x, equal_nan=True) else x
+
+
+def _wide(x: np.ndarray) -> np.ndarray:
+    """``x`` as float64 (what the feature arithmetic reads)."""
+    return x.astype(np.float64, copy=False)
 
 
 def _chunked_jaccard(
