@@ -85,13 +85,16 @@ def _ocr_score(
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
     union = np.maximum(sizes[ia] + sizes[ib] - shared, 1)
-    changed = np.array(
-        [
-            figures_changed_ocr(figs[i], figs[j], whole=bool(short[i] and short[j]))
-            for i, j in zip(ia.tolist(), ib.tolist())
-        ],
-        dtype=np.float64,
-    )
+    # Equal figure sets never differ: only the pairs whose sets differ are compared (per
+    # row a code of its set, equal codes for equal sets; most pairs are copies).
+    codes: dict[frozenset[str], int] = {}
+    keys = np.array([codes.setdefault(frozenset(f), len(codes)) for f in figs], dtype=np.int64)
+    changed = np.zeros(len(ia), dtype=np.float64)
+    differ = np.flatnonzero(keys[ia] != keys[ib])
+    changed[differ] = [
+        figures_changed_ocr(figs[i], figs[j], whole=bool(short[i] and short[j]))
+        for i, j in zip(ia[differ].tolist(), ib[differ].tolist())
+    ]
     return np.vstack([cont, shared, shared / union, changed])
 
 
