@@ -285,7 +285,8 @@ def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
     assert feature_scopes(VerifyConfig()) == {
         "lead_ratio": "none",
         "headline_partial": "body_missing",
-        "ocr_containment": "all",  # the OCR features, computed together
+        "ocr_containment": "all",  # the OCR copy features, computed together
+        "ocr_narrative": "all",  # the OCR narrative features (the OCR twins read them)
     }
     custom = VerifyConfig(
         rules=(
@@ -297,9 +298,11 @@ def test_costly_features_are_scoped_to_the_rules_that_read_them() -> None:
         "lead_ratio": "all",
         "headline_partial": "body_missing",
         "ocr_containment": "none",
+        "ocr_narrative": "none",
     }
     only_jaccard = VerifyConfig(rules=(Rule("ocr", ("ocr_jaccard >= 0.9",)),))
     assert feature_scopes(only_jaccard)["ocr_containment"] == "all"
+    assert feature_scopes(only_jaccard)["ocr_narrative"] == "none"
 
 
 def test_components_number_like_scipy() -> None:

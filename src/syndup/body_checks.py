@@ -45,6 +45,12 @@ OCR_BAND = 0.35
 # keep the top of a story and trims cut its end, so the tops are what to compare.
 # Approximation: an OCR'd copy of only a late part of a long story is not seen.
 OCR_CHARS = 1500
+# OCR narrative (``ocr_narrative``, whole bodies, ``narrative_features``) only for pairs whose
+# word-shingle containment is at least this, that no word-level rule matches and on which
+# some rule reading it could hold (its other conditions do, ``config.ocr_twin`` floors
+# among them), estimated or exact: a wire's versions under one dateline city that share two
+# paragraphs keep ~5% of their word shingles through OCR damage.
+NARRATIVE_BAND = 0.04
 
 
 def ocr_features(
@@ -63,6 +69,39 @@ def ocr_features(
     return cont, shared, jaccard, changed
 
 
+def narrative_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``ocr_narrative``, ``ocr_narrative_shared`` and ``ocr_figures_changed`` of the given
+    pairs (3 x pairs): the share of the shorter body's quotation-free OCR-folded character
+    grams found in the longer, their count (``ocr.narrative_sets``), and the figures read
+    through OCR's digit look-alikes (as ``ocr_features``). One pass over the bodies."""
+    if len(a) == 0:
+        return np.zeros((3, 0))
+    involved = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+    return _narrative_score(_narrative_rows(prepared.bodies.get(involved)), ia, ib)
+
+
+def _narrative_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
+    from syndup.ocr import FIGURE_CHARS, figure_sets, narrative_sets
+
+    figs = np.empty(texts.len(), dtype=object)
+    figs[:] = figure_sets(texts)
+    short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_numpy()
+    return Sets(*narrative_sets(texts)), figs, short
+
+
+def _narrative_score(
+    rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
+) -> np.ndarray:
+    from syndup._kernels import containment
+
+    (values, offsets), figs, short = rows
+    cont = containment(values, offsets, ia, ib)
+    sizes = np.diff(offsets)
+    shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
+    return np.vstack([cont, shared, _figures_changed_ocr(figs, short, ia, ib)])
+
+
 def _ocr_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
     """Per body what ``ocr_features`` compares: 8-gram sets of the opening, figure sets
     (``ocr.figure_sets``), and whether the body is short enough to be read whole."""
@@ -78,13 +117,21 @@ def _ocr_score(
     rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
 ) -> np.ndarray:
     from syndup._kernels import containment
-    from syndup.ocr import figures_changed_ocr
 
     (values, offsets), figs, short = rows
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
     union = np.maximum(sizes[ia] + sizes[ib] - shared, 1)
+    return np.vstack([cont, shared, shared / union, _figures_changed_ocr(figs, short, ia, ib)])
+
+
+def _figures_changed_ocr(
+    figs: np.ndarray, short: np.ndarray, ia: np.ndarray, ib: np.ndarray
+) -> np.ndarray:
+    """``ocr.figures_changed_ocr`` per pair of rows (1.0 / 0.0)."""
+    from syndup.ocr import figures_changed_ocr
+
     # Equal figure sets never differ: only the pairs whose sets differ are compared (per
     # row a code of its set, equal codes for equal sets; most pairs are copies).
     codes: dict[frozenset[str], int] = {}
@@ -95,7 +142,7 @@ def _ocr_score(
         figures_changed_ocr(figs[i], figs[j], whole=bool(short[i] and short[j]))
         for i, j in zip(ia[differ].tolist(), ib[differ].tolist())
     ]
-    return np.vstack([cont, shared, shared / union, changed])
+    return changed
 
 
 def figures_changed(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -146,8 +193,8 @@ def template_refill(
     """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
     only the pairs where ``rows`` is true and whose ``containment`` (the body containment,
     exact or estimated) leaves room for masking to add ``REFILL[1]`` are read, exactly:
-    word shingles of the stored bodies with and without every figure replaced by one
-    placeholder (both from the same text, so the gain is never MinHash noise).
+    OCR-folded character grams of the stored bodies with and without every figure (both
+    from the same text, so the gain is never MinHash noise; ``_refill_rows``).
 
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
@@ -178,10 +225,15 @@ def template_refill(
 
 
 def _refill_rows(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
-    """Word shingle sets of bodies as they are and with every figure masked."""
+    """Gram sets of bodies as they are and with every figure masked: OCR-folded character
+    grams (``ocr.fold_grams``, as long as a word ``n``-shingle is specific), so a notice
+    read through OCR damage is still seen whole once its figures are masked (word shingles
+    break where OCR broke a word; on clean text the two containments agree)."""
+    from syndup.ocr import fold_grams
+
     return (
-        Sets(*shingle_sets(texts, n, fold=True)),
-        Sets(*shingle_sets(texts.str.replace_all(_DIGITS, "0"), n, fold=True)),
+        Sets(*fold_grams(texts)),
+        Sets(*fold_grams(texts.str.replace_all(_DIGITS, " "))),
     )
 
 
@@ -305,7 +357,8 @@ def stored_features(
     """The features of pairs that read stored bodies, for the pairs ``plan`` lists per
     feature (``text_plan``; ``ocr``: positions for ``ocr_features``): ``lead_ratio``
     (one value per pair), ``exact`` (containment and unquoted containment, 2 x pairs),
-    ``refill`` (raw and masked containment, 2 x pairs), ``ocr`` (4 x pairs); NaN where not
+    ``refill`` (raw and masked containment, 2 x pairs), ``ocr`` (4 x pairs), ``narrative``
+    (``narrative_features``, 3 x pairs); NaN where not
     read. Each stored block is decompressed once for all of them and each body is
     tokenised once per feature (``TextStore.walk_pairs``), so the cost is linear in the
     bodies read however many pairs there are."""
@@ -335,6 +388,7 @@ def stored_features(
         "exact": (exact_rows, exact_score, 2),
         "refill": (lambda t: _refill_rows(t, n), _refill_score, 2),
         "ocr": (_ocr_rows, _ocr_score, 4),
+        "narrative": (_narrative_rows, _narrative_score, 3),
     }
     names = [k for k in kinds if k in plan and len(plan[k])]  # (no pairs: nothing to hold)
     tasks = [PairTask(plan[k], kinds[k][0], kinds[k][1], kinds[k][2]) for k in names]
@@ -396,7 +450,7 @@ def reads_bodies(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray
     estimate reaches the lowest band any of them reads. An engine that ships bodies only
     where needed ships them for these pairs."""
     both_bodies, _, _, cont = _estimates(prepared, a, b)
-    low = min(AMBIGUOUS[0], REFILL[2], OCR_BAND)
+    low = min(AMBIGUOUS[0], REFILL[2], OCR_BAND, NARRATIVE_BAND)
     out = both_bodies & (np.nan_to_num(cont, nan=0.0) >= low)
     out[ambiguous(prepared, a, b)] = True
     return out

@@ -30,6 +30,7 @@ EDGE_FEATURES = (
     "hours_apart",
     "body_jaccard",
     "body_containment",
+    "ocr_narrative",
     "shared_shingles",
     "lead_jaccard",
     "headline_ratio",
@@ -195,7 +196,10 @@ def _cut_multi_story(
     generic = prepared.arrays["generic"]
     big = np.where(nsh[a] >= nsh[b], a, b)
     small = np.where(nsh[a] >= nsh[b], b, a)
-    cont, head, shared = col("body_containment"), col("headline_ratio"), col("shared_shingles")
+    # The share of the smaller page the larger holds: of its word shingles, or of its
+    # narrative's letters where OCR broke the words (the evidence an OCR twin matched on).
+    cont = np.fmax(col("body_containment"), col("ocr_narrative"))
+    head, shared = col("headline_ratio"), col("shared_shingles")
     shared = np.where(np.isnan(shared), 0.0, shared)
     contains = (
         keep

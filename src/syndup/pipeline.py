@@ -347,9 +347,11 @@ class Detector:
         decided: list[pl.DataFrame] = []
         waiting: list[pl.DataFrame] = []
         bands = []
+        tolds: list[np.ndarray] = []  # per waiting pair: in the narrative band
+        ocr_only: list[np.ndarray] = []  # ... in the OCR copy band
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
-            frame, band = word_features(
+            frame, band, told = word_features(
                 pairs[order[start:stop]],
                 prepared,
                 body_ngram=ngram,
@@ -360,21 +362,29 @@ class Detector:
                 stored={k: v[..., start:stop] for k, v in stored.items()},
             )
             frame = frame.with_row_index("_pos")
-            in_band = pl.Series(band)
-            ruled = apply_rules(with_ocr(frame, np.full((4, frame.height), np.nan)), rules)
+            either = band | told
+            in_band = pl.Series(either)
+            none = np.full((4, frame.height), np.nan)
+            ruled = apply_rules(with_ocr(frame, none, none[:3]), rules)
             decided.append(keep(ruled.filter(~in_band), "_pos"))
             waiting.append(frame.filter(in_band))
-            bands.append(np.flatnonzero(band) + start)
+            bands.append(np.flatnonzero(either) + start)
+            tolds.append(told[either])
+            ocr_only.append(band[either])
             del frame, ruled
             if self.progress:
                 self.progress("verify", stop, len(a))
         del stored, lead_j, body_j, order
         ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
-        plan = {"ocr": np.arange(len(ocr_rows))}
+        in_told = np.concatenate(tolds) if tolds else np.zeros(0, dtype=bool)
+        in_ocr = np.concatenate(ocr_only) if ocr_only else np.zeros(0, dtype=bool)
+        plan = {"ocr": np.flatnonzero(in_ocr), "narrative": np.flatnonzero(in_told)}
         total = len(a)
         oa, ob = a[ocr_rows], b[ocr_rows]
         del a, b  # the OCR walk is the stage's memory peak: hold only its pairs' rows
-        ocr = stored_features(prepared, oa, ob, plan).get("ocr")
+        found = stored_features(prepared, oa, ob, plan)
+        nan = np.full((4, len(oa)), np.nan)
+        ocr, told_values = found.get("ocr", nan), found.get("narrative", nan[:3])
         parts = []
         matched = 0
         done = 0
@@ -383,10 +393,10 @@ class Detector:
         while decided:
             early, late = decided.pop(), waiting.pop()
             if late.height:
-                assert ocr is not None
-                values = ocr[:, done : done + late.height]  # the band's rows, in order
+                span = slice(done, done + late.height)  # the bands' rows, in order
                 done += late.height
-                late = keep(apply_rules(with_ocr(late, values), rules), "_pos")
+                late = with_ocr(late, ocr[:, span], told_values[:, span])
+                late = keep(apply_rules(late, rules), "_pos")
                 early = pl.concat([early, late], how="vertical_relaxed").sort("_pos")
             matched += int(early["matched"].sum())
             parts.append(early.drop("_pos"))

@@ -30,6 +30,7 @@ from syndup.normalize import (
     normalize_series,
     paragraphs,
 )
+from syndup.ocr import fold_expr
 from syndup.roundup_form import form_columns, item_openings, roundup_by_form
 from syndup.shingle import char_shingles
 from syndup.signature import minhash, pair_jaccard, sign_texts
@@ -205,10 +206,18 @@ WIRE_DATELINE_DATE = (
 )
 # The city of a wire dateline ("DETROIT (AP) —", "WASHINGTON, Jan 5 (Reuters) -"): a wire's
 # versions of one story keep it while each new top is written.
+# OCR's look-alikes of capitals (l, 1, | for I; 0 for O; 5 for S; 8 for B), split words and
+# a misprinted tag before the dash ("(A P) —", "(Rcuters -") are read as the city too, and
+# the column holds the city OCR-folded (``ocr.fold_expr``): "WASHlNGTON" and "HONG KO NG"
+# key the same feed as their clean copies. A CNN dateline ("LONDON (CNN) —") is one too.
 DATELINE_CITY = (
-    r"(?m)^\s*([A-Z][A-Z .'’\-]{1,30}[A-Z])(?:,[^\n(—–]{0,30})?\s*"
-    r"(?:\((?:AP|Reuters|AFP|UPI)\)|—|–|-)"
+    r"(?m)^\s*([A-Z058|][A-Z0-9l|! .'’\-]{1,30}[A-Z0-9l])(?:,[^\n(—–]{0,30})?\s*"
+    r"(?:\((?:AP|Reuters|AFP|UPI)\)|\([A-Za-z0-9|! ]{1,10}\)?\s*[—–-]|—|–|-)"
 )
+# A wire's tag as OCR may print it ("(Rcuters)", "(A P)"): a short parenthesis whose folded
+# letters are a wire's (``ocr.fold_expr``), read where the exact tag is not found.
+_OCR_TAG = r"\(\s*([A-Za-z0-9|! ]{2,12}?)\s*\)"
+_OCR_WIRES = {"op": "ap", "renfers": "reuters", "ofp": "afp", "npl": "upi", "enn": "cnn"}
 
 
 def _opening(pattern: str, group: int) -> pl.Expr:
@@ -256,16 +265,26 @@ def normalize_corpus(
         .fill_null("")
         .alias("headline_norm"),
         pl.lit(body).alias("body_clean"),
-        _opening(wire_tag, 0)
-        .str.replace_all(r"^by |^the |[()]", "")
-        .str.replace(r"^(?:by )?(?:the )?associated press$", "ap")
+        pl.coalesce(
+            _opening(wire_tag, 0)
+            .str.replace_all(r"^by |^the |[()]", "")
+            .str.replace(r"^(?:by )?(?:the )?associated press$", "ap"),
+            pl.col("body")
+            .fill_null("")
+            .str.slice(0, 600)
+            .str.extract_all(_OCR_TAG)
+            .list.eval(
+                fold_expr(pl.element()).replace_strict(_OCR_WIRES, default=None).drop_nulls()
+            )
+            .list.first(),
+        )
         .fill_null("")
         .alias("wire"),
         _opening(DATELINE_DATE, 1)
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")
         .alias("dateline_date"),
-        _opening(DATELINE_CITY, 1).fill_null("").alias("dateline_city"),
+        fold_expr(_opening(DATELINE_CITY, 1)).fill_null("").alias("dateline_city"),
         _opening(WIRE_DATELINE_DATE, 1)
         .str.replace_all(r"[.\s]+", " ")
         .fill_null("")

@@ -55,8 +55,14 @@ FEATURES = (
     "ocr_shared",
     "ocr_jaccard",
     "ocr_figures_changed",
+    "ocr_narrative",
+    "ocr_narrative_shared",
+    "ocr_word_loss",
 )
-OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))  # computed together
+# Features read from stored bodies after the word-level rules (``verify.pair_features``):
+# the OCR copy evidence (four, computed together) and the OCR narrative (three).
+OCR_FEATURES = frozenset(f for f in FEATURES if f.startswith("ocr_"))
+NARRATIVE_FEATURES = frozenset(("ocr_narrative", "ocr_narrative_shared", "ocr_word_loss"))
 _COND = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|==|!=|>|<)\s*(-?[0-9.]+)\s*$")
 
 
@@ -65,9 +71,16 @@ def feature_scopes(config: VerifyConfig) -> dict[str, str]:
     does), ``"body_missing"`` (only rules that also require ``body_missing >= 1``), or
     ``"all"``."""
     out = {}
-    for feature in ("lead_ratio", "headline_partial", "ocr_containment"):
-        # The three OCR features are computed together: any of them stands for all.
-        group = OCR_FEATURES if feature.startswith("ocr_") else {feature}
+    for feature in ("lead_ratio", "headline_partial", "ocr_containment", "ocr_narrative"):
+        # The OCR copy features are computed together: any of them stands for all; so are
+        # the narrative ones.
+        group = (
+            NARRATIVE_FEATURES
+            if feature == "ocr_narrative"
+            else OCR_FEATURES - NARRATIVE_FEATURES
+            if feature == "ocr_containment"
+            else {feature}
+        )
         readers = [r for r in config.rules if group & rule_features(r)]
         if not readers:
             out[feature] = "none"
@@ -80,6 +93,13 @@ def feature_scopes(config: VerifyConfig) -> dict[str, str]:
 
 def rule_features(rule: Rule) -> set[str]:
     return {m.group(1) for c in rule.when if (m := _COND.match(c))}
+
+
+def without_features(rule: Rule, features: frozenset[str]) -> tuple[str, tuple[str, ...]]:
+    """``rule`` (as a ``rules_key`` entry) with its conditions on ``features`` dropped: where
+    it could still hold before those features are known."""
+    keep = tuple(c for c in rule.when if not ((m := _COND.match(c)) and m.group(1) in features))
+    return rule.name, keep
 
 
 def _requires_missing_body(rule: Rule) -> bool:

@@ -52,6 +52,7 @@ dateline_city_differs         1 if both bodies open with a wire dateline's city 
                               one story keep its dateline while each new top is written; an
                               OCR misreading is the same city ("WASHlNGTON": ratio >= 75)
 same_dateline_city            1 if both bodies open with a wire dateline naming the same city
+                              (spellings within OCR damage: not ``dateline_city_differs``)
 headline_figures              1 if both headlines hold figures (digits or number words): a
                               headline that reports one day's figures (an auction's rate)
 headline_figures_differ       1 if both headlines hold figures (digits or number words) and
@@ -77,6 +78,15 @@ ocr_shared                    the 8-grams the two bodies share (one sentence is 
 ocr_jaccard                   shared 8-grams over all distinct 8-grams of the two bodies
 ocr_figures_changed           ``figures_changed`` read through OCR's digit look-alikes, one
                               misread character tolerated (same pairs as ``ocr_containment``)
+ocr_narrative                 share of the shorter body's narrative (whole body, quotations
+                              removed) found in the longer, on OCR-folded character 16-grams
+                              (``ocr.narrative_sets``): a write-through version's shared
+                              narrative seen through broken words; only for pairs no word
+                              rule matches and on which a rule reading it could hold
+                              (``NARRATIVE_BAND``)
+ocr_narrative_shared          the 16-grams they share (~5 per word shingle)
+ocr_word_loss                 ``1 - unquoted_containment / ocr_narrative``: the share the word
+                              shingles lost where the letters agree (0 +- 0.1 on clean text)
 ============================  ================================================================
 
 Bodies are never compared with ``partial_ratio`` (about 12 pairs/s on 400-word bodies): the
@@ -93,12 +103,14 @@ import polars as pl
 from rapidfuzz import fuzz
 
 from syndup.body_checks import (
+    NARRATIVE_BAND,
     OCR_BAND,
     REFILL,
     _cpdist,
     _estimates,
     exact_containment,
     figures_changed,
+    narrative_features,
     ocr_features,
     read_whole,
     template_refill,
@@ -107,7 +119,14 @@ from syndup.body_checks import (
 from syndup.config import Rule
 from syndup.normalize import HEADLINE_PREFIX
 from syndup.prepare import Prepared
-from syndup.rules import OCR_FEATURES, any_rule, rule_features, rules_key
+from syndup.rules import (
+    NARRATIVE_FEATURES,
+    OCR_FEATURES,
+    any_rule,
+    rule_features,
+    rules_key,
+    without_features,
+)
 from syndup.signature import pair_jaccard
 
 _WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
@@ -140,7 +159,7 @@ def pair_features(
     these pairs if already computed; ``body_jaccard``: their body signature agreement
     (``pair_jaccard(prepared.body_sig, a, b)``) if already computed; ``stored``: what
     ``stored_features`` read for these pairs (``lead_ratio``, ``refill``, ``exact``)."""
-    frame, band = word_features(
+    frame, band, narrative = word_features(
         pairs,
         prepared,
         body_ngram=body_ngram,
@@ -156,17 +175,32 @@ def pair_features(
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
-    return with_ocr(frame, ocr)
+    told = np.full((3, len(band)), np.nan)
+    rows = np.flatnonzero(narrative)
+    told[:, rows] = narrative_features(prepared, a[rows], b[rows])
+    return with_ocr(frame, ocr, told)
 
 
-def with_ocr(frame: pl.DataFrame, ocr: np.ndarray) -> pl.DataFrame:
-    """``frame`` (``word_features``) with the four OCR features (``ocr_features`` rows,
-    NaN where not computed) as columns."""
+def with_ocr(frame: pl.DataFrame, ocr: np.ndarray, narrative: np.ndarray) -> pl.DataFrame:
+    """``frame`` (``word_features``) with the OCR features as columns: the four of
+    ``ocr_features`` and the three of ``narrative_features`` (rows, NaN where not
+    computed; ``ocr_figures_changed`` from either), and ``ocr_word_loss``: the share of
+    the narrative that the word shingles lost, ``1 - unquoted_containment /
+    ocr_narrative`` (near 0 on clean text; OCR damage breaks words while their letters
+    still agree)."""
+    told = np.round(narrative[0], 3)
+    figures = np.where(np.isnan(ocr[3]), narrative[2], ocr[3])
+    unq = frame["unquoted_containment"].cast(pl.Float64).fill_null(np.nan).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.where(told > 0, 1.0 - unq / told, np.nan)
     return frame.with_columns(
         pl.Series("ocr_containment", np.round(ocr[0], 3)),
         pl.Series("ocr_shared", ocr[1]),
         pl.Series("ocr_jaccard", np.round(ocr[2], 3)),
-        pl.Series("ocr_figures_changed", ocr[3]),
+        pl.Series("ocr_figures_changed", figures),
+        pl.Series("ocr_narrative", told),
+        pl.Series("ocr_narrative_shared", narrative[1]),
+        pl.Series("ocr_word_loss", np.round(loss, 3)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
 
@@ -183,9 +217,11 @@ def word_features(
     rules: tuple[Rule, ...] = (),
     stored: dict[str, np.ndarray] | None = None,
 ) -> tuple[pl.DataFrame, np.ndarray]:
-    """``pair_features`` without the OCR features, and the mask of the pairs that need
-    them (``OCR_BAND``, see ``pair_features``): a caller may read them for many batches at
-    once (``stored_features(ocr=...)``) and add them with ``with_ocr``. ``lead_jaccard``:
+    """``pair_features`` without the OCR features, and the masks of the pairs that need
+    them: the OCR copy evidence (``OCR_BAND``, see ``pair_features``) and the OCR narrative
+    (``NARRATIVE_BAND``, where a rule reading it could hold). A caller may read them for
+    many batches at once (``stored_features`` plans ``ocr`` and ``narrative``) and add
+    them with ``with_ocr``. ``lead_jaccard``:
     ``pair_jaccard(prepared.lead_sig, a, b)`` if already computed (the lead signatures
     are then not read)."""
     stored = stored or {}
@@ -311,16 +347,27 @@ def word_features(
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
     band = np.zeros(len(a), dtype=bool)
+    narrative = np.zeros(len(a), dtype=bool)
+    word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
+    open_ = ~any_rule(frame, rules_key(word_rules)) if word_rules else np.ones(len(a), dtype=bool)
     if scopes.get("ocr_containment", "all") != "none":
         band = both_bodies & (cont >= OCR_BAND)
-        word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
         if word_rules:  # only where no word-level rule decides
-            band &= ~any_rule(frame, rules_key(word_rules))
+            band &= open_
         else:  # without the rules: where the clean-copy evidence does not settle it
             settled = (jac >= 0.6) | (cont >= 0.7) & (unq >= 0.5) & (shared >= 30)
             vetoed = changed.astype(bool) | ((dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0))
             band &= ~settled | vetoed
-    return frame, band
+    readers = [r for r in rules if rule_features(r) & NARRATIVE_FEATURES]
+    if readers and scopes.get("ocr_narrative", "all") != "none":
+        # where a rule reading the narrative could hold once it is known (its other
+        # conditions hold on these features) and no word-level rule already does
+        narrative = both_bodies & (cont >= NARRATIVE_BAND) & open_
+        rows = np.flatnonzero(narrative)
+        if len(rows):
+            parts = tuple(without_features(r, OCR_FEATURES) for r in readers)
+            narrative[rows] = any_rule(frame[rows], parts)
+    return frame, band, narrative
 
 
 def headline_swapped(head_a: str | None, head_b: str | None) -> int:
@@ -406,8 +453,9 @@ def date_features(
     ``headline_figures`` of the pairs
     (``dl``, ``figs``, ``city``: the coded ``dateline_date``, ``headline_figures`` and
     ``dateline_city`` columns, 0 = none; ``city_text``: the cities). Two cities differ when
-    their spellings score ``fuzz.ratio`` < 75: an OCR'd dateline ("WASHlNGTON") is the same
-    city, decided on the pair alone, so a batch, a Spark partition and an index step agree."""
+    their spellings (OCR-folded, ``prepare.DATELINE_CITY``) score ``fuzz.ratio`` < 75, and
+    are the same otherwise: an OCR'd dateline that lost a letter ("OKYO") is the same city,
+    decided on the pair alone, so a batch, a Spark partition and an index step agree."""
     differs = (dl[a] != dl[b]) & (dl[a] != 0) & (dl[b] != 0)
     other_city = (city[a] != city[b]) & (city[a] != 0) & (city[b] != 0)
     rows = np.flatnonzero(other_city)
@@ -417,6 +465,9 @@ def date_features(
     return (
         pl.Series("other_day_filing", (differs & (days >= 1.0)).astype(np.int8)),
         pl.Series("dateline_city_differs", other_city.astype(np.int8)),
-        pl.Series("same_dateline_city", ((city[a] == city[b]) & (city[a] != 0)).astype(np.int8)),
+        pl.Series(
+            "same_dateline_city",
+            ((city[a] != 0) & (city[b] != 0) & ~other_city).astype(np.int8),
+        ),
         pl.Series("headline_figures", ((figs[a] != 0) & (figs[b] != 0)).astype(np.int8)),
     )
