@@ -383,6 +383,78 @@ def ocr_gram_sets(data: Arr, offsets: Arr, fold: Arr, mult: Arr, n: int) -> tupl
     return values[:pos].copy(), out_off
 
 
+_ROLL = np.uint64(0x100000001B3)  # the rolling hash's base (odd)
+_SPREAD = np.uint64(0x9E3779B97F4A7C15)  # multiplicative hash of the window's value
+
+
+@njit(nogil=True, cache=True)
+def ocr_gram_sample(data: Arr, offsets: Arr, fold: Arr, n: int, keep: int) -> tuple[Arr, Arr]:
+    """Sorted distinct hashes of a sample of the OCR-folded character ``n``-grams per text:
+    bytes folded as ``ocr_gram_sets`` folds them (pairs read left to right: "vvv" -> "wv"),
+    each gram hashed by a rolling polynomial (one multiply per character, whatever ``n``)
+    and spread by one more (its top 32 bits), and only the grams whose hash is 0 modulo
+    ``keep`` (a power of two) kept, the same grams in every text (a text shorter than ``n``
+    gives one gram of all its characters, always kept)."""
+    ndocs = len(offsets) - 1
+    maxlen = _longest(offsets)
+    tok = np.empty(maxlen + 1, dtype=np.uint64)
+    sh = np.empty(maxlen + 1, dtype=np.uint32)
+    total = 0
+    for d in range(ndocs):
+        total += (offsets[d + 1] - offsets[d]) // keep + 2
+    values = np.empty(total, dtype=np.uint32)
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    mask = np.uint32(keep - 1)
+    top = np.uint64(1)  # _ROLL ** (n - 1), the weight of the character leaving the window
+    for _ in range(n - 1):
+        top = top * _ROLL
+    pos = 0
+    for d in range(ndocs):
+        lo, hi = offsets[d], offsets[d + 1]
+        nt = 0
+        i = lo
+        while i < hi:
+            c = data[i]
+            low = c | 0x20
+            if (low == 114 or low == 118) and i + 1 < hi:  # "rn" -> "m", "vv" -> "w"
+                f = _ocr_pair(c, data[i + 1])
+                if f != 0:
+                    tok[nt] = np.uint64(f)
+                    nt += 1
+                    i += 2
+                    continue
+            f = fold[c]
+            if f != 0:
+                tok[nt] = np.uint64(f)
+                nt += 1
+            i += 1
+        ns = 0
+        if 0 < nt < n:
+            acc = np.uint64(0)
+            for k in range(nt):
+                acc = acc * _ROLL + tok[k]
+            sh[0] = np.uint32((acc * _SPREAD) >> np.uint64(32))
+            ns = 1
+        elif nt >= n:
+            acc = np.uint64(0)
+            for k in range(n):
+                acc = acc * _ROLL + tok[k]
+            for s in range(nt - n + 1):
+                if s > 0:
+                    acc = (acc - tok[s - 1] * top) * _ROLL + tok[s + n - 1]
+                g = np.uint32((acc * _SPREAD) >> np.uint64(32))  # one multiply: top bits
+                if g & mask == 0:
+                    sh[ns] = g
+                    ns += 1
+        part = np.sort(sh[:ns])
+        for s in range(ns):
+            if s == 0 or part[s] != part[s - 1]:
+                values[pos] = part[s]
+                pos += 1
+        out_off[d + 1] = pos
+    return values[:pos].copy(), out_off
+
+
 @njit(nogil=True, cache=True)
 def containment(values: Arr, offsets: Arr, ia: Arr, ib: Arr) -> Arr:
     """``|A & B| / min(|A|, |B|)`` for each pair of sorted sets ``(ia[k], ib[k])``."""

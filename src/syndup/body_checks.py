@@ -94,11 +94,12 @@ def _narrative_score(
     rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
 ) -> np.ndarray:
     from syndup._kernels import containment
+    from syndup.ocr import NARRATIVE_SAMPLE
 
     (values, offsets), figs, short = rows
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
-    shared = np.round(cont * np.minimum(sizes[ia], sizes[ib]))
+    shared = np.round(cont * np.minimum(sizes[ia], sizes[ib])) * NARRATIVE_SAMPLE
     return np.vstack([cont, shared, _figures_changed_ocr(figs, short, ia, ib)])
 
 
