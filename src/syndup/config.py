@@ -134,8 +134,6 @@ def _default_rules() -> tuple[Rule, ...]:
 # and contained-body rules; not those that read leads or headlines only (OCR breaks both
 # too, and a headline's few words leave no letters to compare).
 OCR_TWINNED = (
-    "contained_body",
-    "contained_teaser",
     "write_through_wire",
     "write_through_version",
     "write_through_wire_city",
