@@ -33,6 +33,10 @@ WIRE_BAND = 0.08
 # unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2],
 # both bodies at most REFILL[3] shingles (a template is a short filing: a notice, a table).
 REFILL = (0.8, 0.1, 0.2, 800)
+# Through OCR, template refills are read on OCR-folded character grams of the first
+# REFILL_CHARS characters of each body (a notice is short; a long page's top is where a
+# template's figures stand), for the pairs in the OCR narrative band only.
+REFILL_CHARS = 1000  # = ocr.FIGURE_CHARS: where the figures are read
 
 
 # OCR evidence (character grams, ``ocr_features``) only for pairs whose word-shingle
@@ -69,38 +73,50 @@ def ocr_features(
     return cont, shared, jaccard, changed
 
 
+NARRATIVE_ROWS = 5  # what ``narrative_features`` gives per pair
+
+
 def narrative_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``ocr_narrative``, ``ocr_narrative_shared`` and ``ocr_figures_changed`` of the given
-    pairs (3 x pairs): the share of the shorter body's quotation-free OCR-folded character
-    grams found in the longer, their count (``ocr.narrative_sets``), and the figures read
-    through OCR's digit look-alikes (as ``ocr_features``). One pass over the bodies."""
+    """``ocr_narrative``, ``ocr_narrative_shared``, ``ocr_figures_changed`` and the refill
+    containments of the given pairs (``NARRATIVE_ROWS`` x pairs): the share of the shorter
+    body's quotation-free OCR-folded character grams found in the longer, their count
+    (``ocr.narrative_sets``), the figures read through OCR's digit look-alikes (as
+    ``ocr_features``), and the openings' containment on folded grams as they are and
+    without figures (``_refill_rows_ocr``, read by ``verify.with_ocr``). One pass."""
     if len(a) == 0:
-        return np.zeros((3, 0))
+        return np.zeros((NARRATIVE_ROWS, 0))
     involved = np.unique(np.concatenate([a, b]))
     ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
     return _narrative_score(_narrative_rows(prepared.bodies.get(involved)), ia, ib)
 
 
-def _narrative_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
+def _narrative_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray, Sets, Sets]:
     from syndup.ocr import FIGURE_CHARS, figure_sets, narrative_sets
 
     figs = np.empty(texts.len(), dtype=object)
     figs[:] = figure_sets(texts)
     short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_numpy()
-    return Sets(*narrative_sets(texts)), figs, short
+    return Sets(*narrative_sets(texts)), figs, short, *_refill_rows_ocr(texts)
 
 
 def _narrative_score(
-    rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
+    rows: tuple[Sets, np.ndarray, np.ndarray, Sets, Sets], ia: np.ndarray, ib: np.ndarray
 ) -> np.ndarray:
     from syndup._kernels import containment
     from syndup.ocr import NARRATIVE_SAMPLE
 
-    (values, offsets), figs, short = rows
+    (values, offsets), figs, short, raw, masked = rows
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib])) * NARRATIVE_SAMPLE
-    return np.vstack([cont, shared, _figures_changed_ocr(figs, short, ia, ib)])
+    return np.vstack(
+        [
+            cont,
+            shared,
+            _figures_changed_ocr(figs, short, ia, ib),
+            _refill_score((raw, masked), ia, ib),
+        ]
+    )
 
 
 def _ocr_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
@@ -194,8 +210,10 @@ def template_refill(
     """Per pair, 1 if the bodies are one template filled in with other figures, else 0;
     only the pairs where ``rows`` is true and whose ``containment`` (the body containment,
     exact or estimated) leaves room for masking to add ``REFILL[1]`` are read, exactly:
-    OCR-folded character grams of the stored bodies with and without every figure (both
-    from the same text, so the gain is never MinHash noise; ``_refill_rows``).
+    word shingles of the stored bodies with and without every figure replaced by one
+    placeholder (both from the same text, so the gain is never MinHash noise). Through OCR
+    damage the words break: for the pairs an OCR twin reads, the refill is also read on
+    OCR-folded character grams (``narrative_features``, ``verify.with_ocr``).
 
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
@@ -225,17 +243,33 @@ def template_refill(
     return out
 
 
+def refill_through_ocr(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair, whether the openings are one template refilled, read on OCR-folded
+    character grams (``_refill_rows_ocr``; the ``REFILL`` shares): where OCR broke the
+    words, masking the figures no longer makes the word shingles whole. One walk."""
+    if len(a) == 0:
+        return np.zeros(0, dtype=bool)
+    task = PairTask(np.arange(len(a)), _refill_rows_ocr, _refill_score, 2)
+    threads = max(1, prepared.config.signature.workers)
+    raw, masked = walk_pairs(prepared.bodies, a, b, [task], workers=threads)[0]
+    return (masked >= REFILL[0]) & (masked - raw >= REFILL[1])
+
+
 def _refill_rows(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
-    """Gram sets of bodies as they are and with every figure masked: OCR-folded character
-    grams (``ocr.fold_grams``, as long as a word ``n``-shingle is specific), so a notice
-    read through OCR damage is still seen whole once its figures are masked (word shingles
-    break where OCR broke a word; on clean text the two containments agree)."""
+    """Word shingle sets of bodies as they are and with every figure masked."""
+    return (
+        Sets(*shingle_sets(texts, n, fold=True)),
+        Sets(*shingle_sets(texts.str.replace_all(_DIGITS, "0"), n, fold=True)),
+    )
+
+
+def _refill_rows_ocr(texts: pl.Series) -> tuple[Sets, Sets]:
+    """``_refill_rows`` through OCR damage: OCR-folded character grams (``ocr.fold_grams``,
+    as specific as a word 4-shingle) of each body's opening, as it is and without figures."""
     from syndup.ocr import fold_grams
 
-    return (
-        Sets(*fold_grams(texts)),
-        Sets(*fold_grams(texts.str.replace_all(_DIGITS, " "))),
-    )
+    top = texts.str.slice(0, REFILL_CHARS)
+    return Sets(*fold_grams(top)), Sets(*fold_grams(top.str.replace_all(_DIGITS, " ")))
 
 
 def _refill_score(rows: tuple[Sets, Sets], ia: np.ndarray, ib: np.ndarray) -> np.ndarray:
@@ -359,7 +393,7 @@ def stored_features(
     feature (``text_plan``; ``ocr``: positions for ``ocr_features``): ``lead_ratio``
     (one value per pair), ``exact`` (containment and unquoted containment, 2 x pairs),
     ``refill`` (raw and masked containment, 2 x pairs), ``ocr`` (4 x pairs), ``narrative``
-    (``narrative_features``, 3 x pairs); NaN where not
+    (``narrative_features``, ``NARRATIVE_ROWS`` x pairs); NaN where not
     read. Each stored block is decompressed once for all of them and each body is
     tokenised once per feature (``TextStore.walk_pairs``), so the cost is linear in the
     bodies read however many pairs there are."""
@@ -389,7 +423,7 @@ def stored_features(
         "exact": (exact_rows, exact_score, 2),
         "refill": (lambda t: _refill_rows(t, n), _refill_score, 2),
         "ocr": (_ocr_rows, _ocr_score, 4),
-        "narrative": (_narrative_rows, _narrative_score, 3),
+        "narrative": (_narrative_rows, _narrative_score, NARRATIVE_ROWS),
     }
     names = [k for k in kinds if k in plan and len(plan[k])]  # (no pairs: nothing to hold)
     tasks = [PairTask(plan[k], kinds[k][0], kinds[k][1], kinds[k][2]) for k in names]

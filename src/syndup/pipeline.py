@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.body_checks import stored_features, text_plan
+from syndup.body_checks import NARRATIVE_ROWS, stored_features, text_plan
 from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.errors import InputError, Problem
@@ -365,7 +365,7 @@ class Detector:
             either = band | told
             in_band = pl.Series(either)
             none = np.full((4, frame.height), np.nan)
-            ruled = apply_rules(with_ocr(frame, none, none[:3]), rules)
+            ruled = apply_rules(with_ocr(frame, none, told_none(frame.height)), rules)
             decided.append(keep(ruled.filter(~in_band), "_pos"))
             waiting.append(frame.filter(in_band))
             bands.append(np.flatnonzero(either) + start)
@@ -384,7 +384,7 @@ class Detector:
         del a, b  # the OCR walk is the stage's memory peak: hold only its pairs' rows
         found = stored_features(prepared, oa, ob, plan)
         nan = np.full((4, len(oa)), np.nan)
-        ocr, told_values = found.get("ocr", nan), found.get("narrative", nan[:3])
+        ocr, told_values = found.get("ocr", nan), found.get("narrative", told_none(len(oa)))
         parts = []
         matched = 0
         done = 0
@@ -576,6 +576,11 @@ def _narrow(x: np.ndarray) -> np.ndarray:
     for a power-of-two width), else ``x``: half the memory for values held all stage long."""
     y = x.astype(np.float32)
     return y if np.array_equal(y, x, equal_nan=True) else x
+
+
+def told_none(n: int) -> np.ndarray:
+    """The narrative features of ``n`` pairs not in its band (``verify.with_ocr``)."""
+    return np.full((NARRATIVE_ROWS, n), np.nan)
 
 
 def _wide(x: np.ndarray) -> np.ndarray:

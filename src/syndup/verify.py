@@ -104,6 +104,7 @@ from rapidfuzz import fuzz
 
 from syndup.body_checks import (
     NARRATIVE_BAND,
+    NARRATIVE_ROWS,
     OCR_BAND,
     REFILL,
     _cpdist,
@@ -113,6 +114,7 @@ from syndup.body_checks import (
     narrative_features,
     ocr_features,
     read_whole,
+    refill_through_ocr,
     template_refill,
     weekday_differs,
 )
@@ -175,7 +177,7 @@ def pair_features(
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
-    told = np.full((3, len(band)), np.nan)
+    told = np.full((NARRATIVE_ROWS, len(band)), np.nan)
     rows = np.flatnonzero(narrative)
     told[:, rows] = narrative_features(prepared, a[rows], b[rows])
     return with_ocr(frame, ocr, told)
@@ -184,12 +186,20 @@ def pair_features(
 def with_ocr(frame: pl.DataFrame, ocr: np.ndarray, narrative: np.ndarray) -> pl.DataFrame:
     """``frame`` (``word_features``) with the OCR features as columns: the four of
     ``ocr_features`` and the three of ``narrative_features`` (rows, NaN where not
-    computed; ``ocr_figures_changed`` from either), and ``ocr_word_loss``: the share of
+    computed; ``ocr_figures_changed`` from either; ``template_refill`` also where the
+    narrative's refill containments show one), and ``ocr_word_loss``: the share of
     the narrative that the word shingles lost, ``1 - unquoted_containment /
     ocr_narrative`` (near 0 on clean text; OCR damage breaks words while their letters
     still agree)."""
     told = np.round(narrative[0], 3)
     figures = np.where(np.isnan(ocr[3]), narrative[2], ocr[3])
+    # A template refilled, read on the letters (the pairs whose figures differ, as the word
+    # check reads): where the twins may decide, it vetoes as the word check does.
+    lo, gain = REFILL[:2]
+    raw, masked = narrative[3], narrative[4]
+    changed = frame["figures_changed"].cast(pl.Int8).fill_null(0).to_numpy() == 1
+    refilled = changed & (masked >= lo) & (masked - raw >= gain)
+    refill = frame["template_refill"].cast(pl.Int8).fill_null(0).to_numpy() | refilled
     unq = frame["unquoted_containment"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         loss = np.where(told > 0, 1.0 - unq / told, np.nan)
@@ -201,6 +211,7 @@ def with_ocr(frame: pl.DataFrame, ocr: np.ndarray, narrative: np.ndarray) -> pl.
         pl.Series("ocr_narrative", told),
         pl.Series("ocr_narrative_shared", narrative[1]),
         pl.Series("ocr_word_loss", np.round(loss, 3)),
+        pl.Series("template_refill", refill.astype(np.int8)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
 
 
@@ -346,9 +357,21 @@ def word_features(
         pl.Series("days_apart", np.round(days, 2)),
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
+    word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
+    if word_rules:  # a refill OCR hid from the word check, where it would change a decision
+        refill = frame["template_refill"].to_numpy()
+        open_refill = changed.astype(bool) & refill_readers & (cont <= 1.0 - REFILL[1])
+        rows = np.flatnonzero(open_refill & (refill == 0))
+        if len(rows):
+            rows = rows[any_rule(frame[rows], rules_key(word_rules))]
+        if len(rows):
+            found = refill_through_ocr(prepared, a[rows], b[rows])
+            if found.any():
+                refill = refill.copy()
+                refill[rows[found]] = 1
+                frame = frame.with_columns(pl.Series("template_refill", refill))
     band = np.zeros(len(a), dtype=bool)
     narrative = np.zeros(len(a), dtype=bool)
-    word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
     open_ = ~any_rule(frame, rules_key(word_rules)) if word_rules else np.ones(len(a), dtype=bool)
     if scopes.get("ocr_containment", "all") != "none":
         band = both_bodies & (cont >= OCR_BAND)
