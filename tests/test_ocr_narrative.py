@@ -138,17 +138,22 @@ def test_dateline_city_and_wire_read_through_ocr() -> None:
 
 
 def test_notice_refilled_through_ocr_is_a_refill() -> None:
+    # one notice filled in twice on one day with other figures, under one headline: the
+    # same-headline write-through rule would take them were the refill not seen
     rows = [
         {
-            "id": f"fed-{day}",
+            "id": f"fed-{k}",
             "outlet": outlet,
             "headline": "Fed adds reserves via customer repurchases",
-            "published": f"2025-03-{day:02d}T11:45:00Z",
-            "body": ocr_damage(_notice(day, x, y), every=7, seed=day),
+            "published": f"2025-03-03T{hour}:45:00Z",
+            "body": ocr_damage(_notice(3, x, y), every=7, seed=k),
         }
-        for day, x, y, outlet in ((3, "1.5", "6-3/16", "Reuters"), (4, "2.0", "6-1/4", "Ledger"))
+        for k, (x, y, outlet, hour) in enumerate(
+            (("1.5", "6-3/16", "Reuters", 11), ("2.0", "6-1/4", "Ledger", 15))
+        )
     ]
-    why = explain(pl.DataFrame(rows), "fed-3", "fed-4")
+    why = explain(pl.DataFrame(rows), "fed-0", "fed-1")
+    assert why.features["figures_changed"] == 1
     assert why.features["template_refill"] == 1  # masked figures, read on the letters
     assert why.rule is None
 
