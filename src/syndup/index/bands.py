@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from syndup.index._search import positions
 from syndup.index.store import INDEXES, Store, unique
 
 MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
@@ -66,15 +67,12 @@ class BandRuns:
         for run in self.runs[name]:
             if not len(run.keys):
                 continue
-            # One search for every key; the end of a bucket only for the keys that hit
-            # (most of a batch's keys are in no stored bucket).
-            lo = np.searchsorted(run.keys, keys, side="left")
-            hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == keys)
+            lo, hi = positions(run.keys, keys)  # one pass over both sorted arrays
+            hit = np.flatnonzero(hi > lo)  # most of a batch's keys are in no stored bucket
             if not len(hit):
                 continue
             lo = lo[hit]
-            hi = np.searchsorted(run.keys, keys[hit], side="right")
-            count = np.minimum(hi - lo, per_key)
+            count = np.minimum(hi[hit] - lo, per_key)
             starts = np.repeat(lo, count)
             offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
             docs = run.docs[starts + offsets].astype(np.uint64)
