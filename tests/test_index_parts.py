@@ -24,7 +24,11 @@ def _run(rng: np.random.Generator, docs: np.ndarray, keys_from: int) -> Run:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_merge_sorted_equals_a_full_sort(seed):
+@pytest.mark.parametrize("piece", [None, 7])
+def test_merge_sorted_equals_a_full_sort(seed, piece, monkeypatch):
+    """``piece``: the newer run placed 7 entries at a time (the slicing of large runs)."""
+    if piece is not None:
+        monkeypatch.setattr("syndup.index.bands._MERGE_SLICE", piece)
     rng = np.random.default_rng(seed)
     older = _run(rng, rng.integers(1, 500, 3000), 200)  # few keys: many ties across runs
     newer = _run(rng, rng.integers(500, 900, 1000), 200)

@@ -26,6 +26,7 @@ from syndup.index.store import INDEXES, Store, unique
 
 MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
 PER_KEY = 16  # entries read per key and run (buckets are paired with their first anchors)
+_MERGE_SLICE = 1 << 20  # newer entries placed at a time by ``merge_sorted``
 
 
 @dataclass
@@ -169,11 +170,16 @@ def merge_sorted(older: Run, newer: Run) -> tuple[np.ndarray, np.ndarray]:
         d = np.concatenate([older.docs, newer.docs])
         order = np.lexsort((d, k))
         return k[order], d[order]
-    at = np.searchsorted(older.keys, newer.keys, side="right") + np.arange(n_new)
     is_new = np.zeros(n_old + n_new, dtype=bool)
-    is_new[at] = True
     k = np.empty(n_old + n_new, dtype=np.uint64)
     d = np.empty(n_old + n_new, dtype=np.uint32)
-    k[at], d[at] = newer.keys, newer.docs
-    k[~is_new], d[~is_new] = older.keys, older.docs
+    # The newer entries' places, a slice at a time: no int64 array of them all (8 bytes an
+    # entry, 120 MB for the largest runs, on top of the two runs and their merge).
+    for lo in range(0, n_new, _MERGE_SLICE):
+        hi = min(lo + _MERGE_SLICE, n_new)
+        at = np.searchsorted(older.keys, newer.keys[lo:hi], side="right") + np.arange(lo, hi)
+        is_new[at] = True
+        k[at], d[at] = newer.keys[lo:hi], newer.docs[lo:hi]
+    old = ~is_new
+    k[old], d[old] = older.keys, older.docs
     return k, d
