@@ -13,7 +13,7 @@ import pytest
 
 from index_helpers import ROOT
 from syndup.index.articles import LazyBodies, concat, take
-from syndup.index.bands import PER_KEY, BandRuns, Run, merge_sorted
+from syndup.index.bands import PER_KEY, BandRuns, Run, first_live, merge_sorted
 from syndup.index.store import unique
 
 
@@ -24,7 +24,11 @@ def _run(rng: np.random.Generator, docs: np.ndarray, keys_from: int) -> Run:
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_merge_sorted_equals_a_full_sort(seed):
+@pytest.mark.parametrize("piece", [None, 7])
+def test_merge_sorted_equals_a_full_sort(seed, piece, monkeypatch):
+    """``piece``: the newer run placed 7 entries at a time (the slicing of large runs)."""
+    if piece is not None:
+        monkeypatch.setattr("syndup.index.bands._MERGE_SLICE", piece)
     rng = np.random.default_rng(seed)
     older = _run(rng, rng.integers(1, 500, 3000), 200)  # few keys: many ties across runs
     newer = _run(rng, rng.integers(500, 900, 1000), 200)
@@ -162,3 +166,35 @@ def test_thin_rows_read_once_and_equal_the_store(tmp_path):
     assert np.array_equal(again[2], ref_heads[at])
     assert with_gone[0].tolist() == [docs[0]]
     assert len(reads) == 2  # the first read and the unknown doc; the second read none
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_gallop_positions_equal_searchsorted(seed):
+    """The compiled pass gives ``searchsorted`` left and right: duplicates, keys before,
+    between and after every run value, empty inputs."""
+    from syndup.index._search_jit import gallop
+
+    rng = np.random.default_rng(seed)
+    for n, m, top in ((0, 5, 10), (7, 0, 10), (50, 30, 12), (3000, 800, 900), (2000, 5000, 2**63)):
+        run = np.sort(rng.integers(0, top, n, dtype=np.uint64))
+        keys = unique(rng.integers(0, top + 3, m, dtype=np.uint64))
+        lo, hi = gallop(run, keys)
+        assert np.array_equal(lo, np.searchsorted(run, keys, side="left"))
+        assert np.array_equal(hi, np.searchsorted(run, keys, side="right"))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_first_anchors_of_each_run_give_the_first_anchors(seed):
+    """With every doc stored, reading ``anchors`` docs per key and run (an add's lookup)
+    keeps the same anchors as reading PER_KEY (``first_live`` over all live docs)."""
+    rng = np.random.default_rng(seed)
+    runs = BandRuns()
+    start = 1
+    for size in (3000, 1200, 500, 90):
+        runs.runs["body"].append(_run(rng, np.arange(start, start + size), 300))
+        start += size
+    keys = unique(rng.integers(1, 600, 250).astype(np.uint64))
+    for anchors in (1, 2, 4, 7):
+        k, d = runs.lookup("body", keys, per_key=anchors)
+        full = runs.lookup("body", keys)
+        assert np.array_equal(first_live(k, d, None, anchors), first_live(*full, None, anchors))

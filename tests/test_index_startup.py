@@ -192,3 +192,49 @@ def test_known_band_params_are_the_computed_ones():
         (lcfg.same_headline_threshold, scfg.headline_num_perm),
     ):
         assert (threshold, width, lcfg.recall_weight) in KNOWN_PARAMS  # the default's
+
+
+def test_explain_reads_a_pair_s_bodies_without_numba(tmp_path):
+    """An explained pair whose bodies are read (exact containment: the estimate is in the
+    ambiguous band) is answered in a fresh process without numba (the small numpy paths
+    of ``syndup._kernels``), and says exactly what the compiled kernels say."""
+    from syndup import _jit  # noqa: F401  (loaded here: this process takes the kernels)
+
+    wire = syndup.read_corpus(ROOT / "data" / "wire_1916.jsonl")
+    bodies = wire["body"].to_list()
+    long = sorted(range(len(bodies)), key=lambda i: -len(bodies[i] or ""))[:6]
+    mixed = []  # half of one story's paragraphs, then another's: containment ~0.5
+    for k, (i, j) in enumerate(zip(long[::2], long[1::2])):
+        first, other = bodies[i].split("\n\n"), bodies[j].split("\n\n")
+        half = "\n\n".join(first[: len(first) // 2] + other[len(other) // 2 :])
+        mixed.append({"id": f"mix{k}", "headline": f"Mixed story {k}", "body": half})
+    extra = pl.DataFrame(mixed).with_columns(
+        *(pl.lit(None, dtype=wire.schema[c]).alias(c) for c in wire.columns if c not in mixed[0])
+    )
+    db = str(tmp_path / "mixed.db")
+    pairs = [[wire["id"][i], f"mix{k}"] for k, i in enumerate(long[::2])]
+    with Index.open(db) as index:
+        index.add(pl.concat([wire, extra.select(wire.columns)]))
+        want = [index.explain(a, b).to_dict() for a, b in pairs]
+    code = (
+        "import json, sys\n"
+        "from syndup import _kernels\n"
+        "from syndup.cli.fast import read_explanation\n"
+        "calls = []\n"
+        "small = _kernels._shingle_sets_small\n"
+        "_kernels._shingle_sets_small = lambda *a: calls.append(1) or small(*a)\n"
+        "pairs = json.loads(sys.argv[2])\n"
+        "out = [read_explanation(sys.argv[1], a, b).to_dict() for a, b in pairs]\n"
+        "print(json.dumps([out, len(calls), 'numba' in sys.modules], default=str))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, db, json.dumps(pairs)],
+        capture_output=True,
+        text=True,
+        env=env(),
+        check=True,
+    )
+    got, read_bodies, numba = json.loads(run.stdout)
+    assert read_bodies > 0  # some pair's bodies were read (else the test proves nothing)
+    assert numba is False
+    assert got == json.loads(json.dumps(want, default=str))

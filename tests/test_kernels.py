@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -20,7 +21,15 @@ from syndup.normalize import (
     _TAILS,
     one_line_paragraphs,
 )
-from syndup.shingle import _MULT, _NO_TABLE, _P, CLASSES_FOLD, fold_table, text_bytes
+from syndup.shingle import (
+    _MULT,
+    _NO_TABLE,
+    _P,
+    CLASSES_FOLD,
+    CLASSES_PLAIN,
+    fold_table,
+    text_bytes,
+)
 from syndup.signature import EMPTY, permutations
 
 
@@ -228,3 +237,71 @@ def test_split_paragraphs_equals_reference(texts: list[str], every_line: bool) -
     assert got == [p for _, p in want]
     assert doc.tolist() == [d for d, _ in want]
     assert words.tolist() == [p.count(" ") + 1 for _, p in want]
+
+
+# Characters the shingle kernels treat apart: every quote variant, apostrophes, capitals,
+# line breaks, folded and unfolded non-ASCII (2, 3 and 4 bytes), combining marks, jamo.
+_SHINGLE_ALPHABET = (
+    "ab Z'`\"\n.-\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\u00e9\u00c9\u2122\u0301\u1100\U0001d4b3"
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.text(alphabet=_SHINGLE_ALPHABET, max_size=80), min_size=1, max_size=6),
+    st.integers(1, 5),
+)
+def test_shingle_sets_small_equals_compiled(texts: list[str], n: int) -> None:
+    """The numpy path an explained pair's two bodies take equals the kernel, folding or
+    not, with quotations cut or not."""
+    data, offsets = text_bytes(pl.Series(texts, dtype=pl.String))
+    for classes, table in ((CLASSES_FOLD, fold_table()), (CLASSES_PLAIN, _NO_TABLE)):
+        for unquoted in (False, True):
+            args = (data, offsets, classes, table, np.uint64(_P), _MULT, n, unquoted)
+            for got, want in zip(_kernels._shingle_sets_small(*args), _jit.shingle_sets(*args)):
+                same(got, want)
+
+
+def test_shingle_sets_small_quotation_limits_and_bodies() -> None:
+    """A quotation of exactly QUOTE_SPAN bytes is cut, one byte more is not; real bodies."""
+    assert _kernels.QUOTE_SPAN == _jit.QUOTE_SPAN
+    span = _jit.QUOTE_SPAN
+    texts = [f'x "{"a" * k}" y' for k in (span - 1, span, span + 1)]
+    texts += ['a "b\nc" d', "\u201cwhole\u201d", "\u00ab le mot \u00bb et", '"open only']
+    wire = pl.read_ndjson(Path(_repo()) / "data" / "wire_1916.jsonl")["body"].head(40)
+    for batch in (pl.Series(texts), wire):
+        data, offsets = text_bytes(batch)
+        for unquoted in (False, True):
+            args = (data, offsets, CLASSES_FOLD, fold_table(), np.uint64(_P), _MULT, 5, unquoted)
+            for got, want in zip(_kernels._shingle_sets_small(*args), _jit.shingle_sets(*args)):
+                same(got, want)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 12), st.integers(0, 10), st.integers(0, 2**31))
+def test_gather_sets_small_equals_compiled(n: int, picks: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(0, 6, n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(sizes)
+    values = rng.integers(0, 2**32, int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    idx = rng.integers(0, n, picks)
+    outs = []
+    for module in (_kernels, _jit):
+        out, out_offsets = np.zeros(70, np.uint32), np.zeros(picks + 4, np.int64)
+        out_offsets[2] = 3  # appended after sets already gathered
+        at = module.gather_sets(values, offsets, idx, out, out_offsets, 2)
+        outs.append((at, out, out_offsets))
+    assert outs[0][0] == outs[1][0]
+    same(outs[0][1], outs[1][1])
+    same(outs[0][2], outs[1][2])
+
+
+def test_fold_table_kept_on_disk_is_the_built_one() -> None:
+    from syndup.shingle import _build_fold_table, _fold_table_path
+
+    built = _build_fold_table()
+    same(fold_table(), built)
+    path = _fold_table_path()
+    assert path is not None and path.is_file()  # written by the first build
+    same(np.load(path), built)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -87,17 +88,100 @@ def shingle_sets(
     data: Arr, offsets: Arr, classes: Arr, table: Arr, prime: np.uint64, mult: Arr, n: int,
     unquoted: bool,
 ) -> tuple[Arr, Arr, Arr]:  # fmt: skip
-    """See ``_jit.shingle_sets``; no bytes: every set is empty."""
-    if len(data) or "syndup._jit" in sys.modules:
+    """See ``_jit.shingle_sets``; a few texts (``SMALL`` bytes: an explained pair's two
+    bodies) through ``_shingle_sets_small``."""
+    if _use_jit(len(data)):
         return _jit().shingle_sets(
             *map(_ro, (data, offsets, classes, table)), prime, _ro(mult), n, unquoted
         )
+    return _shingle_sets_small(data, offsets, classes, table, prime, mult, n, unquoted)
+
+
+QUOTE_SPAN = 800  # ``_jit.QUOTE_SPAN`` (a test keeps them equal)
+_Q = rb'(?:"|\xe2\x80[\x9c-\x9f\xb3]|\xc2[\xab\xbb])'  # the quotes ``_jit._quote_len`` reads
+# ``_jit._quotation_end``: a quote, at most QUOTE_SPAN bytes of neither quote nor line
+# break, a quote. Scanned left to right like the kernel's loop (quotes never start inside
+# a UTF-8 character, so byte-wise retries land where the kernel's would).
+_QUOTATION = re.compile(_Q + rb"(?:(?!" + _Q + rb")[^\n]){0,%d}" % QUOTE_SPAN + _Q)
+_SEP, _WORD, _SKIP, _UPPER, _WIDE = 0, 1, 2, 3, 4  # ``_jit``'s byte classes
+
+
+def _shingle_sets_small(
+    data: Arr, offsets: Arr, classes: Arr, table: Arr, prime: np.uint64, mult: Arr, n: int,
+    unquoted: bool,
+) -> tuple[Arr, Arr, Arr]:  # fmt: skip
+    """``_jit.shingle_sets`` in numpy, text by text: quotations cut out by one regex (as
+    a separator), byte classes looked up (non-ASCII characters one by one, in a Python
+    loop: ~1 us each), then the same polynomial token hashes and n-gram combination."""
     ndocs = len(offsets) - 1
-    return (
-        np.zeros(0, dtype=np.uint32),
-        np.zeros(ndocs + 1, dtype=np.int64),
-        np.zeros(ndocs, dtype=np.bool_),
-    )
+    values: list[Arr] = []
+    out_off = np.zeros(ndocs + 1, dtype=np.int64)
+    wide = np.zeros(ndocs, dtype=np.bool_)
+    p = int(prime)
+    for d in range(ndocs):
+        buf = bytes(data[offsets[d] : offsets[d + 1]])
+        if unquoted:
+            buf = _QUOTATION.sub(b" ", buf)  # a space: a separator in every class table
+        tok, wide[d] = _tokens_small(np.frombuffer(buf, dtype=np.uint8), classes, table, p)
+        nt = len(tok)
+        ns = nt - n + 1 if nt >= n else min(nt, 1)
+        acc = np.zeros(ns, dtype=np.uint64)
+        pos = np.arange(ns)
+        for k in range(n):
+            at = pos + k
+            acc += np.where(at < nt, tok[np.minimum(at, max(nt - 1, 0))], 0).astype(
+                np.uint64
+            ) * np.uint64(mult[k])
+        sh = ((acc >> np.uint64(32)) ^ (acc & np.uint64(0xFFFFFFFF))).astype(np.uint32)
+        values.append(np.unique(sh))
+        out_off[d + 1] = out_off[d] + len(values[-1])
+    flat = np.concatenate(values) if values else np.zeros(0, dtype=np.uint32)
+    return flat.astype(np.uint32, copy=False), out_off, wide
+
+
+def _tokens_small(b: Arr, classes: Arr, table: Arr, prime: int) -> tuple[Arr, bool]:
+    """``_jit._tokens`` of one text's bytes (quotations already cut): token hashes."""
+    kind = classes[b].astype(np.int8)
+    wide = False
+    upto = 0
+    for i in np.flatnonzero(kind == _WIDE).tolist():  # ``_jit._wide_class``, in order
+        if i < upto:  # a byte of the character before
+            continue
+        c, hi = int(b[i]), len(b)
+        if 0xC2 <= c <= 0xDF and i + 1 < hi and b[i + 1] & 0xC0 == 0x80:
+            cls, step = int(table[((c & 0x1F) << 6) | (int(b[i + 1]) & 0x3F)]), 2
+        elif (
+            0xE0 <= c <= 0xEF and i + 2 < hi and b[i + 1] & 0xC0 == 0x80 and b[i + 2] & 0xC0 == 0x80
+        ):
+            cp = ((c & 0x0F) << 12) | ((int(b[i + 1]) & 0x3F) << 6) | (int(b[i + 2]) & 0x3F)
+            cls, step = int(table[cp]), 3
+        else:
+            cls, step = _WIDE, 1
+        if cls == _WIDE:
+            wide, cls = True, _WORD
+        kind[i : i + step] = cls
+        if cls == _UPPER:  # the kernel lowers the first byte only
+            kind[i + 1 : i + step] = _WORD
+        upto = i + step
+    keep = kind != _SKIP  # deleted: the word goes on
+    kind = kind[keep]
+    val = b[keep].astype(np.uint64) + np.where(kind == _UPPER, 32, 0).astype(np.uint64)
+    word = kind != _SEP
+    if not word.any():
+        return np.zeros(0, dtype=np.uint32), wide
+    edge = np.diff(np.concatenate(([False], word, [False])).astype(np.int8))
+    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    # Each byte times prime^(its place in the token), summed per token (mod 2^64).
+    in_word = np.flatnonzero(word)
+    place = in_word - np.repeat(starts, ends - starts)
+    powers = np.ones(int((ends - starts).max()), dtype=np.uint64)
+    powers[1:] = np.cumprod(np.full(len(powers) - 1, prime, dtype=np.uint64))
+    terms = val[in_word] * powers[place]
+    acc = np.add.reduceat(terms, np.concatenate(([0], np.cumsum(ends - starts)[:-1])))
+    h = acc ^ (acc >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    return (h >> np.uint64(32)).astype(np.uint32), wide
 
 
 def split_paragraphs(
@@ -262,6 +346,20 @@ def _row_agreement_small(sig: Arr, a: Arr, b: Arr, empty: np.uint32) -> Arr:
     same = (x == y).sum(axis=1) / sig.shape[1]
     blank = (x == empty).all(axis=1) | (y == empty).all(axis=1)
     return np.where(blank, 0.0, same)
+
+
+def gather_sets(values: Arr, offsets: Arr, idx: Arr, out: Arr, out_offsets: Arr, at: int) -> int:
+    """Copy sets ``idx`` into ``out`` / ``out_offsets`` from ``at`` on (``_jit.gather_sets``)."""
+    sizes = offsets[idx + 1] - offsets[idx]
+    if _use_jit(int(sizes.sum()) + len(idx)):
+        return _jit().gather_sets(*map(_ro, (values, offsets, idx)), out, out_offsets, at)
+    pos = int(out_offsets[at])
+    ends = pos + np.cumsum(sizes)
+    out_offsets[at + 1 : at + 1 + len(idx)] = ends
+    if len(idx):
+        starts = np.repeat(offsets[idx] - (ends - sizes - pos), sizes)
+        out[pos : int(ends[-1])] = values[starts + np.arange(int(sizes.sum()))]
+    return at + len(idx)
 
 
 def union_find_labels(n: int, a: Arr, b: Arr) -> Arr:

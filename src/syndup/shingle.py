@@ -13,8 +13,10 @@ has a signature.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -69,7 +71,51 @@ def fold_table() -> np.ndarray:
 
     Context is ignored except where it matters to NFKC (combining marks, the second half
     of a canonical composition, Hangul jamo are WIDE); lowercasing follows Python's
-    Unicode tables, which may lag polars' by a version for new characters."""
+    Unicode tables, which may lag polars' by a version for new characters.
+
+    Building costs ~50-250 ms of Unicode look-ups, more than a whole small command, so the
+    table is kept on disk next to numba's kernel cache (``__pycache__``, 64 kB) under a key
+    of the Python and Unicode versions and the bytes of this module and ``normalize``
+    (any edit of either rebuilds it); an unreadable or unwritable cache only costs the
+    build."""
+    path = _fold_table_path()
+    if path is not None:
+        try:
+            table = np.load(path)
+            if table.shape == (0x10000,) and table.dtype == np.uint8:
+                return table
+        except (OSError, ValueError):
+            pass
+    table = _build_fold_table()
+    if path is not None:
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:  # written whole, then renamed: a reader never sees half a table
+            path.parent.mkdir(exist_ok=True)
+            with open(tmp, "wb") as f:
+                np.save(f, table)
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+    return table
+
+
+def _fold_table_path() -> Path | None:
+    """Where ``fold_table`` is kept: its key changes with Python, Unicode and the code."""
+    import hashlib
+    import sys
+    import unicodedata
+
+    here = Path(__file__)
+    try:
+        code = here.read_bytes() + here.with_name("normalize.py").read_bytes()
+    except OSError:
+        return None
+    key = hashlib.sha1(repr((sys.version, unicodedata.unidata_version)).encode() + code)
+    return here.with_name("__pycache__") / f"fold_table-{key.hexdigest()[:16]}.npy"
+
+
+def _build_fold_table() -> np.ndarray:
+    """``fold_table`` computed (see there)."""
     import unicodedata
 
     from syndup.normalize import _FOLD_FROM, _FOLD_TO

@@ -254,8 +254,8 @@ def _gather(parts: list[tuple[tuple[Any, ...], np.ndarray]]) -> tuple[Any, ...]:
 
 
 def _gather_sets(pieces: list[tuple[Sets, np.ndarray]]) -> Sets:
-    """Sets ``idx`` of each ``(sets, idx)``, concatenated (a compiled copy)."""
-    from syndup import _jit
+    """Sets ``idx`` of each ``(sets, idx)``, concatenated (a compiled copy, numpy when small)."""
+    from syndup import _kernels
 
     count = sum(len(idx) for _, idx in pieces)
     total = sum(int((s.offsets[idx + 1] - s.offsets[idx]).sum()) for s, idx in pieces)
@@ -263,5 +263,5 @@ def _gather_sets(pieces: list[tuple[Sets, np.ndarray]]) -> Sets:
     offsets = np.zeros(count + 1, dtype=np.int64)
     at = 0
     for sets, idx in pieces:
-        at = _jit.gather_sets(sets.values, sets.offsets, idx, values, offsets, at)
+        at = _kernels.gather_sets(sets.values, sets.offsets, idx, values, offsets, at)
     return Sets(values, offsets)

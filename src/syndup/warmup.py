@@ -95,6 +95,9 @@ def _warm_sets(texts: pl.Series, config: Config) -> None:
     signature_candidates(sig, bands=8, rows=2, anchors=2, only=np.array([True, False, True]))
     signature_candidates(sig, bands=8, rows=2, anchors=2)
     components(3, *pairs)
+    from syndup.index._search import positions
+
+    positions(np.arange(3, dtype=np.uint64), np.arange(1, 3, dtype=np.uint64))  # index lookups
 
 
 def main() -> None:

@@ -21,10 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from syndup.index._search import positions
 from syndup.index.store import INDEXES, Store, unique
 
 MAX_RUN = 32_000_000  # entries per run: 256 MB of keys (Redis strings stop at 512 MB)
 PER_KEY = 16  # entries read per key and run (buckets are paired with their first anchors)
+_MERGE_SLICE = 1 << 20  # newer entries placed at a time by ``merge_sorted``
 
 
 @dataclass
@@ -66,15 +68,12 @@ class BandRuns:
         for run in self.runs[name]:
             if not len(run.keys):
                 continue
-            # One search for every key; the end of a bucket only for the keys that hit
-            # (most of a batch's keys are in no stored bucket).
-            lo = np.searchsorted(run.keys, keys, side="left")
-            hit = np.flatnonzero(run.keys[np.minimum(lo, len(run.keys) - 1)] == keys)
+            lo, hi = positions(run.keys, keys)  # one pass over both sorted arrays
+            hit = np.flatnonzero(hi > lo)  # most of a batch's keys are in no stored bucket
             if not len(hit):
                 continue
             lo = lo[hit]
-            hi = np.searchsorted(run.keys, keys[hit], side="right")
-            count = np.minimum(hi - lo, per_key)
+            count = np.minimum(hi[hit] - lo, per_key)
             starts = np.repeat(lo, count)
             offsets = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
             docs = run.docs[starts + offsets].astype(np.uint64)
@@ -171,11 +170,16 @@ def merge_sorted(older: Run, newer: Run) -> tuple[np.ndarray, np.ndarray]:
         d = np.concatenate([older.docs, newer.docs])
         order = np.lexsort((d, k))
         return k[order], d[order]
-    at = np.searchsorted(older.keys, newer.keys, side="right") + np.arange(n_new)
     is_new = np.zeros(n_old + n_new, dtype=bool)
-    is_new[at] = True
     k = np.empty(n_old + n_new, dtype=np.uint64)
     d = np.empty(n_old + n_new, dtype=np.uint32)
-    k[at], d[at] = newer.keys, newer.docs
-    k[~is_new], d[~is_new] = older.keys, older.docs
+    # The newer entries' places, a slice at a time: no int64 array of them all (8 bytes an
+    # entry, 120 MB for the largest runs, on top of the two runs and their merge).
+    for lo in range(0, n_new, _MERGE_SLICE):
+        hi = min(lo + _MERGE_SLICE, n_new)
+        at = np.searchsorted(older.keys, newer.keys[lo:hi], side="right") + np.arange(lo, hi)
+        is_new[at] = True
+        k[at], d[at] = newer.keys[lo:hi], newer.docs[lo:hi]
+    old = ~is_new
+    k[old], d[old] = older.keys, older.docs
     return k, d

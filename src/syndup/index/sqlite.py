@@ -30,6 +30,7 @@ from syndup.index.store import (
     frame,
 )
 
+_PIECE = 1 << 24  # bytes written to a band run's blob at a time
 APPLICATION_ID = 0x53594E44  # "SYND" in the SQLite header: foreign files are told apart
 
 
@@ -177,11 +178,16 @@ class SQLiteStore(Store):
         return [r[0] for r in self.db.execute(sql, (index,)).fetchall()]
 
     def segment(self, index: str, seg: int) -> tuple[bytes, bytes]:
-        sql = "SELECT keys, docs FROM runs WHERE band_index = ? AND seg = ?"
-        row = self.db.execute(sql, (index, seg)).fetchone()
-        if row is None:
+        """A run's two arrays, read through blob handles: each straight into its bytes
+        (a plain SELECT holds every blob twice: SQLite's copy, then Python's)."""
+        sql = "SELECT 1 FROM runs WHERE band_index = ? AND seg = ?"
+        if self.db.execute(sql, (index, seg)).fetchone() is None:
             raise StoreError(f"{self.url}: band run {index}/{seg} is missing")
-        return row[0], row[1]
+        out = []
+        for column in ("keys", "docs"):
+            with self.db.blobopen("runs", column, seg, readonly=True) as blob:
+                out.append(blob.read())
+        return out[0], out[1]
 
     def articles(
         self, docs: np.ndarray | None, *, columns: tuple[str, ...] = tuple(ARTICLE_SCHEMA)
@@ -275,10 +281,22 @@ class SQLiteStore(Store):
     def put_segment(
         self, index: str, seg: int, keys: bytes | memoryview, docs: bytes | memoryview
     ) -> None:
+        """Insert the row with zero blobs, then write the arrays through blob handles in
+        16 MB pieces. Bound as parameters, a run's bytes were copied ~2.6 times over inside
+        SQLite (the bound value, the record; measured +1.2 GB of peak RSS for a 457 MB run);
+        written so, the pages pass through the page cache (~+0.27 GB, about the same CPU).
+        Trade-off: each page is written twice (zeros, then data) when the run outgrows the
+        page cache."""
+        arrays = [memoryview(keys).cast("B"), memoryview(docs).cast("B")]
         self.db.execute(
-            "INSERT INTO runs (seg, band_index, keys, docs) VALUES (?, ?, ?, ?)",
-            (seg, index, keys, docs),
+            "INSERT INTO runs (seg, band_index, keys, docs) "
+            "VALUES (?, ?, zeroblob(?), zeroblob(?))",
+            (seg, index, len(arrays[0]), len(arrays[1])),
         )
+        for column, data in zip(("keys", "docs"), arrays):
+            with self.db.blobopen("runs", column, seg) as blob:
+                for start in range(0, len(data), _PIECE):
+                    blob.write(data[start : start + _PIECE])
 
     def delete_segment(self, index: str, seg: int) -> None:
         self.db.execute("DELETE FROM runs WHERE band_index = ? AND seg = ?", (index, seg))

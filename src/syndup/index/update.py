@@ -35,7 +35,7 @@ from syndup.config import Config
 from syndup.graph_cuts import components
 from syndup.index.anchors import ThinRows, step_candidates
 from syndup.index.articles import concat, read_prepared, take, to_rows
-from syndup.index.bands import BandRuns, first_live
+from syndup.index.bands import PER_KEY, BandRuns, first_live
 from syndup.index.stable import stable_ids, step_assignments
 from syndup.index.store import (
     CLUSTER_SCHEMA,
@@ -125,10 +125,14 @@ def plan_add(
     new_docs = counters.doc + np.arange(n_new, dtype=np.int64)
     keys, probes = index_keys(new, config)
     anchors = max(1, config.lsh.anchors)
+    # With every doc of the runs stored, a bucket's first ``anchors`` docs of each run hold
+    # its first ``anchors`` overall (``first_live`` takes those): no more need reading.
+    # Otherwise read spares (``PER_KEY``) for the removed docs the live check drops.
+    per_key = min(anchors, PER_KEY) if all_live else PER_KEY
     hits = {}
     for name, matrix in keys.items():
         if name != "wire_feed":
-            hits[name] = bands.lookup(name, unique(matrix[matrix != 0]))
+            hits[name] = bands.lookup(name, unique(matrix[matrix != 0]), per_key=per_key)
     # The wire-feed search pairs a row with every feed row of its wire and city in the
     # window (no anchors): all stored entries of the probed slots.
     hits["wire_feed"] = bands.lookup(
