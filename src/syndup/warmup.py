@@ -85,6 +85,9 @@ def _warm_sets(texts: pl.Series, config: Config) -> None:
         values, offsets = shingle_sets(texts, scfg.body_ngram, unquoted=unquoted, fold=True)
     exact_sets(texts, scfg.body_ngram)
     grams, _ = gram_sets(texts)
+    from syndup.ocr import fold_grams
+
+    fold_grams(texts, keep=4)  # the OCR narrative's and refill's sampled grams
     pairs = np.array([0, 1], dtype=np.int64), np.array([1, 2], dtype=np.int64)
     containment(values, offsets, *pairs)
     for kind in {values.dtype, grams.dtype}:  # verify's gathering of sets (textstore)
