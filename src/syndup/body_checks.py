@@ -74,6 +74,19 @@ def ocr_features(
 
 
 NARRATIVE_ROWS = 5  # what ``narrative_features`` gives per pair
+# ``verify.word_features``' narrative band, per pair: an OCR twin could hold (every
+# narrative feature read), or only a word rule's template refill is to be read on letters.
+TWIN_BAND, REFILL_BAND = 1, 2
+
+
+def refill_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The last two rows of ``narrative_features`` alone: the openings' containment on
+    OCR-folded grams as they are and without figures (2 x pairs). One pass."""
+    if len(a) == 0:
+        return np.zeros((2, 0))
+    involved = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+    return _refill_score(_refill_rows_ocr(prepared.bodies.get(involved)), ia, ib)
 
 
 def narrative_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -241,18 +254,6 @@ def template_refill(
         )[0]
     out[pick] = (masked >= lo) & (masked - raw >= gain)
     return out
-
-
-def refill_through_ocr(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per pair, whether the openings are one template refilled, read on OCR-folded
-    character grams (``_refill_rows_ocr``; the ``REFILL`` shares): where OCR broke the
-    words, masking the figures no longer makes the word shingles whole. One walk."""
-    if len(a) == 0:
-        return np.zeros(0, dtype=bool)
-    task = PairTask(np.arange(len(a)), _refill_rows_ocr, _refill_score, 2)
-    threads = max(1, prepared.config.signature.workers)
-    raw, masked = walk_pairs(prepared.bodies, a, b, [task], workers=threads)[0]
-    return (masked >= REFILL[0]) & (masked - raw >= REFILL[1])
 
 
 def _refill_rows(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
@@ -424,6 +425,7 @@ def stored_features(
         "refill": (lambda t: _refill_rows(t, n), _refill_score, 2),
         "ocr": (_ocr_rows, _ocr_score, 4),
         "narrative": (_narrative_rows, _narrative_score, NARRATIVE_ROWS),
+        "refill_ocr": (_refill_rows_ocr, _refill_score, 2),
     }
     names = [k for k in kinds if k in plan and len(plan[k])]  # (no pairs: nothing to hold)
     tasks = [PairTask(plan[k], kinds[k][0], kinds[k][1], kinds[k][2]) for k in names]

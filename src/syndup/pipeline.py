@@ -20,7 +20,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from syndup.body_checks import NARRATIVE_ROWS, stored_features, text_plan
+from syndup.body_checks import (
+    NARRATIVE_ROWS,
+    REFILL_BAND,
+    TWIN_BAND,
+    stored_features,
+    text_plan,
+)
 from syndup.cluster import build_clusters
 from syndup.config import Config
 from syndup.errors import InputError, Problem
@@ -347,7 +353,7 @@ class Detector:
         decided: list[pl.DataFrame] = []
         waiting: list[pl.DataFrame] = []
         bands = []
-        tolds: list[np.ndarray] = []  # per waiting pair: in the narrative band
+        tolds: list[np.ndarray] = []  # per waiting pair: its narrative band (verify)
         ocr_only: list[np.ndarray] = []  # ... in the OCR copy band
         for start in range(0, len(a), batch):
             stop = min(start + batch, len(a))
@@ -362,7 +368,7 @@ class Detector:
                 stored={k: v[..., start:stop] for k, v in stored.items()},
             )
             frame = frame.with_row_index("_pos")
-            either = band | told
+            either = band | (told != 0)
             in_band = pl.Series(either)
             none = np.full((4, frame.height), np.nan)
             ruled = apply_rules(with_ocr(frame, none, told_none(frame.height)), rules)
@@ -376,15 +382,22 @@ class Detector:
                 self.progress("verify", stop, len(a))
         del stored, lead_j, body_j, order
         ocr_rows = np.concatenate(bands) if bands else np.zeros(0, dtype=np.int64)
-        in_told = np.concatenate(tolds) if tolds else np.zeros(0, dtype=bool)
+        in_told = np.concatenate(tolds) if tolds else np.zeros(0, dtype=np.int8)
         in_ocr = np.concatenate(ocr_only) if ocr_only else np.zeros(0, dtype=bool)
-        plan = {"ocr": np.flatnonzero(in_ocr), "narrative": np.flatnonzero(in_told)}
+        plan = {
+            "ocr": np.flatnonzero(in_ocr),
+            "narrative": np.flatnonzero(in_told & TWIN_BAND),
+            "refill_ocr": np.flatnonzero(in_told == REFILL_BAND),
+        }
         total = len(a)
         oa, ob = a[ocr_rows], b[ocr_rows]
         del a, b  # the OCR walk is the stage's memory peak: hold only its pairs' rows
         found = stored_features(prepared, oa, ob, plan)
         nan = np.full((4, len(oa)), np.nan)
         ocr, told_values = found.get("ocr", nan), found.get("narrative", told_none(len(oa)))
+        if "refill_ocr" in found:  # the refill rows of the pairs read for the refill only
+            rows = plan["refill_ocr"]
+            told_values[3:, rows] = found["refill_ocr"][:, rows]
         parts = []
         matched = 0
         done = 0

@@ -107,6 +107,8 @@ from syndup.body_checks import (
     NARRATIVE_ROWS,
     OCR_BAND,
     REFILL,
+    REFILL_BAND,
+    TWIN_BAND,
     _cpdist,
     _estimates,
     exact_containment,
@@ -114,7 +116,7 @@ from syndup.body_checks import (
     narrative_features,
     ocr_features,
     read_whole,
-    refill_through_ocr,
+    refill_features,
     template_refill,
     weekday_differs,
 )
@@ -178,8 +180,10 @@ def pair_features(
     b = pairs["b"].to_numpy().astype(np.int64)
     ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
     told = np.full((NARRATIVE_ROWS, len(band)), np.nan)
-    rows = np.flatnonzero(narrative)
+    rows = np.flatnonzero(narrative & TWIN_BAND)
     told[:, rows] = narrative_features(prepared, a[rows], b[rows])
+    rows = np.flatnonzero(narrative == REFILL_BAND)
+    told[3:, rows] = refill_features(prepared, a[rows], b[rows])
     return with_ocr(frame, ocr, told)
 
 
@@ -358,20 +362,8 @@ def word_features(
         pl.Series("hours_apart", np.round(days * 24, 1)),
     ).with_columns(pl.col(pl.Float64).fill_nan(None).cast(pl.Float32))
     word_rules = [r for r in rules if not rule_features(r) & OCR_FEATURES]
-    if word_rules:  # a refill OCR hid from the word check, where it would change a decision
-        refill = frame["template_refill"].to_numpy()
-        open_refill = changed.astype(bool) & refill_readers & (cont <= 1.0 - REFILL[1])
-        rows = np.flatnonzero(open_refill & (refill == 0))
-        if len(rows):
-            rows = rows[any_rule(frame[rows], rules_key(word_rules))]
-        if len(rows):
-            found = refill_through_ocr(prepared, a[rows], b[rows])
-            if found.any():
-                refill = refill.copy()
-                refill[rows[found]] = 1
-                frame = frame.with_columns(pl.Series("template_refill", refill))
     band = np.zeros(len(a), dtype=bool)
-    narrative = np.zeros(len(a), dtype=bool)
+    narrative = np.zeros(len(a), dtype=np.int8)
     open_ = ~any_rule(frame, rules_key(word_rules)) if word_rules else np.ones(len(a), dtype=bool)
     if scopes.get("ocr_containment", "all") != "none":
         band = both_bodies & (cont >= OCR_BAND)
@@ -385,11 +377,23 @@ def word_features(
     if readers and scopes.get("ocr_narrative", "all") != "none":
         # where a rule reading the narrative could hold once it is known (its other
         # conditions hold on these features) and no word-level rule already does
-        narrative = both_bodies & (cont >= NARRATIVE_BAND) & open_
-        rows = np.flatnonzero(narrative)
+        rows = np.flatnonzero(both_bodies & (cont >= NARRATIVE_BAND) & open_)
         if len(rows):
             parts = tuple(without_features(r, OCR_FEATURES) for r in readers)
-            narrative[rows] = any_rule(frame[rows], parts)
+            narrative[rows[any_rule(frame[rows], parts)]] = TWIN_BAND
+    if word_rules:
+        # A refill OCR hid from the word check, where a word rule matches: read on the
+        # letters with the narrative (``with_ocr`` then sets ``template_refill``).
+        refill = frame["template_refill"].to_numpy()
+        suspect = (
+            both_bodies
+            & changed.astype(bool)
+            & refill_readers
+            & (cont <= 1.0 - REFILL[1])
+            & (refill == 0)
+            & ~open_
+        )
+        narrative[suspect] |= REFILL_BAND
     return frame, band, narrative
 
 
