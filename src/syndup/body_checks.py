@@ -33,6 +33,9 @@ WIRE_BAND = 0.08
 # unmasked one; read only for pairs with figures_changed and estimated containment >= REFILL[2],
 # both bodies at most REFILL[3] shingles (a template is a short filing: a notice, a table).
 REFILL = (0.8, 0.1, 0.2, 800)
+# A word check's masked containment under this share of REFILL[0] is no refill however
+# OCR broke the words (two copies at ~10% word damage each keep ~0.45 of their shingles).
+REFILL_OCR = 0.5
 # Through OCR, template refills are read on OCR-folded character grams of the first
 # REFILL_CHARS characters of each body (a notice is short; a long page's top is where a
 # template's figures stand), for the pairs in the OCR narrative band only.

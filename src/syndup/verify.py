@@ -108,6 +108,7 @@ from syndup.body_checks import (
     OCR_BAND,
     REFILL,
     REFILL_BAND,
+    REFILL_OCR,
     TWIN_BAND,
     _cpdist,
     _estimates,
@@ -385,6 +386,10 @@ def word_features(
         # A refill OCR hid from the word check, where a word rule matches: read on the
         # letters with the narrative (``with_ocr`` then sets ``template_refill``).
         refill = frame["template_refill"].to_numpy()
+        # ...unless the masked words already fall short by more than OCR damage takes
+        # (``REFILL_OCR``; unknown where the word check read none here)
+        known = stored.get("refill")
+        masked = known[1] if known is not None else np.full(len(a), np.nan)
         suspect = (
             both_bodies
             & changed.astype(bool)
@@ -392,6 +397,7 @@ def word_features(
             & (cont <= 1.0 - REFILL[1])
             & (refill == 0)
             & ~open_
+            & ~(masked < REFILL_OCR * REFILL[0])
         )
         narrative[suspect] |= REFILL_BAND
     return frame, band, narrative
