@@ -68,71 +68,62 @@ def ocr_features(
     (see ``syndup.ocr``): one pass over the bodies involved, so call it once for many
     pairs. Costs about a word-shingle exact check per body (8-grams of characters instead
     of 4-grams of words), which is why ``pair_features`` calls it only in ``OCR_BAND``."""
-    if len(a) == 0:
-        return np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0)
-    involved = np.unique(np.concatenate([a, b]))
-    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-    cont, shared, jaccard, changed = _ocr_score(_ocr_rows(prepared.bodies.get(involved)), ia, ib)
+    cont, shared, jaccard, changed = _read_pairs(prepared, a, b, _ocr_rows, _ocr_score, 4)
     return cont, shared, jaccard, changed
 
 
-NARRATIVE_ROWS = 5  # what ``narrative_features`` gives per pair
-# ``verify.word_features``' narrative band, per pair: an OCR twin could hold (every
-# narrative feature read), or only a word rule's template refill is to be read on letters.
+def _read_pairs(
+    prepared: Prepared, a: np.ndarray, b: np.ndarray, rows: object, score: object, width: int
+) -> np.ndarray:
+    """``score(rows(bodies), ia, ib)`` for the pairs ``(a, b)``, each body involved read
+    once (what ``stored_features`` does for many kinds in one walk): ``width`` x pairs."""
+    if len(a) == 0:
+        return np.zeros((width, 0))
+    involved = np.unique(np.concatenate([a, b]))
+    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
+    return score(rows(prepared.bodies.get(involved)), ia, ib)  # type: ignore[operator]
+
+
+NARRATIVE_ROWS = 3  # what ``narrative_features`` gives per pair
+# ``verify.word_features``' narrative band, per pair, as bits: an OCR twin could hold (the
+# narrative is read), and the template refill is to be read on the letters (``refill_ocr``).
 TWIN_BAND, REFILL_BAND = 1, 2
 
 
 def refill_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The last two rows of ``narrative_features`` alone: the openings' containment on
-    OCR-folded grams as they are and without figures (2 x pairs). One pass."""
-    if len(a) == 0:
-        return np.zeros((2, 0))
-    involved = np.unique(np.concatenate([a, b]))
-    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-    return _refill_score(_refill_rows_ocr(prepared.bodies.get(involved)), ia, ib)
+    """The openings' containment on OCR-folded grams as they are and without figures
+    (2 x pairs, ``_refill_rows_ocr``; ``is_refill`` decides)."""
+    return _read_pairs(prepared, a, b, _refill_rows_ocr, _refill_score, 2)
 
 
 def narrative_features(prepared: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``ocr_narrative``, ``ocr_narrative_shared``, ``ocr_figures_changed`` and the refill
-    containments of the given pairs (``NARRATIVE_ROWS`` x pairs): the share of the shorter
-    body's quotation-free OCR-folded character grams found in the longer, their count
-    (``ocr.narrative_sets``), the figures read through OCR's digit look-alikes (as
-    ``ocr_features``), and the openings' containment on folded grams as they are and
-    without figures (``_refill_rows_ocr``, read by ``verify.with_ocr``). One pass."""
-    if len(a) == 0:
-        return np.zeros((NARRATIVE_ROWS, 0))
-    involved = np.unique(np.concatenate([a, b]))
-    ia, ib = np.searchsorted(involved, a), np.searchsorted(involved, b)
-    return _narrative_score(_narrative_rows(prepared.bodies.get(involved)), ia, ib)
+    """``ocr_narrative``, ``ocr_narrative_shared`` and ``ocr_figures_changed`` of the given
+    pairs (``NARRATIVE_ROWS`` x pairs): the share of the shorter body's quotation-free
+    OCR-folded character grams found in the longer, their count (``ocr.narrative_sets``),
+    and the figures read through OCR's digit look-alikes (as ``ocr_features``)."""
+    return _read_pairs(prepared, a, b, _narrative_rows, _narrative_score, NARRATIVE_ROWS)
 
 
-def _narrative_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray, Sets, Sets]:
+def _narrative_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
     from syndup.ocr import FIGURE_CHARS, figure_sets, narrative_sets
 
     figs = np.empty(texts.len(), dtype=object)
     figs[:] = figure_sets(texts)
     short = (texts.str.len_chars().fill_null(0) <= FIGURE_CHARS).to_numpy()
-    return Sets(*narrative_sets(texts)), figs, short, *_refill_rows_ocr(texts)
+    return Sets(*narrative_sets(texts)), figs, short
 
 
 def _narrative_score(
-    rows: tuple[Sets, np.ndarray, np.ndarray, Sets, Sets], ia: np.ndarray, ib: np.ndarray
+    rows: tuple[Sets, np.ndarray, np.ndarray], ia: np.ndarray, ib: np.ndarray
 ) -> np.ndarray:
     from syndup._kernels import containment
     from syndup.ocr import NARRATIVE_SAMPLE
 
-    (values, offsets), figs, short, raw, masked = rows
+    (values, offsets), figs, short = rows
     cont = containment(values, offsets, ia, ib)
     sizes = np.diff(offsets)
     shared = np.round(cont * np.minimum(sizes[ia], sizes[ib])) * NARRATIVE_SAMPLE
-    return np.vstack(
-        [
-            cont,
-            shared,
-            _figures_changed_ocr(figs, short, ia, ib),
-            _refill_score((raw, masked), ia, ib),
-        ]
-    )
+    return np.vstack([cont, shared, _figures_changed_ocr(figs, short, ia, ib)])
 
 
 def _ocr_rows(texts: pl.Series) -> tuple[Sets, np.ndarray, np.ndarray]:
@@ -228,8 +219,9 @@ def template_refill(
     exact or estimated) leaves room for masking to add ``REFILL[1]`` are read, exactly:
     word shingles of the stored bodies with and without every figure replaced by one
     placeholder (both from the same text, so the gain is never MinHash noise). Through OCR
-    damage the words break: for the pairs an OCR twin reads, the refill is also read on
-    OCR-folded character grams (``narrative_features``, ``verify.with_ocr``).
+    damage the words break: for the pairs an OCR twin reads or a word rule would match, the
+    refill is also read on OCR-folded character grams (``refill_features``,
+    ``verify.with_ocr``).
 
     A copy keeps its figures, and a write-through version adds new paragraphs (masking its
     figures changes little); the same notice filed on another day keeps the wording and
@@ -238,9 +230,8 @@ def template_refill(
 
     ``known``: ``(raw, masked)`` containment per pair already read (``stored_features``;
     NaN where not), so only the picked pairs it lacks are read here."""
-    lo, gain = REFILL[:2]
     out = np.zeros(len(a), dtype=np.int8)
-    pick = np.flatnonzero(rows & (containment <= 1.0 - gain))
+    pick = np.flatnonzero(rows & (containment <= 1.0 - REFILL[1]))
     if not len(pick):
         return out
     if known is None:
@@ -255,8 +246,14 @@ def template_refill(
         raw[miss], masked[miss] = walk_pairs(
             prepared.bodies, a[sel], b[sel], [task], workers=threads
         )[0]
-    out[pick] = (masked >= lo) & (masked - raw >= gain)
+    out[pick] = is_refill(raw, masked)
     return out
+
+
+def is_refill(raw: np.ndarray, masked: np.ndarray) -> np.ndarray:
+    """Whether containments as they are and with figures masked show a template refilled:
+    masked at least ``REFILL[0]`` and at least ``REFILL[1]`` above (NaN: False)."""
+    return (masked >= REFILL[0]) & (masked - raw >= REFILL[1])
 
 
 def _refill_rows(texts: pl.Series, n: int) -> tuple[Sets, Sets]:
@@ -397,7 +394,8 @@ def stored_features(
     feature (``text_plan``; ``ocr``: positions for ``ocr_features``): ``lead_ratio``
     (one value per pair), ``exact`` (containment and unquoted containment, 2 x pairs),
     ``refill`` (raw and masked containment, 2 x pairs), ``ocr`` (4 x pairs), ``narrative``
-    (``narrative_features``, ``NARRATIVE_ROWS`` x pairs); NaN where not
+    (``narrative_features``, ``NARRATIVE_ROWS`` x pairs), ``refill_ocr``
+    (``refill_features``, 2 x pairs); NaN where not
     read. Each stored block is decompressed once for all of them and each body is
     tokenised once per feature (``TextStore.walk_pairs``), so the cost is linear in the
     bodies read however many pairs there are."""

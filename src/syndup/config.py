@@ -162,13 +162,15 @@ def ocr_twin(rule: Rule) -> Rule:
     rule already decides) with a floor on the word share it keeps (``OCR_WORD_SURVIVAL`` of
     the rule's, which bounds the pairs whose bodies are read). Every other condition is
     kept as it is."""
+    from syndup.rules import parse_condition  # (rules imports this module)
+
     share, shared, keep = 0.0, 0.0, []
     for cond in rule.when:
-        name, op, value = cond.split()
+        name, op, value = parse_condition(cond)
         if name in ("body_containment", "unquoted_containment") and op == ">=":
-            share = max(share, float(value))
+            share = max(share, value)
         elif name == "shared_shingles" and op == ">=":
-            shared = float(value)
+            shared = value
         elif name in ("figures_changed", "refiled"):
             if "ocr_figures_changed == 0" not in keep:
                 keep.append("ocr_figures_changed == 0")

@@ -387,17 +387,17 @@ class Detector:
         plan = {
             "ocr": np.flatnonzero(in_ocr),
             "narrative": np.flatnonzero(in_told & TWIN_BAND),
-            "refill_ocr": np.flatnonzero(in_told == REFILL_BAND),
+            "refill_ocr": np.flatnonzero(in_told & REFILL_BAND),
         }
         total = len(a)
         oa, ob = a[ocr_rows], b[ocr_rows]
         del a, b  # the OCR walk is the stage's memory peak: hold only its pairs' rows
         found = stored_features(prepared, oa, ob, plan)
         nan = np.full((4, len(oa)), np.nan)
-        ocr, told_values = found.get("ocr", nan), found.get("narrative", told_none(len(oa)))
-        if "refill_ocr" in found:  # the refill rows of the pairs read for the refill only
-            rows = plan["refill_ocr"]
-            told_values[3:, rows] = found["refill_ocr"][:, rows]
+        ocr = found.get("ocr", nan)
+        told_values = np.vstack(
+            [found.get("narrative", nan[:NARRATIVE_ROWS]), found.get("refill_ocr", nan[:2])]
+        )
         parts = []
         matched = 0
         done = 0
@@ -592,8 +592,8 @@ def _narrow(x: np.ndarray) -> np.ndarray:
 
 
 def told_none(n: int) -> np.ndarray:
-    """The narrative features of ``n`` pairs not in its band (``verify.with_ocr``)."""
-    return np.full((NARRATIVE_ROWS, n), np.nan)
+    """The narrative and refill rows of ``n`` pairs read for neither (``verify.with_ocr``)."""
+    return np.full((NARRATIVE_ROWS + 2, n), np.nan)
 
 
 def _wide(x: np.ndarray) -> np.ndarray:

@@ -217,7 +217,8 @@ DATELINE_CITY = (
 # A wire's tag as OCR may print it ("(Rcuters)", "(A P)"): a short parenthesis whose folded
 # letters are a wire's (``ocr.fold_expr``), read where the exact tag is not found.
 _OCR_TAG = r"\(\s*([A-Za-z0-9|! ]{2,12}?)\s*\)"
-_OCR_WIRES = {"op": "ap", "renfers": "reuters", "ofp": "afp", "npl": "upi", "enn": "cnn"}
+_WIRES = ("ap", "reuters", "afp", "upi", "cnn")  # the wires ``wire_tag`` reads
+_OCR_WIRES = dict(zip(pl.select(fold_expr(pl.lit(pl.Series(_WIRES)))).to_series(), _WIRES))
 
 
 def _opening(pattern: str, group: int) -> pl.Expr:

@@ -84,7 +84,8 @@ ocr_narrative                 share of the shorter body's narrative (whole body,
                               narrative seen through broken words; only for pairs no word
                               rule matches and on which a rule reading it could hold
                               (``NARRATIVE_BAND``)
-ocr_narrative_shared          the 16-grams they share (~5 per word shingle)
+ocr_narrative_shared          the 16-grams they share (one in 4 sampled, scaled back; ~4 per
+                              word shingle on clean text)
 ocr_word_loss                 ``1 - unquoted_containment / ocr_narrative``: the share the word
                               shingles lost where the letters agree (0 +- 0.1 on clean text)
 ============================  ================================================================
@@ -114,6 +115,7 @@ from syndup.body_checks import (
     _estimates,
     exact_containment,
     figures_changed,
+    is_refill,
     narrative_features,
     ocr_features,
     read_whole,
@@ -180,30 +182,27 @@ def pair_features(
     a = pairs["a"].to_numpy().astype(np.int64)
     b = pairs["b"].to_numpy().astype(np.int64)
     ocr[:, rows] = ocr_features(prepared, a[rows], b[rows])
-    told = np.full((NARRATIVE_ROWS, len(band)), np.nan)
+    told = np.full((NARRATIVE_ROWS + 2, len(band)), np.nan)
     rows = np.flatnonzero(narrative & TWIN_BAND)
-    told[:, rows] = narrative_features(prepared, a[rows], b[rows])
-    rows = np.flatnonzero(narrative == REFILL_BAND)
-    told[3:, rows] = refill_features(prepared, a[rows], b[rows])
+    told[:NARRATIVE_ROWS, rows] = narrative_features(prepared, a[rows], b[rows])
+    rows = np.flatnonzero(narrative & REFILL_BAND)
+    told[NARRATIVE_ROWS:, rows] = refill_features(prepared, a[rows], b[rows])
     return with_ocr(frame, ocr, told)
 
 
 def with_ocr(frame: pl.DataFrame, ocr: np.ndarray, narrative: np.ndarray) -> pl.DataFrame:
     """``frame`` (``word_features``) with the OCR features as columns: the four of
-    ``ocr_features`` and the three of ``narrative_features`` (rows, NaN where not
-    computed; ``ocr_figures_changed`` from either; ``template_refill`` also where the
-    narrative's refill containments show one), and ``ocr_word_loss``: the share of
+    ``ocr_features``; ``narrative``: the three of ``narrative_features`` then the two of
+    ``refill_features`` (rows, NaN where not computed; ``ocr_figures_changed`` from
+    either; ``template_refill`` also where the folded grams show a refill of figures that
+    changed, as the word check reads); and ``ocr_word_loss``: the share of
     the narrative that the word shingles lost, ``1 - unquoted_containment /
     ocr_narrative`` (near 0 on clean text; OCR damage breaks words while their letters
     still agree)."""
     told = np.round(narrative[0], 3)
     figures = np.where(np.isnan(ocr[3]), narrative[2], ocr[3])
-    # A template refilled, read on the letters (the pairs whose figures differ, as the word
-    # check reads): where the twins may decide, it vetoes as the word check does.
-    lo, gain = REFILL[:2]
-    raw, masked = narrative[3], narrative[4]
     changed = frame["figures_changed"].cast(pl.Int8).fill_null(0).to_numpy() == 1
-    refilled = changed & (masked >= lo) & (masked - raw >= gain)
+    refilled = changed & is_refill(narrative[NARRATIVE_ROWS], narrative[NARRATIVE_ROWS + 1])
     refill = frame["template_refill"].cast(pl.Int8).fill_null(0).to_numpy() | refilled
     unq = frame["unquoted_containment"].cast(pl.Float64).fill_null(np.nan).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -232,12 +231,13 @@ def word_features(
     lead_jaccard: np.ndarray | None = None,
     rules: tuple[Rule, ...] = (),
     stored: dict[str, np.ndarray] | None = None,
-) -> tuple[pl.DataFrame, np.ndarray]:
+) -> tuple[pl.DataFrame, np.ndarray, np.ndarray]:
     """``pair_features`` without the OCR features, and the masks of the pairs that need
     them: the OCR copy evidence (``OCR_BAND``, see ``pair_features``) and the OCR narrative
-    (``NARRATIVE_BAND``, where a rule reading it could hold). A caller may read them for
-    many batches at once (``stored_features`` plans ``ocr`` and ``narrative``) and add
-    them with ``with_ocr``. ``lead_jaccard``:
+    (``NARRATIVE_BAND``, where a rule reading it could hold; bits ``TWIN_BAND`` and
+    ``REFILL_BAND``, the latter where the refill is to be read on letters). A caller may
+    read them for many batches at once (``stored_features`` plans ``ocr``, ``narrative``
+    and ``refill_ocr``) and add them with ``with_ocr``. ``lead_jaccard``:
     ``pair_jaccard(prepared.lead_sig, a, b)`` if already computed (the lead signatures
     are then not read)."""
     stored = stored or {}
@@ -381,7 +381,9 @@ def word_features(
         rows = np.flatnonzero(both_bodies & (cont >= NARRATIVE_BAND) & open_)
         if len(rows):
             parts = tuple(without_features(r, OCR_FEATURES) for r in readers)
-            narrative[rows[any_rule(frame[rows], parts)]] = TWIN_BAND
+            twins = rows[any_rule(frame[rows], parts)]
+            narrative[twins] = TWIN_BAND
+            narrative[twins[changed[twins].astype(bool)]] |= REFILL_BAND
     if word_rules:
         # A refill OCR hid from the word check, where a word rule matches: read on the
         # letters with the narrative (``with_ocr`` then sets ``template_refill``).
